@@ -1,1 +1,69 @@
-fn main() {}
+//! `truce`: the command-line tool of Truce, a verifiable ledger for
+//! ceasefire monitoring.
+//!
+//! Exit codes: 0 on success, 1 when a check fails (an invalid entry, a
+//! signature that does not verify), 2 on bad usage or when the command
+//! cannot run (a missing file, say).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+mod entry;
+mod io;
+mod key;
+
+/// Truce: signed incident reports in an append-only transparency log, and
+/// verdicts anyone can recompute from it.
+#[derive(Parser)]
+#[command(name = "truce", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate and inspect signing keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Sign, check and describe log entries.
+    #[command(subcommand)]
+    Entry(entry::EntryCommand),
+    /// Run a server with the sample scenario.
+    Demo(demo::DemoArgs),
+}
+
+/// A check that failed: the command ran, and its answer is "no" (exit 1).
+#[derive(Debug)]
+pub struct CheckFailed(pub String);
+
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CheckFailed {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Key(command) => key::run(command),
+        Command::Entry(command) => entry::run(command),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if let Some(failed) = error.downcast_ref::<CheckFailed>() {
+                eprintln!("{failed}");
+                ExitCode::from(1)
+            } else {
+                eprintln!("error: {error:#}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Reading inputs and keys from files and standard input.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use truce_note::{SigningKey, VerifierKey};
+
+/// Reads a whole input: a file, or standard input for `-` or no path.
+pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
+    match path {
+        Some(path) if path != Path::new("-") => {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        }
+        _ => {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
+            Ok(bytes)
+        }
+    }
+}
+
+/// Reads a private key file (`PRIVATE+KEY+...`).
+pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the key file {}", path.display()))?;
+    text.parse().with_context(|| format!("{} holds no valid private key", path.display()))
+}
+
+/// Reads verifier keys given on the command line: each argument is a
+/// verifier key, or a file holding one key per line.
+pub fn read_verifier_keys(args: &[String]) -> Result<Vec<VerifierKey>> {
+    let mut keys = Vec::new();
+    for arg in args {
+        match arg.parse::<VerifierKey>() {
+            Ok(key) => keys.push(key),
+            Err(parse_error) => {
+                let path = PathBuf::from(arg);
+                if !path.is_file() {
+                    return Err(parse_error).with_context(|| {
+                        format!("{arg:?} is neither a verifier key nor a file of them")
+                    });
+                }
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                    let key = line.trim().parse().with_context(|| {
+                        format!("{}:{}: not a verifier key", path.display(), n + 1)
+                    })?;
+                    keys.push(key);
+                }
+            }
+        }
+    }
+    Ok(keys)
+}

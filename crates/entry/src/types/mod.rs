@@ -1,0 +1,8 @@
+//! The entry types, one module each.
+
+pub mod agreement;
+pub mod assessment;
+pub mod coverage;
+pub mod report;
+pub mod source;
+pub mod statement;

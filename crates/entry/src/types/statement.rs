@@ -1,0 +1,49 @@
+//! `truce.statement/v1`: the operator's publication of a derived report.
+
+use crate::check::Rules;
+use crate::common::{Base64Hash, Date, LogIndex, Sha256Hex, Text};
+use crate::{record, vocabulary};
+
+record! {
+    /// The operator's statement that it published a report computed from
+    /// the log: anyone can recompute the report from the checkpoint and the
+    /// agreement named here and compare digests. Signed by the operator.
+    pub struct Statement {
+        /// What was published.
+        pub statement: StatementKind,
+        /// The day the report covers.
+        pub date: Date,
+        /// The log index of the agreement the report judged against.
+        pub agreement: LogIndex,
+        /// The checkpoint the report was computed from.
+        pub checkpoint: CheckpointRef,
+        /// SHA-256 of the report's canonical JSON.
+        pub digest: Sha256Hex,
+        /// The Truce version that computed it.
+        pub truce_version: Text<64>,
+    }
+}
+
+impl Rules for Statement {}
+
+record! {
+    /// A checkpoint of the log: its origin, size and root hash.
+    pub struct CheckpointRef {
+        /// The log's origin line.
+        pub origin: Text<256>,
+        /// The number of entries.
+        pub size: LogIndex,
+        /// The Merkle tree root hash, base64.
+        pub root: Base64Hash,
+    }
+}
+
+impl Rules for CheckpointRef {}
+
+vocabulary! {
+    /// The kind of published report.
+    pub enum StatementKind {
+        /// The daily compliance report.
+        DailyReport = "daily_report",
+    }
+}
