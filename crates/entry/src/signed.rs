@@ -48,12 +48,11 @@ impl SignedEntry {
     pub fn sign(entry: &Entry, signers: &[&SigningKey]) -> Result<SignedEntry, EntryError> {
         let mut text = entry.to_canonical_json();
         text.push('\n');
-        let bytes = truce_note::sign(&text, signers)?;
+        let note = VerifiedNote::sign(&text, signers)?;
+        let bytes = note.to_bytes();
         if bytes.len() > MAX_ENTRY_SIZE {
             return Err(EntryError::TooLarge { size: bytes.len() });
         }
-        let keys: Vec<VerifierKey> = signers.iter().map(|s| s.verifier_key()).collect();
-        let note = UnverifiedNote::parse(&bytes)?.verify(&keys)?;
         Ok(SignedEntry { bytes, note, entry: entry.clone() })
     }
 

@@ -340,13 +340,32 @@ fn parse_signature_line(line: &str) -> Option<NoteSignature> {
 /// The text must end in a newline and hold no control character but
 /// newline: exactly the texts that [`UnverifiedNote::parse`] gives back.
 pub fn sign(text: &str, signers: &[&SigningKey]) -> Result<Vec<u8>, NoteError> {
-    check_text(text)?;
-    if signers.is_empty() {
-        return Err(NoteError::NoSigners);
+    VerifiedNote::sign(text, signers).map(|note| note.to_bytes())
+}
+
+impl VerifiedNote {
+    /// Signs `text` with every key in `signers`.
+    ///
+    /// The note counts as verified by the signers' own verifier keys:
+    /// Ed25519 signing is deterministic and cannot make a signature that
+    /// fails to verify under the same key, so checking again would only
+    /// spend time.
+    pub fn sign(text: &str, signers: &[&SigningKey]) -> Result<VerifiedNote, NoteError> {
+        check_text(text)?;
+        if signers.is_empty() {
+            return Err(NoteError::NoSigners);
+        }
+        let mut note = UnverifiedNote { text: text.to_owned(), signatures: Vec::new() };
+        note.add_signatures(signers)?;
+        let mut verified: Vec<VerifiedSignature> = Vec::new();
+        for signer in signers {
+            let key = signer.verifier_key();
+            if !verified.iter().any(|v| v.key == key) {
+                verified.push(VerifiedSignature { key, timestamp: None });
+            }
+        }
+        Ok(VerifiedNote { note, verified, unverified: Vec::new() })
     }
-    let mut note = UnverifiedNote { text: text.to_owned(), signatures: Vec::new() };
-    note.add_signatures(signers)?;
-    Ok(note.to_bytes())
 }
 
 fn check_text(text: &str) -> Result<(), NoteError> {
