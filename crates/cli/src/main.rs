@@ -9,10 +9,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod demo;
 mod entry;
 mod io;
 mod key;
+mod log;
 
 /// Truce: signed incident reports in an append-only transparency log, and
 /// verdicts anyone can recompute from it.
@@ -31,6 +33,9 @@ enum Command {
     /// Sign, check and describe log entries.
     #[command(subcommand)]
     Entry(entry::EntryCommand),
+    /// Create, append to, prove and audit a transparency log.
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Run a server with the sample scenario.
     Demo(demo::DemoArgs),
 }
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Key(command) => key::run(command),
         Command::Entry(command) => entry::run(command),
+        Command::Log(command) => log::run(command),
         Command::Demo(args) => demo::run(args),
     };
     match result {

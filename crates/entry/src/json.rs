@@ -195,11 +195,11 @@ fn write_number(n: &Number, out: &mut String) {
             return;
         }
     }
-    if let Some(u) = n.as_u64() {
-        if u <= MAX_SAFE_INTEGER {
-            let _ = write!(out, "{u}");
-            return;
-        }
+    if let Some(u) = n.as_u64()
+        && u <= MAX_SAFE_INTEGER
+    {
+        let _ = write!(out, "{u}");
+        return;
     }
     let f = n.as_f64().unwrap_or(f64::NAN);
     if f.is_finite() {

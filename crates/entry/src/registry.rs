@@ -268,12 +268,10 @@ impl Registry {
                 };
                 let key = key.0.clone();
                 let key_ref = (key.name().clone(), key.id());
-                if let Some(owner) = self.active_keys.get(&key_ref) {
-                    if owner != id {
-                        return conflict(format!(
-                            "the key {key} already belongs to source {owner}"
-                        ));
-                    }
+                if let Some(owner) = self.active_keys.get(&key_ref)
+                    && owner != id
+                {
+                    return conflict(format!("the key {key} already belongs to source {owner}"));
                 }
                 if self.retired_keys.contains_key(&key_ref) {
                     return conflict(format!("the key {key} was retired and cannot be used again"));

@@ -127,10 +127,10 @@ record! {
 
 impl Rules for Period {
     fn check_rules(&self, at: &mut Checker) {
-        if let Some(to) = &self.to {
-            if to.instant() <= self.from.instant() {
-                at.problem_at("to", "must be after from");
-            }
+        if let Some(to) = &self.to
+            && to.instant() <= self.from.instant()
+        {
+            at.problem_at("to", "must be after from");
         }
     }
 }

@@ -50,12 +50,12 @@ impl Rules for Assessment {
 
     fn check_rules(&self, at: &mut Checker) {
         let action = self.action;
-        if let Some(p) = &self.perpetrator {
-            if !matches!(p.basis, AttributionBasis::Assessed | AttributionBasis::Unknown) {
-                at.at_key("perpetrator", |at| {
-                    at.problem_at("basis", "must be \"assessed\" or \"unknown\" in an assessment")
-                });
-            }
+        if let Some(p) = &self.perpetrator
+            && !matches!(p.basis, AttributionBasis::Assessed | AttributionBasis::Unknown)
+        {
+            at.at_key("perpetrator", |at| {
+                at.problem_at("basis", "must be \"assessed\" or \"unknown\" in an assessment")
+            });
         }
         if matches!(action, AssessmentAction::Link | AssessmentAction::Unlink)
             && self.reports.len() < 2

@@ -1,0 +1,174 @@
+//! `truce log audit`: a streaming audit of any C2SP tlog-tiles log, from a
+//! directory or over HTTP.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use truce_entry::Registry;
+use truce_log::{BundleId, TreeAuditor, VerifiedCheckpoint};
+use truce_note::VerifierKey;
+
+use crate::CheckFailed;
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("log").required(true).args(["dir", "url"])))]
+pub struct AuditArgs {
+    /// The log's directory.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// The log's URL prefix (where /checkpoint and /tile/ are).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The log's verifier key.
+    #[arg(long, value_name = "VKEY")]
+    vkey: String,
+    /// The log's origin; by default the key name.
+    #[arg(long)]
+    origin: Option<String>,
+    /// An earlier checkpoint of the log: check the log still holds its tree.
+    #[arg(long, value_name = "FILE")]
+    from_checkpoint: Option<PathBuf>,
+    /// Also check every entry as a Truce entry against the log's registry.
+    #[arg(long)]
+    entries: bool,
+}
+
+/// Where the log's files come from.
+trait Source: Send + Sync {
+    /// The file at `path` (relative to the log's prefix), or `None` if it
+    /// does not exist.
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>>;
+}
+
+struct DirSource(PathBuf);
+
+impl Source for DirSource {
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let file = self.0.join(path);
+        match std::fs::read(&file) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+        }
+    }
+}
+
+struct UrlSource {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl UrlSource {
+    fn new(url: &str) -> UrlSource {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        UrlSource { base: url.trim_end_matches('/').to_owned(), agent }
+    }
+}
+
+impl Source for UrlSource {
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let url = format!("{}/{path}", self.base);
+        let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => return Ok(None),
+            status => bail!("GET {url}: HTTP {status}"),
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_vec()
+            .with_context(|| format!("GET {url}"))?;
+        Ok(Some(body))
+    }
+}
+
+fn required(source: &dyn Source, path: &str) -> Result<Vec<u8>> {
+    source.get(path)?.ok_or_else(|| CheckFailed(format!("audit failed: {path} is missing")).into())
+}
+
+pub fn run(args: AuditArgs) -> Result<()> {
+    let vkey: VerifierKey = args.vkey.parse().context("--vkey")?;
+    let origin = args.origin.clone().unwrap_or_else(|| vkey.name().to_string());
+    let source: Box<dyn Source> = match (&args.dir, &args.url) {
+        (Some(dir), _) => Box::new(DirSource(dir.clone())),
+        (None, Some(url)) => Box::new(UrlSource::new(url)),
+        (None, None) => bail!("give --dir or --url"),
+    };
+    let failed =
+        |message: String| anyhow::Error::from(CheckFailed(format!("audit failed: {message}")));
+
+    let checkpoint = required(source.as_ref(), "checkpoint")?;
+    let checkpoint = VerifiedCheckpoint::verify(&checkpoint, &vkey, &origin)
+        .map_err(|e| failed(format!("checkpoint: {e}")))?;
+    let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
+    if let Some(path) = &args.from_checkpoint {
+        let earlier =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let earlier = VerifiedCheckpoint::verify(&earlier, &vkey, &origin)
+            .map_err(|e| failed(format!("{}: {e}", path.display())))?;
+        auditor
+            .expect_root_at(earlier.size(), earlier.root())
+            .map_err(|e| failed(e.to_string()))?;
+    }
+
+    let progress = ProgressBar::new(checkpoint.size()).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} entries, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut registry = args.entries.then(Registry::new);
+
+    // One thread fetches bundles and their level 0 tiles ahead of the one
+    // that hashes and checks them.
+    let bundles: Vec<BundleId> = auditor.bundles().collect();
+    std::thread::scope(|scope| -> Result<()> {
+        let (sender, receiver) = mpsc::sync_channel::<Result<(BundleId, Vec<u8>, Vec<u8>)>>(32);
+        let fetcher_source = source.as_ref();
+        scope.spawn(move || {
+            for bundle in bundles {
+                let fetched = required(fetcher_source, &bundle.path()).and_then(|data| {
+                    let tile = required(fetcher_source, &bundle.hash_tile().path())?;
+                    Ok((bundle, data, tile))
+                });
+                let stop = fetched.is_err();
+                if sender.send(fetched).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        for fetched in receiver {
+            let (bundle, data, tile) = fetched?;
+            let first_index = auditor.audited();
+            let entries = auditor
+                .check_bundle(bundle, &data, &tile, |tile| match source.get(&tile.path()) {
+                    Ok(Some(bytes)) => Ok(bytes),
+                    Ok(None) => Err("missing".to_owned()),
+                    Err(e) => Err(format!("{e:#}")),
+                })
+                .map_err(|e| failed(e.to_string()))?;
+            if let Some(registry) = registry.as_mut() {
+                for (i, entry) in entries.iter().enumerate() {
+                    let index = first_index + i as u64;
+                    registry
+                        .admit(index, entry)
+                        .map_err(|e| failed(format!("entry {index}: {e}")))?;
+                }
+            }
+            progress.inc(entries.len() as u64);
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    let root = auditor.finish().map_err(|e| failed(e.to_string()))?;
+    println!("verified {} entries, root {root}", checkpoint.size());
+    Ok(())
+}

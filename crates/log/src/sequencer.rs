@@ -1,0 +1,489 @@
+//! The sequencer: appends batches of entries to a tiled log, durably, and
+//! signs the checkpoints that cover them.
+//!
+//! One commit, step by step, with what a crash at each point means:
+//!
+//! 1. Hash the batch, look its entries up in the [`DedupIndex`] and give
+//!    resubmitted entries their original index. Nothing is written yet.
+//! 2. Extend the tree in memory: new entry bundles, new tiles at every
+//!    level. Nothing is written yet.
+//! 3. Write every new bundle and tile, durably. *Crash:* the objects beyond
+//!    the published checkpoint are orphans; the next commit rewrites the
+//!    same paths. No entry was acknowledged.
+//! 4. Sign the new checkpoint and publish it with compare-and-swap.
+//!    *Crash before:* as in 3; the signed checkpoint existed only in memory,
+//!    so the log never signed two different trees of one size. *Crash
+//!    after:* the batch is in the log; its submitters may not have heard.
+//!    Storage keeps it in its history of checkpoints too.
+//! 5. Record the new entries in the dedup index. *Crash:* the dedup index
+//!    catches up from the log when the log is opened again.
+//! 6. Acknowledge: return the indices.
+//!
+//! Opening a log (after a crash or not) goes through one path,
+//! [`Sequencer::open`]: read and verify the checkpoint, rebuild the right
+//! edge of the tree from the tiles and check it gives the signed root,
+//! bring the dedup index up to date.
+
+use std::collections::HashMap;
+
+use truce_note::SigningKey;
+
+use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
+use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
+use crate::hash::{EMPTY_ROOT, Hash, leaf_hash};
+use crate::proof::HashReader as _;
+use crate::storage::{BoxError, DedupIndex, LogStorage, StorageTiles};
+use crate::tile::{
+    TILE_HEIGHT, TILE_WIDTH, TileHashReader, TileId, TilePath, decode_tile, encode_tile,
+};
+use crate::tree::{TreeBuilder, right_edge_nodes};
+
+const WIDTH: usize = TILE_WIDTH as usize;
+
+/// Why the sequencer refused a batch or could not open a log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SequencerError {
+    /// There is no log in this storage yet.
+    #[error("the log has no checkpoint: create it first")]
+    NotCreated,
+    /// A log already exists in this storage.
+    #[error("a log already exists here")]
+    AlreadyCreated,
+    /// The stored checkpoint does not verify with the log's key and origin.
+    #[error("the stored checkpoint: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    /// The stored tiles or bundles disagree with the signed checkpoint.
+    #[error("the stored log is corrupt: {0}")]
+    Corrupt(String),
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Storage(BoxError),
+    /// The dedup index failed.
+    #[error("dedup index: {0}")]
+    Dedup(BoxError),
+    /// An entry of the batch is empty.
+    #[error("entry {position} of the batch is empty")]
+    EmptyEntry {
+        /// Its position in the batch.
+        position: usize,
+    },
+    /// An entry of the batch is too large for a bundle.
+    #[error(
+        "entry {position} of the batch is {size} bytes; an entry holds at most {MAX_ENTRY_SIZE}"
+    )]
+    EntryTooLarge {
+        /// Its position in the batch.
+        position: usize,
+        /// Its size.
+        size: usize,
+    },
+    /// A commit failed after it may have published its checkpoint; the
+    /// sequencer must be opened again to learn the state of the log.
+    #[error("a commit failed while publishing; open the log again")]
+    Poisoned,
+}
+
+/// What became of one entry of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Logged {
+    /// Its index in the log.
+    pub index: u64,
+    /// Its leaf hash.
+    pub leaf: Hash,
+    /// Whether the entry was already logged (at `index`) before this batch
+    /// or earlier in it.
+    pub duplicate: bool,
+}
+
+/// Appends entries to a tiled log in [`LogStorage`], signing checkpoints
+/// with the log's key.
+///
+/// Only one sequencer may write to a log at a time; the storage's
+/// compare-and-swap on the checkpoint stops a second one from forking it.
+pub struct Sequencer<S, D> {
+    storage: S,
+    dedup: D,
+    dedup_stale: bool,
+    key: SigningKey,
+    origin: String,
+    checkpoint: VerifiedCheckpoint,
+    tree: TreeBuilder,
+    /// The hashes in the rightmost, incomplete tile of each tile level.
+    partial_tiles: Vec<Vec<Hash>>,
+    /// The entries in the rightmost, incomplete bundle.
+    partial_bundle: Vec<Vec<u8>>,
+    poisoned: bool,
+}
+
+impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
+    /// Creates an empty log with the given origin, signed by `key`.
+    pub fn create(
+        storage: S,
+        dedup: D,
+        key: SigningKey,
+        origin: &str,
+    ) -> Result<Sequencer<S, D>, SequencerError> {
+        if storage.read_checkpoint().map_err(SequencerError::Storage)?.is_some() {
+            return Err(SequencerError::AlreadyCreated);
+        }
+        let empty = Checkpoint::new(origin, 0, EMPTY_ROOT)?.sign(&key)?;
+        storage.publish_checkpoint(None, &empty.to_bytes(), 0).map_err(SequencerError::Storage)?;
+        Sequencer::open(storage, dedup, key, origin)
+    }
+
+    /// Opens an existing log: the one way to start, after a clean stop or a
+    /// crash alike.
+    pub fn open(
+        storage: S,
+        dedup: D,
+        key: SigningKey,
+        origin: &str,
+    ) -> Result<Sequencer<S, D>, SequencerError> {
+        let bytes = storage.read_checkpoint().map_err(SequencerError::Storage)?;
+        let bytes = bytes.ok_or(SequencerError::NotCreated)?;
+        let checkpoint = VerifiedCheckpoint::verify(&bytes, &key.verifier_key(), origin)?;
+        let size = checkpoint.size();
+
+        let tree = load_right_edge(&storage, size)?;
+        if tree.root() != checkpoint.root() {
+            return Err(SequencerError::Corrupt(format!(
+                "the tiles give root {} for size {size}, the checkpoint says {}",
+                tree.root(),
+                checkpoint.root()
+            )));
+        }
+        let partial_tiles = load_partial_tiles(&storage, size)?;
+        let partial_bundle = load_partial_bundle(&storage, size)?;
+        let leaves: Vec<Hash> = partial_bundle.iter().map(|e| leaf_hash(e)).collect();
+        if partial_tiles.first().map_or(&[][..], Vec::as_slice) != leaves.as_slice() {
+            return Err(SequencerError::Corrupt(format!(
+                "the last entry bundle of size {size} does not match its tile"
+            )));
+        }
+
+        let mut sequencer = Sequencer {
+            storage,
+            dedup,
+            dedup_stale: true,
+            key,
+            origin: origin.to_owned(),
+            checkpoint,
+            tree,
+            partial_tiles,
+            partial_bundle,
+            poisoned: false,
+        };
+        sequencer.catch_up_dedup()?;
+        Ok(sequencer)
+    }
+
+    /// The latest published checkpoint.
+    pub fn checkpoint(&self) -> &VerifiedCheckpoint {
+        &self.checkpoint
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// Appends a batch of entries, publishes a checkpoint that covers them,
+    /// and returns what became of each, in order.
+    ///
+    /// It returns only once the entries are durable and the checkpoint is
+    /// published. An entry already in the log (or earlier in the batch) is
+    /// not appended again: it gets its original index. If every entry was a
+    /// duplicate, no checkpoint is published.
+    pub fn append<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<Vec<Logged>, SequencerError> {
+        if self.poisoned {
+            return Err(SequencerError::Poisoned);
+        }
+        for (position, entry) in entries.iter().enumerate() {
+            match entry.as_ref().len() {
+                0 => return Err(SequencerError::EmptyEntry { position }),
+                size if size > MAX_ENTRY_SIZE => {
+                    return Err(SequencerError::EntryTooLarge { position, size });
+                }
+                _ => {}
+            }
+        }
+        if self.dedup_stale {
+            self.catch_up_dedup()?;
+        }
+
+        // 1. Hashes and duplicates.
+        let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_ref())).collect();
+        let known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
+        self.confirm_duplicates(entries, &known)?;
+
+        // 2. The extended tree, tiles and bundles, in memory.
+        let mut next = NextState {
+            tree: self.tree.clone(),
+            partial_tiles: self.partial_tiles.clone(),
+            partial_bundle: self.partial_bundle.clone(),
+            objects: Vec::new(),
+            dirty_levels: Vec::new(),
+        };
+        let mut in_batch: HashMap<Hash, u64> = HashMap::new();
+        let mut logged = Vec::with_capacity(entries.len());
+        let mut added = Vec::new();
+        for ((entry, leaf), known) in entries.iter().zip(&leaves).zip(known) {
+            if let Some(index) = known.or_else(|| in_batch.get(leaf).copied()) {
+                logged.push(Logged { index, leaf: *leaf, duplicate: true });
+                continue;
+            }
+            let index = next.push(entry.as_ref(), *leaf)?;
+            in_batch.insert(*leaf, index);
+            added.push((*leaf, index));
+            logged.push(Logged { index, leaf: *leaf, duplicate: false });
+        }
+        if added.is_empty() {
+            return Ok(logged);
+        }
+        next.finish()?;
+
+        // 3. Durable objects beyond the checkpoint.
+        self.storage.write(&next.objects).map_err(SequencerError::Storage)?;
+
+        // 4. The new checkpoint. Once publishing starts, a failure leaves
+        // the log in a state only a fresh open can tell.
+        let new_size = next.tree.size();
+        let checkpoint =
+            Checkpoint::new(&self.origin, new_size, next.tree.root())?.sign(&self.key)?;
+        let new_bytes = checkpoint.to_bytes();
+        let old_bytes = self.checkpoint.to_bytes();
+        if let Err(e) = self.storage.publish_checkpoint(Some(&old_bytes), &new_bytes, new_size) {
+            self.poisoned = true;
+            return Err(SequencerError::Storage(e));
+        }
+        self.checkpoint = checkpoint;
+        self.tree = next.tree;
+        self.partial_tiles = next.partial_tiles;
+        self.partial_bundle = next.partial_bundle;
+
+        // 5. Derived state; losing it costs time, not correctness.
+        if self.dedup.insert(&added, new_size).is_err() {
+            self.dedup_stale = true;
+        }
+
+        // 6. Acknowledge.
+        Ok(logged)
+    }
+
+    /// A dedup hit is trusted only once the log holds the same bytes at
+    /// that index: a stale or damaged index must not make the log
+    /// acknowledge an entry it does not hold.
+    fn confirm_duplicates<E: AsRef<[u8]>>(
+        &self,
+        entries: &[E],
+        known: &[Option<u64>],
+    ) -> Result<(), SequencerError> {
+        let size = self.checkpoint.size();
+        for (entry, index) in entries.iter().zip(known) {
+            let Some(index) = *index else { continue };
+            let stored = read_entry(&self.storage, index, size)?;
+            if stored.as_deref() != Some(entry.as_ref()) {
+                return Err(SequencerError::Dedup(
+                    format!("it maps an entry to index {index}, which holds other bytes").into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the dedup index up to the checkpoint, reading the entries it
+    /// lacks from the log.
+    fn catch_up_dedup(&mut self) -> Result<(), SequencerError> {
+        let size = self.checkpoint.size();
+        let mut covered = self.dedup.covered_size().map_err(SequencerError::Dedup)?;
+        if covered > size {
+            self.dedup.clear().map_err(SequencerError::Dedup)?;
+            covered = 0;
+        }
+        const BUNDLES_PER_READ: u64 = 64;
+        while covered < size {
+            let first = covered / TILE_WIDTH as u64;
+            let last = ((size - 1) / TILE_WIDTH as u64).min(first + BUNDLES_PER_READ - 1);
+            let bundles: Vec<BundleId> =
+                (first..=last).filter_map(|n| BundleId::in_tree(n, size)).collect();
+            let paths: Vec<TilePath> = bundles.iter().map(|&b| TilePath::Entries(b)).collect();
+            let data = self.storage.read(&paths).map_err(SequencerError::Storage)?;
+            let mut pairs = Vec::new();
+            for (bundle, data) in bundles.iter().zip(data) {
+                let data = data.ok_or_else(|| missing(TilePath::Entries(*bundle)))?;
+                let entries = decode_bundle(*bundle, &data)
+                    .map_err(|e| SequencerError::Corrupt(e.to_string()))?;
+                let start = bundle.index() * TILE_WIDTH as u64;
+                for (i, entry) in entries.iter().enumerate() {
+                    let index = start + i as u64;
+                    if index >= covered {
+                        pairs.push((leaf_hash(entry), index));
+                    }
+                }
+            }
+            let new_covered = (last + 1) * TILE_WIDTH as u64;
+            let new_covered = new_covered.min(size);
+            self.dedup.insert(&pairs, new_covered).map_err(SequencerError::Dedup)?;
+            covered = new_covered;
+        }
+        self.dedup_stale = false;
+        Ok(())
+    }
+}
+
+/// The tree, tiles and bundles a batch is building, before they are
+/// committed.
+struct NextState {
+    tree: TreeBuilder,
+    partial_tiles: Vec<Vec<Hash>>,
+    partial_bundle: Vec<Vec<u8>>,
+    objects: Vec<(TilePath, Vec<u8>)>,
+    dirty_levels: Vec<bool>,
+}
+
+impl NextState {
+    /// Appends one entry and returns its index.
+    fn push(&mut self, entry: &[u8], leaf: Hash) -> Result<u64, SequencerError> {
+        let index = self.tree.size();
+        let mut full_tiles = Vec::new();
+        let (partial_tiles, dirty) = (&mut self.partial_tiles, &mut self.dirty_levels);
+        self.tree
+            .append_with(leaf, |node, hash| {
+                // A tile at tile level L holds the nodes of tree level 8 L.
+                if node.level % TILE_HEIGHT != 0 {
+                    return;
+                }
+                let level = usize::from(node.level / TILE_HEIGHT);
+                if partial_tiles.len() <= level {
+                    partial_tiles.resize(level + 1, Vec::new());
+                }
+                if dirty.len() <= level {
+                    dirty.resize(level + 1, false);
+                }
+                partial_tiles[level].push(*hash);
+                dirty[level] = true;
+                if partial_tiles[level].len() == WIDTH {
+                    let hashes = std::mem::take(&mut partial_tiles[level]);
+                    full_tiles.push((level, node.index / WIDTH as u64, hashes));
+                }
+            })
+            .map_err(|e| SequencerError::Corrupt(e.to_string()))?;
+        for (level, tile_index, hashes) in full_tiles {
+            let tile = tile_id(level, tile_index, TILE_WIDTH)?;
+            self.objects.push((TilePath::Hashes(tile), encode_tile(&hashes)));
+        }
+        self.partial_bundle.push(entry.to_vec());
+        if self.partial_bundle.len() == WIDTH {
+            let bundle = BundleId::new(index / WIDTH as u64, TILE_WIDTH).map_err(corrupt)?;
+            let data = encode_bundle(&self.partial_bundle).map_err(corrupt)?;
+            self.objects.push((TilePath::Entries(bundle), data));
+            self.partial_bundle.clear();
+        }
+        Ok(index)
+    }
+
+    /// Adds the partial tiles and bundle that the batch changed.
+    fn finish(&mut self) -> Result<(), SequencerError> {
+        let size = self.tree.size();
+        for (level, hashes) in self.partial_tiles.iter().enumerate() {
+            if !self.dirty_levels.get(level).copied().unwrap_or(false) || hashes.is_empty() {
+                continue;
+            }
+            let nodes = size >> (TILE_HEIGHT as usize * level);
+            let tile = tile_id(level, nodes / WIDTH as u64, hashes.len() as u16)?;
+            self.objects.push((TilePath::Hashes(tile), encode_tile(hashes)));
+        }
+        if !self.partial_bundle.is_empty() {
+            let width = self.partial_bundle.len() as u16;
+            let bundle = BundleId::new(size / WIDTH as u64, width).map_err(corrupt)?;
+            let data = encode_bundle(&self.partial_bundle).map_err(corrupt)?;
+            self.objects.push((TilePath::Entries(bundle), data));
+        }
+        Ok(())
+    }
+}
+
+fn tile_id(level: usize, index: u64, width: u16) -> Result<TileId, SequencerError> {
+    let level = u8::try_from(level).map_err(|_| SequencerError::Corrupt("tree too tall".into()))?;
+    TileId::new(level, index, width).map_err(corrupt)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> SequencerError {
+    SequencerError::Corrupt(e.to_string())
+}
+
+fn missing(path: TilePath) -> SequencerError {
+    SequencerError::Corrupt(format!("{path} is missing"))
+}
+
+/// The tree of `size` leaves, resumed from the hashes of its right edge.
+fn load_right_edge(storage: &impl LogStorage, size: u64) -> Result<TreeBuilder, SequencerError> {
+    let nodes = right_edge_nodes(size);
+    let hashes = if nodes.is_empty() {
+        Vec::new()
+    } else {
+        TileHashReader::new(size, StorageTiles(storage)).read_hashes(&nodes).map_err(corrupt)?
+    };
+    TreeBuilder::from_right_edge(size, &hashes).map_err(corrupt)
+}
+
+/// The hashes of the rightmost incomplete tile of every tile level.
+fn load_partial_tiles(
+    storage: &impl LogStorage,
+    size: u64,
+) -> Result<Vec<Vec<Hash>>, SequencerError> {
+    let mut tiles = Vec::new();
+    let mut level = 0u8;
+    while level < 8 && size >> (TILE_HEIGHT as u32 * u32::from(level)) > 0 {
+        let nodes = size >> (TILE_HEIGHT as u32 * u32::from(level));
+        let hashes = match TileId::in_tree(level, nodes / WIDTH as u64, size) {
+            Some(tile) if !tile.is_full() => {
+                let data =
+                    storage.read(&[TilePath::Hashes(tile)]).map_err(SequencerError::Storage)?;
+                let data = data
+                    .into_iter()
+                    .next()
+                    .flatten()
+                    .ok_or_else(|| missing(TilePath::Hashes(tile)))?;
+                decode_tile(tile, &data).map_err(corrupt)?
+            }
+            _ => Vec::new(),
+        };
+        tiles.push(hashes);
+        level += 1;
+    }
+    Ok(tiles)
+}
+
+/// The entries of the rightmost incomplete bundle.
+fn load_partial_bundle(
+    storage: &impl LogStorage,
+    size: u64,
+) -> Result<Vec<Vec<u8>>, SequencerError> {
+    match BundleId::in_tree(size / WIDTH as u64, size) {
+        Some(bundle) if !bundle.is_full() => {
+            let path = TilePath::Entries(bundle);
+            let data = storage.read(&[path]).map_err(SequencerError::Storage)?;
+            let data = data.into_iter().next().flatten().ok_or_else(|| missing(path))?;
+            let entries = decode_bundle(bundle, &data).map_err(corrupt)?;
+            Ok(entries.into_iter().map(<[u8]>::to_vec).collect())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The entry at `index` of the tree of `size` leaves, if storage has it.
+pub fn read_entry(
+    storage: &impl LogStorage,
+    index: u64,
+    size: u64,
+) -> Result<Option<Vec<u8>>, SequencerError> {
+    let Some((bundle, position)) = BundleId::for_entry(index, size) else {
+        return Ok(None);
+    };
+    let data = storage.read(&[TilePath::Entries(bundle)]).map_err(SequencerError::Storage)?;
+    let Some(data) = data.into_iter().next().flatten() else { return Ok(None) };
+    let entries = decode_bundle(bundle, &data).map_err(corrupt)?;
+    Ok(entries.get(position).map(|e| e.to_vec()))
+}

@@ -1,0 +1,158 @@
+//! The narrow traits through which the sequencer reaches storage: where the
+//! tiles and the checkpoint live, and the index of entries already logged.
+
+use std::collections::HashMap;
+
+use crate::hash::Hash;
+use crate::tile::{TileId, TilePath, TileReader};
+
+/// An error of a storage backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Where a log's tiles, entry bundles and checkpoint live: a directory, an
+/// object store bucket.
+///
+/// The sequencer relies on these guarantees, which every backend must give:
+///
+/// * **Durable writes.** When [`LogStorage::write`] returns `Ok`, every
+///   object it was given reads back the same after a crash or power loss
+///   (files and their directories are fsynced).
+/// * **Read after write.** A read that starts after a write returned sees
+///   it.
+/// * **Rewritable beyond the checkpoint.** `write` replaces an object at the
+///   same path. Objects the published checkpoint covers are never written
+///   with other contents (the sequencer only rewrites tiles that a crash
+///   left behind, beyond the checkpoint); readers only ask for those.
+/// * **One checkpoint, compare and swap.** [`LogStorage::publish_checkpoint`]
+///   replaces the checkpoint atomically and durably, and only if the stored
+///   one is still the one the sequencer last saw; otherwise it fails. With
+///   exclusive access to the log (a file lock, a database row lock) this
+///   also keeps a second sequencer from forking the log.
+pub trait LogStorage {
+    /// The published checkpoint, or `None` if the log was never created.
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError>;
+
+    /// Reads objects, in order; `None` for an object that does not exist.
+    fn read(&self, paths: &[TilePath]) -> Result<Vec<Option<Vec<u8>>>, BoxError>;
+
+    /// Writes objects durably, replacing any at the same path.
+    fn write(&self, objects: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError>;
+
+    /// Replaces the checkpoint `old` (`None`: there is none yet) with `new`,
+    /// of tree size `size`, atomically and durably; fails if the stored
+    /// checkpoint is not `old`. Once it is replaced, the backend also keeps
+    /// `new` in its history of checkpoints, so that proofs can be made
+    /// against it later.
+    fn publish_checkpoint(&self, old: Option<&[u8]>, new: &[u8], size: u64)
+    -> Result<(), BoxError>;
+
+    /// A checkpoint of tree size `size` from the history, if it was kept.
+    fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError>;
+}
+
+impl<S: LogStorage + ?Sized> LogStorage for &S {
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError> {
+        (**self).read_checkpoint()
+    }
+    fn read(&self, paths: &[TilePath]) -> Result<Vec<Option<Vec<u8>>>, BoxError> {
+        (**self).read(paths)
+    }
+    fn write(&self, objects: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError> {
+        (**self).write(objects)
+    }
+    fn publish_checkpoint(
+        &self,
+        old: Option<&[u8]>,
+        new: &[u8],
+        size: u64,
+    ) -> Result<(), BoxError> {
+        (**self).publish_checkpoint(old, new, size)
+    }
+    fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
+        (**self).read_checkpoint_at(size)
+    }
+}
+
+/// A [`TileReader`] over a [`LogStorage`]: a missing tile is an error.
+#[derive(Clone, Copy, Debug)]
+pub struct StorageTiles<S>(pub S);
+
+/// An error reading tiles from storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageTilesError {
+    /// The tile is not in storage.
+    #[error("{0} is missing")]
+    Missing(TilePath),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(BoxError),
+}
+
+impl<S: LogStorage> TileReader for StorageTiles<S> {
+    type Error = StorageTilesError;
+
+    fn read_tiles(&self, tiles: &[TileId]) -> Result<Vec<Vec<u8>>, StorageTilesError> {
+        let paths: Vec<TilePath> = tiles.iter().map(|&t| TilePath::Hashes(t)).collect();
+        let objects = self.0.read(&paths).map_err(StorageTilesError::Storage)?;
+        objects
+            .into_iter()
+            .zip(paths)
+            .map(|(object, path)| object.ok_or(StorageTilesError::Missing(path)))
+            .collect()
+    }
+}
+
+/// The index from entries' leaf hashes to their log indices, with which the
+/// sequencer gives a resubmitted entry its original index.
+///
+/// The index is derived from the log: it covers the entries below
+/// [`DedupIndex::covered_size`], and the sequencer brings it up to date from
+/// the log when it opens. It must never hold an index the log does not.
+pub trait DedupIndex {
+    /// The log index of each leaf hash, if it is logged.
+    fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError>;
+
+    /// Records `(leaf hash, index)` pairs for the entries from the covered
+    /// size up to `new_size`, and that the index now covers `new_size`
+    /// entries. Durable or not: what is lost is rebuilt from the log.
+    fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError>;
+
+    /// How many entries of the log the index covers.
+    fn covered_size(&self) -> Result<u64, BoxError>;
+
+    /// Forgets everything (the index is ahead of the log it serves, e.g.
+    /// after the log was restored from a backup).
+    fn clear(&mut self) -> Result<(), BoxError>;
+}
+
+/// A [`DedupIndex`] in memory, for tests and short-lived logs.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryDedup {
+    indices: HashMap<Hash, u64>,
+    covered: u64,
+}
+
+impl DedupIndex for MemoryDedup {
+    fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
+        Ok(leaves.iter().map(|leaf| self.indices.get(leaf).copied()).collect())
+    }
+
+    fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError> {
+        for &(leaf, index) in entries {
+            // The first index of an entry is the one resubmissions get.
+            self.indices.entry(leaf).or_insert(index);
+        }
+        self.covered = new_size;
+        Ok(())
+    }
+
+    fn covered_size(&self) -> Result<u64, BoxError> {
+        Ok(self.covered)
+    }
+
+    fn clear(&mut self) -> Result<(), BoxError> {
+        *self = MemoryDedup::default();
+        Ok(())
+    }
+}

@@ -1,0 +1,311 @@
+//! The sequencer against a test storage that fails the test when an
+//! invariant breaks, and that injects both kinds of failure: a write that
+//! fails and is not persisted, and one that fails but is persisted.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use truce_log::{
+    BoxError, Checkpoint, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
+    TilePath, TreeAuditor, VerifiedCheckpoint, bundles_for_size, inclusion_proof, leaf_hash,
+    tiles_for_size, verify_inclusion,
+};
+use truce_note::{KeyName, SigningKey, UnverifiedNote};
+
+const ORIGIN: &str = "test.example/log";
+
+fn key() -> SigningKey {
+    SigningKey::from_seed(KeyName::new(ORIGIN).expect("valid"), &[42; 32])
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    /// The operation fails and nothing is stored.
+    FailNotPersisted,
+    /// The operation is stored, then reports failure.
+    FailButPersisted,
+}
+
+#[derive(Default)]
+struct TestStorage {
+    objects: RefCell<HashMap<String, Vec<u8>>>,
+    checkpoint: RefCell<Option<Vec<u8>>>,
+    history: RefCell<HashMap<u64, Vec<u8>>>,
+    /// Fail the operation after this many more succeed.
+    fault_after: Cell<Option<(usize, Fault)>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("injected fault")]
+struct Injected;
+
+impl TestStorage {
+    /// `Some(fault)` if this operation must fail.
+    fn fault(&self) -> Option<Fault> {
+        match self.fault_after.get() {
+            Some((0, fault)) => {
+                self.fault_after.set(None);
+                Some(fault)
+            }
+            Some((n, fault)) => {
+                self.fault_after.set(Some((n - 1, fault)));
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn published_size(&self) -> u64 {
+        self.checkpoint.borrow().as_ref().map_or(0, |bytes| {
+            let note = UnverifiedNote::parse(bytes).expect("a note");
+            Checkpoint::parse(note.text_unverified()).expect("a checkpoint").size()
+        })
+    }
+
+    /// Every object the tree of `size` has, by path.
+    fn published_paths(size: u64) -> Vec<String> {
+        tiles_for_size(size)
+            .map(|t| t.path())
+            .chain(bundles_for_size(size).map(|b| b.path()))
+            .collect()
+    }
+
+    /// The audit a client would do: every tile and bundle is there and
+    /// gives the checkpoint's root.
+    fn audit(&self, checkpoint: &[u8]) {
+        let checkpoint = VerifiedCheckpoint::verify(checkpoint, &key().verifier_key(), ORIGIN)
+            .expect("verifies");
+        let objects = self.objects.borrow();
+        let get = |path: &str| objects.get(path).cloned();
+        let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
+        for bundle in auditor.bundles().collect::<Vec<_>>() {
+            let data = get(&bundle.path()).unwrap_or_else(|| panic!("{bundle} is missing"));
+            let tile = get(&bundle.hash_tile().path()).expect("level 0 tile");
+            auditor
+                .check_bundle(bundle, &data, &tile, |t| get(&t.path()).ok_or("missing".into()))
+                .unwrap_or_else(|e| panic!("audit: {e}"));
+        }
+        auditor.finish().unwrap_or_else(|e| panic!("audit: {e}"));
+    }
+}
+
+impl LogStorage for TestStorage {
+    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError> {
+        Ok(self.checkpoint.borrow().clone())
+    }
+
+    fn read(&self, paths: &[TilePath]) -> Result<Vec<Option<Vec<u8>>>, BoxError> {
+        let objects = self.objects.borrow();
+        Ok(paths.iter().map(|p| objects.get(&p.to_string()).cloned()).collect())
+    }
+
+    fn write(&self, new: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError> {
+        let fault = self.fault();
+        if fault == Some(Fault::FailNotPersisted) {
+            return Err(Injected.into());
+        }
+        let published = TestStorage::published_paths(self.published_size());
+        let mut objects = self.objects.borrow_mut();
+        for (path, data) in new {
+            let path = path.to_string();
+            if published.contains(&path) {
+                assert_eq!(
+                    objects.get(&path),
+                    Some(data),
+                    "rewrote {path}, which the published checkpoint covers, with other bytes"
+                );
+            }
+            objects.insert(path, data.clone());
+        }
+        match fault {
+            Some(_) => Err(Injected.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn publish_checkpoint(
+        &self,
+        old: Option<&[u8]>,
+        new: &[u8],
+        size: u64,
+    ) -> Result<(), BoxError> {
+        let fault = self.fault();
+        if fault == Some(Fault::FailNotPersisted) {
+            return Err(Injected.into());
+        }
+        assert_eq!(self.checkpoint.borrow().as_deref(), old, "compare and swap");
+        assert!(size >= self.published_size(), "the checkpoint went backwards");
+        // Everything the new checkpoint covers is already stored.
+        self.audit(new);
+        *self.checkpoint.borrow_mut() = Some(new.to_vec());
+        self.history.borrow_mut().insert(size, new.to_vec());
+        match fault {
+            Some(_) => Err(Injected.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
+        Ok(self.history.borrow().get(&size).cloned())
+    }
+}
+
+fn entry(i: u64) -> Vec<u8> {
+    format!("entry number {i}\n").into_bytes()
+}
+
+#[test]
+fn batches_of_every_shape_build_the_right_tree() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    let mut next = 0u64;
+    for batch in [1, 1, 254, 1, 3, 256, 512, 17, 300, 0, 1000, 255] {
+        let entries: Vec<Vec<u8>> = (next..next + batch).map(entry).collect();
+        let logged = log.append(&entries).expect("appends");
+        for (i, l) in logged.iter().enumerate() {
+            assert_eq!(l.index, next + i as u64);
+            assert!(!l.duplicate);
+        }
+        next += batch;
+        assert_eq!(log.checkpoint().size(), next);
+    }
+    // Reopened, it carries on from the same state.
+    drop(log);
+    let mut log = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).expect("opens");
+    assert_eq!(log.checkpoint().size(), next);
+    let logged = log.append(&[entry(next)]).expect("appends");
+    assert_eq!(logged[0].index, next);
+    // Proofs from the stored tiles verify against the checkpoint.
+    let size = log.checkpoint().size();
+    let reader = TileHashReader::new(size, truce_log::StorageTiles(&storage));
+    for index in [0, 255, 256, 1000, size - 1] {
+        let proof = inclusion_proof(index, size, &reader).expect("proves");
+        verify_inclusion(&leaf_hash(&entry(index)), index, size, &proof, &log.checkpoint().root())
+            .expect("verifies");
+    }
+}
+
+#[test]
+fn a_tree_past_the_second_tile_level_is_right() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    let total = 65_536 + 300;
+    let entries: Vec<Vec<u8>> = (0..total).map(entry).collect();
+    for chunk in entries.chunks(20_000) {
+        log.append(chunk).expect("appends");
+    }
+    assert_eq!(log.checkpoint().size(), total);
+    assert!(storage.objects.borrow().contains_key("tile/2/000.p/1"));
+}
+
+#[test]
+fn resubmitted_entries_keep_their_index() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0), entry(1)]).expect("appends");
+    let logged = log.append(&[entry(2), entry(1), entry(2), entry(3)]).expect("appends");
+    let got: Vec<(u64, bool)> = logged.iter().map(|l| (l.index, l.duplicate)).collect();
+    assert_eq!(got, [(2, false), (1, true), (2, true), (3, false)]);
+    assert_eq!(log.checkpoint().size(), 4);
+    // All duplicates: nothing new is published.
+    let before = log.checkpoint().to_bytes();
+    log.append(&[entry(0)]).expect("appends");
+    assert_eq!(log.checkpoint().to_bytes(), before);
+    // A fresh dedup index catches up from the log when the log opens.
+    drop(log);
+    let mut log = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).expect("opens");
+    assert_eq!(log.append(&[entry(3)]).expect("appends")[0].index, 3);
+}
+
+#[test]
+fn a_lying_dedup_index_is_caught() {
+    let storage = TestStorage::default();
+    let mut dedup = MemoryDedup::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0), entry(1)]).expect("appends");
+    drop(log);
+    // An index that claims entry 9 is at index 0.
+    truce_log::DedupIndex::insert(&mut dedup, &[(leaf_hash(&entry(9)), 0)], 2).expect("inserts");
+    let mut log = Sequencer::open(&storage, dedup, key(), ORIGIN).expect("opens");
+    assert!(matches!(log.append(&[entry(9)]), Err(SequencerError::Dedup(_))));
+    assert_eq!(log.checkpoint().size(), 2);
+}
+
+#[test]
+fn bad_entries_change_nothing() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    let objects = storage.objects.borrow().len();
+    assert!(matches!(
+        log.append(&[entry(0), Vec::new()]),
+        Err(SequencerError::EmptyEntry { position: 1 })
+    ));
+    assert!(matches!(
+        log.append(&[vec![b'x'; 65_536]]),
+        Err(SequencerError::EntryTooLarge { position: 0, size: 65_536 })
+    ));
+    assert_eq!(log.checkpoint().size(), 0);
+    assert_eq!(storage.objects.borrow().len(), objects);
+}
+
+#[test]
+fn a_second_log_in_the_same_storage_is_refused_and_the_key_must_match() {
+    let storage = TestStorage::default();
+    Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    assert!(matches!(
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN),
+        Err(SequencerError::AlreadyCreated)
+    ));
+    let other = SigningKey::from_seed(KeyName::new(ORIGIN).expect("valid"), &[7; 32]);
+    assert!(matches!(
+        Sequencer::open(&storage, MemoryDedup::default(), other, ORIGIN),
+        Err(SequencerError::Checkpoint(_))
+    ));
+    assert!(matches!(
+        Sequencer::open(&storage, MemoryDedup::default(), key(), "another.example/log"),
+        Err(SequencerError::Checkpoint(_))
+    ));
+}
+
+#[test]
+fn every_fault_leaves_a_log_with_every_acknowledged_entry() {
+    for fault in [Fault::FailNotPersisted, Fault::FailButPersisted] {
+        for after in 0..12 {
+            let storage = TestStorage::default();
+            let mut log = Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN)
+                .expect("creates");
+            let mut acknowledged: Vec<(u64, Vec<u8>)> = Vec::new();
+            storage.fault_after.set(Some((after, fault)));
+            let mut next = 0u64;
+            for batch in [3u64, 300, 1, 255, 40, 600] {
+                let entries: Vec<Vec<u8>> = (next..next + batch).map(entry).collect();
+                next += batch;
+                match log.append(&entries) {
+                    Ok(logged) => {
+                        for (l, e) in logged.iter().zip(&entries) {
+                            acknowledged.push((l.index, e.clone()));
+                        }
+                    }
+                    Err(_) => {
+                        // Recovery goes through the normal start-up path.
+                        drop(log);
+                        log = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN)
+                            .expect("reopens after a fault");
+                    }
+                }
+            }
+            let size = log.checkpoint().size();
+            storage.audit(&log.checkpoint().to_bytes());
+            for (index, bytes) in &acknowledged {
+                assert!(*index < size, "{fault:?} after {after}: entry {index} lost");
+                let stored = truce_log::read_entry(&storage, *index, size).expect("reads");
+                assert_eq!(stored.as_ref(), Some(bytes), "{fault:?} after {after}: entry {index}");
+            }
+        }
+    }
+}
