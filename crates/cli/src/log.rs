@@ -143,9 +143,48 @@ fn init(args: InitArgs) -> Result<()> {
 
 fn append(args: AppendArgs) -> Result<()> {
     let key = read_signing_key(&args.key)?;
-    let entries = read_entries(&args.files)?;
+    let from_stdin = args.files.is_empty() || args.files.iter().any(|f| f == Path::new("-"));
+    if from_stdin && args.files.len() > 1 {
+        bail!("give entry files or `-`, not both");
+    }
     let mut log = open_sequencer(&args.dir, key)?;
-    let logged = log.append(&entries)?;
+    if !from_stdin {
+        let entries = args.files.iter().map(|f| read_input(Some(f))).collect::<Result<Vec<_>>>()?;
+        return print_logged(&log.append(&entries)?);
+    }
+    // Group commit from a stream: whatever lines have arrived while the
+    // last batch was being committed make the next batch. Each index is
+    // printed once its entry is durable and covered by a checkpoint.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(BATCH_LIMIT);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().split(b'\n') {
+            let line = line.context("cannot read standard input");
+            let stop = line.is_err();
+            if matches!(&line, Ok(l) if l.is_empty()) {
+                continue;
+            }
+            if sender.send(line).is_err() || stop {
+                return;
+            }
+        }
+    });
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first?];
+        while batch.len() < BATCH_LIMIT {
+            match receiver.try_recv() {
+                Ok(line) => batch.push(line?),
+                Err(_) => break,
+            }
+        }
+        print_logged(&log.append(&batch)?)?;
+    }
+    Ok(())
+}
+
+/// The most entries `truce log append` commits at once from a stream.
+const BATCH_LIMIT: usize = 4096;
+
+fn print_logged(logged: &[truce_log::Logged]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for entry in logged {
         if entry.duplicate {
@@ -154,23 +193,8 @@ fn append(args: AppendArgs) -> Result<()> {
             writeln!(out, "{}", entry.index)?;
         }
     }
+    out.flush()?;
     Ok(())
-}
-
-/// One entry per file, or one per line of standard input.
-fn read_entries(files: &[PathBuf]) -> Result<Vec<Vec<u8>>> {
-    if files.is_empty() || files.iter().any(|f| f == Path::new("-")) {
-        if files.len() > 1 {
-            bail!("give entry files or `-`, not both");
-        }
-        let stdin = std::io::stdin().lock();
-        return stdin
-            .split(b'\n')
-            .map(|line| line.context("cannot read standard input"))
-            .filter(|line| !matches!(line, Ok(l) if l.is_empty()))
-            .collect();
-    }
-    files.iter().map(|f| read_input(Some(f))).collect()
 }
 
 fn proof(args: ProofArgs) -> Result<()> {
