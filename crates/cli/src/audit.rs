@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use truce_entry::Registry;
-use truce_log::{BundleId, TreeAuditor, VerifiedCheckpoint};
+use truce_log::{BundleId, TilePath, TreeAuditor, VerifiedCheckpoint};
 use truce_note::VerifierKey;
 
 use crate::CheckFailed;
@@ -92,8 +92,16 @@ impl Source for UrlSource {
     }
 }
 
-fn required(source: &dyn Source, path: &str) -> Result<Vec<u8>> {
-    source.get(path)?.ok_or_else(|| CheckFailed(format!("audit failed: {path} is missing")).into())
+/// The object at `path`; a partial tile or bundle that the log deleted once
+/// its full tile existed (as tlog-tiles allows) is cut from the full one.
+fn required(source: &dyn Source, path: TilePath) -> Result<Vec<u8>> {
+    let missing = || CheckFailed(format!("audit failed: {path} is missing"));
+    if let Some(data) = source.get(&path.to_string())? {
+        return Ok(data);
+    }
+    let full = truce_log::full_version(&path).ok_or_else(missing)?;
+    let data = source.get(&full.to_string())?.ok_or_else(missing)?;
+    Ok(truce_log::cut_to_width(&path, data).ok_or_else(missing)?)
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
@@ -107,7 +115,9 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let failed =
         |message: String| anyhow::Error::from(CheckFailed(format!("audit failed: {message}")));
 
-    let checkpoint = required(source.as_ref(), "checkpoint")?;
+    let checkpoint = source
+        .get("checkpoint")?
+        .ok_or_else(|| CheckFailed("audit failed: the log has no checkpoint".into()))?;
     let checkpoint = VerifiedCheckpoint::verify(&checkpoint, &vkey, &origin)
         .map_err(|e| failed(format!("checkpoint: {e}")))?;
     let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
@@ -135,10 +145,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
         let fetcher_source = source.as_ref();
         scope.spawn(move || {
             for bundle in bundles {
-                let fetched = required(fetcher_source, &bundle.path()).and_then(|data| {
-                    let tile = required(fetcher_source, &bundle.hash_tile().path())?;
-                    Ok((bundle, data, tile))
-                });
+                let fetched =
+                    required(fetcher_source, TilePath::Entries(bundle)).and_then(|data| {
+                        let tile = required(fetcher_source, TilePath::Hashes(bundle.hash_tile()))?;
+                        Ok((bundle, data, tile))
+                    });
                 let stop = fetched.is_err();
                 if sender.send(fetched).is_err() || stop {
                     return;
@@ -149,10 +160,8 @@ pub fn run(args: AuditArgs) -> Result<()> {
             let (bundle, data, tile) = fetched?;
             let first_index = auditor.audited();
             let entries = auditor
-                .check_bundle(bundle, &data, &tile, |tile| match source.get(&tile.path()) {
-                    Ok(Some(bytes)) => Ok(bytes),
-                    Ok(None) => Err("missing".to_owned()),
-                    Err(e) => Err(format!("{e:#}")),
+                .check_bundle(bundle, &data, &tile, |tile| {
+                    required(source.as_ref(), TilePath::Hashes(tile)).map_err(|e| format!("{e:#}"))
                 })
                 .map_err(|e| failed(e.to_string()))?;
             if let Some(registry) = registry.as_mut() {

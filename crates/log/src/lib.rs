@@ -35,9 +35,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! **Invariant:** this crate does no I/O: no files, sockets, clocks or
-//! threads. Storage reaches it only through [`HashReader`] and
-//! [`TileReader`], which callers implement.
+//! **Invariant:** this crate does no I/O: no files, sockets or clocks.
+//! Storage reaches it only through [`HashReader`], [`TileReader`],
+//! [`LogStorage`] and [`DedupIndex`], which callers implement. (The
+//! sequencer hashes a large batch on every core, with scoped threads: that
+//! is computation, not I/O.)
 //!
 //! **Size 0:** RFC 6962 defines no consistency proof from the empty tree, and
 //! [`verify_consistency`] and [`consistency_proof`] follow it strictly; C2SP
@@ -65,7 +67,8 @@ pub use crate::audit::{AuditError, TreeAuditor};
 pub use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
 pub use crate::sequencer::{Logged, Sequencer, SequencerError, read_entry};
 pub use crate::storage::{
-    BoxError, DedupIndex, LogStorage, MemoryDedup, StorageTiles, StorageTilesError,
+    BoxError, DedupIndex, LogStorage, MemoryDedup, StorageTiles, StorageTilesError, cut_to_width,
+    full_version, read_objects,
 };
 pub use crate::tlog_proof::{TlogProof, TlogProofError};
 

@@ -32,7 +32,7 @@ use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
 use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
 use crate::hash::{EMPTY_ROOT, Hash, leaf_hash};
 use crate::proof::HashReader as _;
-use crate::storage::{BoxError, DedupIndex, LogStorage, StorageTiles};
+use crate::storage::{BoxError, DedupIndex, LogStorage, StorageTiles, read_objects};
 use crate::tile::{
     TILE_HEIGHT, TILE_WIDTH, TileHashReader, TileId, TilePath, decode_tile, encode_tile,
 };
@@ -195,7 +195,10 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     /// published. An entry already in the log (or earlier in the batch) is
     /// not appended again: it gets its original index. If every entry was a
     /// duplicate, no checkpoint is published.
-    pub fn append<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<Vec<Logged>, SequencerError> {
+    pub fn append<E: AsRef<[u8]> + Sync>(
+        &mut self,
+        entries: &[E],
+    ) -> Result<Vec<Logged>, SequencerError> {
         if self.poisoned {
             return Err(SequencerError::Poisoned);
         }
@@ -213,9 +216,9 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         }
 
         // 1. Hashes and duplicates.
-        let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_ref())).collect();
-        let known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
-        self.confirm_duplicates(entries, &known)?;
+        let leaves = leaf_hashes(entries);
+        let mut known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
+        self.confirm_duplicates(entries, &mut known)?;
 
         // 2. The extended tree, tiles and bundles, in memory.
         let mut next = NextState {
@@ -272,21 +275,20 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     }
 
     /// A dedup hit is trusted only once the log holds the same bytes at
-    /// that index: a stale or damaged index must not make the log
-    /// acknowledge an entry it does not hold.
+    /// that index: a stale or damaged index, or a collision of the short
+    /// keys an index may use, must not make the log answer an entry with
+    /// another entry's index. A hit that does not hold up is no hit.
     fn confirm_duplicates<E: AsRef<[u8]>>(
         &self,
         entries: &[E],
-        known: &[Option<u64>],
+        known: &mut [Option<u64>],
     ) -> Result<(), SequencerError> {
         let size = self.checkpoint.size();
-        for (entry, index) in entries.iter().zip(known) {
-            let Some(index) = *index else { continue };
-            let stored = read_entry(&self.storage, index, size)?;
+        for (entry, index) in entries.iter().zip(known.iter_mut()) {
+            let Some(candidate) = *index else { continue };
+            let stored = read_entry(&self.storage, candidate, size)?;
             if stored.as_deref() != Some(entry.as_ref()) {
-                return Err(SequencerError::Dedup(
-                    format!("it maps an entry to index {index}, which holds other bytes").into(),
-                ));
+                *index = None;
             }
         }
         Ok(())
@@ -308,7 +310,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             let bundles: Vec<BundleId> =
                 (first..=last).filter_map(|n| BundleId::in_tree(n, size)).collect();
             let paths: Vec<TilePath> = bundles.iter().map(|&b| TilePath::Entries(b)).collect();
-            let data = self.storage.read(&paths).map_err(SequencerError::Storage)?;
+            let data = read_objects(&self.storage, &paths).map_err(SequencerError::Storage)?;
             let mut pairs = Vec::new();
             for (bundle, data) in bundles.iter().zip(data) {
                 let data = data.ok_or_else(|| missing(TilePath::Entries(*bundle)))?;
@@ -404,6 +406,29 @@ impl NextState {
     }
 }
 
+/// The leaf hashes of a batch, computed on every core for a large batch:
+/// hashing the entries is most of the sequencer's own work.
+fn leaf_hashes<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Hash> {
+    const PER_THREAD: usize = 1024;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads == 1 || entries.len() < 2 * PER_THREAD {
+        return entries.iter().map(|e| leaf_hash(e.as_ref())).collect();
+    }
+    let chunk = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(|| part.iter().map(|e| leaf_hash(e.as_ref())).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 fn tile_id(level: usize, index: u64, width: u16) -> Result<TileId, SequencerError> {
     let level = u8::try_from(level).map_err(|_| SequencerError::Corrupt("tree too tall".into()))?;
     TileId::new(level, index, width).map_err(corrupt)
@@ -439,8 +464,8 @@ fn load_partial_tiles(
         let nodes = size >> (TILE_HEIGHT as u32 * u32::from(level));
         let hashes = match TileId::in_tree(level, nodes / WIDTH as u64, size) {
             Some(tile) if !tile.is_full() => {
-                let data =
-                    storage.read(&[TilePath::Hashes(tile)]).map_err(SequencerError::Storage)?;
+                let data = read_objects(storage, &[TilePath::Hashes(tile)])
+                    .map_err(SequencerError::Storage)?;
                 let data = data
                     .into_iter()
                     .next()
@@ -464,7 +489,7 @@ fn load_partial_bundle(
     match BundleId::in_tree(size / WIDTH as u64, size) {
         Some(bundle) if !bundle.is_full() => {
             let path = TilePath::Entries(bundle);
-            let data = storage.read(&[path]).map_err(SequencerError::Storage)?;
+            let data = read_objects(storage, &[path]).map_err(SequencerError::Storage)?;
             let data = data.into_iter().next().flatten().ok_or_else(|| missing(path))?;
             let entries = decode_bundle(bundle, &data).map_err(corrupt)?;
             Ok(entries.into_iter().map(<[u8]>::to_vec).collect())
@@ -482,7 +507,8 @@ pub fn read_entry(
     let Some((bundle, position)) = BundleId::for_entry(index, size) else {
         return Ok(None);
     };
-    let data = storage.read(&[TilePath::Entries(bundle)]).map_err(SequencerError::Storage)?;
+    let data =
+        read_objects(storage, &[TilePath::Entries(bundle)]).map_err(SequencerError::Storage)?;
     let Some(data) = data.into_iter().next().flatten() else { return Ok(None) };
     let entries = decode_bundle(bundle, &data).map_err(corrupt)?;
     Ok(entries.get(position).map(|e| e.to_vec()))

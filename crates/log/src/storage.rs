@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::hash::Hash;
-use crate::tile::{TileId, TilePath, TileReader};
+use crate::bundle::BundleId;
+use crate::hash::{HASH_SIZE, Hash};
+use crate::tile::{TILE_WIDTH, TileId, TilePath, TileReader};
 
 /// An error of a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -73,7 +74,71 @@ impl<S: LogStorage + ?Sized> LogStorage for &S {
     }
 }
 
-/// A [`TileReader`] over a [`LogStorage`]: a missing tile is an error.
+/// Reads objects from `storage`; a partial tile or bundle that is gone is
+/// cut from the full one.
+///
+/// SPEC(tlog-tiles): a log "MAY delete any partial tile once the
+/// corresponding full tile is either available"; clients "MAY fetch the full
+/// tile ... as a fallback in case the partial tile is not available
+/// anymore". The first `W` hashes or entries of the full tile are those of
+/// the partial tile of width `W`.
+pub fn read_objects<S: LogStorage + ?Sized>(
+    storage: &S,
+    paths: &[TilePath],
+) -> Result<Vec<Option<Vec<u8>>>, BoxError> {
+    let mut objects = storage.read(paths)?;
+    for (object, path) in objects.iter_mut().zip(paths) {
+        if object.is_some() {
+            continue;
+        }
+        let Some(full) = full_version(path) else { continue };
+        let Some(data) = storage.read(&[full])?.into_iter().next().flatten() else { continue };
+        *object = cut_to_width(path, data);
+    }
+    Ok(objects)
+}
+
+/// The full tile or bundle a partial one is the start of.
+pub fn full_version(path: &TilePath) -> Option<TilePath> {
+    match *path {
+        TilePath::Hashes(t) if !t.is_full() => {
+            TileId::new(t.level(), t.index(), TILE_WIDTH).ok().map(TilePath::Hashes)
+        }
+        TilePath::Entries(b) if !b.is_full() => {
+            BundleId::new(b.index(), TILE_WIDTH).ok().map(TilePath::Entries)
+        }
+        _ => None,
+    }
+}
+
+/// The bytes of the partial tile or bundle `path` at the start of the full
+/// one, `data`; `None` if `data` is too short to hold them.
+pub fn cut_to_width(path: &TilePath, mut data: Vec<u8>) -> Option<Vec<u8>> {
+    match path {
+        TilePath::Hashes(tile) => {
+            let len = usize::from(tile.width()) * HASH_SIZE;
+            (data.len() >= len).then(|| {
+                data.truncate(len);
+                data
+            })
+        }
+        TilePath::Entries(bundle) => {
+            // Walk the length prefixes of the first `width` entries.
+            let mut end = 0usize;
+            for _ in 0..bundle.width() {
+                let prefix = data.get(end..end + 2)?;
+                end += 2 + usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
+            }
+            (data.len() >= end).then(|| {
+                data.truncate(end);
+                data
+            })
+        }
+    }
+}
+
+/// A [`TileReader`] over a [`LogStorage`], with the partial-tile fallback
+/// of [`read_objects`]; a missing tile is an error.
 #[derive(Clone, Copy, Debug)]
 pub struct StorageTiles<S>(pub S);
 
@@ -94,7 +159,7 @@ impl<S: LogStorage> TileReader for StorageTiles<S> {
 
     fn read_tiles(&self, tiles: &[TileId]) -> Result<Vec<Vec<u8>>, StorageTilesError> {
         let paths: Vec<TilePath> = tiles.iter().map(|&t| TilePath::Hashes(t)).collect();
-        let objects = self.0.read(&paths).map_err(StorageTilesError::Storage)?;
+        let objects = read_objects(&self.0, &paths).map_err(StorageTilesError::Storage)?;
         objects
             .into_iter()
             .zip(paths)
@@ -108,7 +173,9 @@ impl<S: LogStorage> TileReader for StorageTiles<S> {
 ///
 /// The index is derived from the log: it covers the entries below
 /// [`DedupIndex::covered_size`], and the sequencer brings it up to date from
-/// the log when it opens. It must never hold an index the log does not.
+/// the log when it opens. Its answers are candidates: the sequencer checks
+/// each against the bytes in the log before it trusts it, so an index may
+/// key entries by a short prefix of their hash.
 pub trait DedupIndex {
     /// The log index of each leaf hash, if it is logged.
     fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError>;

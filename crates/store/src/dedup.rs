@@ -2,12 +2,22 @@
 //!
 //! It is derived from the log (the sequencer rebuilds what it lacks when it
 //! opens the log), so it trades durability for speed: WAL journal,
-//! `synchronous = NORMAL`.
+//! `synchronous = NORMAL`. It keys entries by the first 8 bytes of their
+//! leaf hash, an integer key that SQLite stores and finds much faster than
+//! a 32-byte one; the sequencer confirms every hit against the log's bytes,
+//! so a collision of those 8 bytes (about one in 10^12 for ten million
+//! entries) costs at most a second copy of an entry, never a wrong index.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 use truce_log::{BoxError, DedupIndex, Hash};
+
+/// The key of a leaf hash: its first 8 bytes.
+fn prefix(leaf: &Hash) -> i64 {
+    let [a, b, c, d, e, f, g, h, ..] = leaf.0;
+    i64::from_be_bytes([a, b, c, d, e, f, g, h])
+}
 
 /// A [`DedupIndex`] in an SQLite database file.
 #[derive(Debug)]
@@ -17,9 +27,9 @@ pub struct SqliteDedup {
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS dedup (
-        leaf BLOB PRIMARY KEY,
+        leaf_prefix INTEGER PRIMARY KEY,
         idx INTEGER NOT NULL
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE IF NOT EXISTS covered (
         one INTEGER PRIMARY KEY CHECK (one = 1),
         size INTEGER NOT NULL
@@ -46,12 +56,15 @@ impl SqliteDedup {
 
 impl DedupIndex for SqliteDedup {
     fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
-        let mut query = self.db.prepare_cached("SELECT idx FROM dedup WHERE leaf = ?1")?;
-        let mut found = Vec::with_capacity(leaves.len());
-        for leaf in leaves {
-            let index: Option<i64> =
-                query.query_row(params![&leaf.0[..]], |row| row.get(0)).optional()?;
-            found.push(index.map(|i| i as u64));
+        let mut query = self.db.prepare_cached("SELECT idx FROM dedup WHERE leaf_prefix = ?1")?;
+        // In key order, the lookups walk the B-tree's pages once.
+        let mut order: Vec<(i64, usize)> =
+            leaves.iter().enumerate().map(|(i, leaf)| (prefix(leaf), i)).collect();
+        order.sort_unstable();
+        let mut found = vec![None; leaves.len()];
+        for (key, position) in order {
+            let index: Option<i64> = query.query_row(params![key], |row| row.get(0)).optional()?;
+            found[position] = index.map(u64::try_from).transpose()?;
         }
         Ok(found)
     }
@@ -60,10 +73,13 @@ impl DedupIndex for SqliteDedup {
         let tx = self.db.transaction()?;
         {
             // The first index of an entry is the one resubmissions get.
-            let mut insert =
-                tx.prepare_cached("INSERT OR IGNORE INTO dedup (leaf, idx) VALUES (?1, ?2)")?;
-            for (leaf, index) in entries {
-                insert.execute(params![&leaf.0[..], i64::try_from(*index)?])?;
+            let mut insert = tx
+                .prepare_cached("INSERT OR IGNORE INTO dedup (leaf_prefix, idx) VALUES (?1, ?2)")?;
+            // In key order, the inserts walk the B-tree's pages once.
+            let mut rows: Vec<(i64, u64)> = entries.iter().map(|(l, i)| (prefix(l), *i)).collect();
+            rows.sort_unstable();
+            for (key, index) in rows {
+                insert.execute(params![key, i64::try_from(index)?])?;
             }
             tx.execute(
                 "INSERT INTO covered (one, size) VALUES (1, ?1)

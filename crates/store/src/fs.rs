@@ -9,11 +9,21 @@
 //! DIR/.lock                       held by the one process that may write
 //! ```
 //!
-//! Durable writes follow one sequence: write a temporary file in the target
-//! directory, `fsync` it, `rename` it over the target, then `fsync` every
-//! directory that changed (and, for directories just created, their
-//! parents). A crash leaves each file either whole and old, or whole and
-//! new.
+//! Durable writes: write each file, `fsync` it, then `fsync` every directory
+//! that changed (and, for directories just created, their parents).
+//!
+//! * Tiles and bundles are written in place. That is safe because the
+//!   sequencer only writes objects beyond the published checkpoint, which
+//!   no reader asks for: a crash can leave one half-written, and the next
+//!   commit writes it again.
+//! * The checkpoint is replaced atomically: written to a temporary file
+//!   next to it, fsynced, renamed over it, and the directory fsynced. A
+//!   crash leaves it whole and old, or whole and new.
+//!
+//! Once a full tile or bundle is durable, the partial versions of it are
+//! deleted (C2SP tlog-tiles: a log "MAY delete any partial tile once the
+//! corresponding full tile is ... available"); without that, a log that
+//! commits one entry at a time would keep up to 255 copies of each bundle.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -120,40 +130,89 @@ impl FsStorage {
         let mut name = path.file_name().unwrap_or_default().to_owned();
         name.push(format!(".tmp-{}-{n}", std::process::id()));
         let temp = path.with_file_name(name);
-        let mut file = File::create(&temp).map_err(io_error("create", &temp))?;
-        file.write_all(contents).map_err(io_error("write", &temp))?;
-        file.sync_all().map_err(io_error("fsync", &temp))?;
+        write_synced(&temp, contents)?;
         Ok(temp)
     }
 
     /// Writes files durably: every file, then every changed directory, is
-    /// fsynced before this returns.
-    fn write_files(&self, files: &[(PathBuf, &[u8])]) -> Result<(), FsError> {
+    /// fsynced before this returns. The files are written by several
+    /// threads at once: fsync waits on the disk, not the CPU, and a batch of
+    /// tiles is dozens of files.
+    fn write_files(&self, files: &[(PathBuf, &[u8])], replace: Replace) -> Result<(), FsError> {
         let mut dirs = BTreeSet::new();
-        for (path, contents) in files {
+        for (path, _) in files {
             let parent = path.parent().unwrap_or(&self.dir);
             if !parent.is_dir() {
                 // New directories must reach the disk too: fsync the
                 // parents of every directory created.
-                let mut ancestor = parent.to_path_buf();
+                let mut ancestor = parent;
                 while !ancestor.is_dir() {
-                    if let Some(up) = ancestor.parent() {
-                        dirs.insert(up.to_path_buf());
-                        ancestor = up.to_path_buf();
-                    } else {
-                        break;
-                    }
+                    let Some(up) = ancestor.parent() else { break };
+                    dirs.insert(up.to_path_buf());
+                    ancestor = up;
                 }
                 create_dirs(parent)?;
             }
-            let temp = self.write_temp(path, contents)?;
-            fs::rename(&temp, path).map_err(io_error("rename", path))?;
             dirs.insert(parent.to_path_buf());
         }
-        for dir in &dirs {
-            sync_dir(dir)?;
-        }
-        Ok(())
+        in_parallel(files, |(path, contents)| match replace {
+            Replace::InPlace => write_synced(path, contents),
+            Replace::Atomically => {
+                let temp = self.write_temp(path, contents)?;
+                fs::rename(&temp, path).map_err(io_error("rename", path))
+            }
+        })?;
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        in_parallel(&dirs, |dir| sync_dir(dir))
+    }
+}
+
+/// How [`FsStorage::write_files`] replaces a file.
+#[derive(Clone, Copy)]
+enum Replace {
+    /// Write over it: for objects no reader asks for yet.
+    InPlace,
+    /// Write a temporary file and rename it over the target.
+    Atomically,
+}
+
+fn write_synced(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let mut file = File::create(path).map_err(io_error("create", path))?;
+    file.write_all(contents).map_err(io_error("write", path))?;
+    file.sync_all().map_err(io_error("fsync", path))
+}
+
+/// How many threads write files at once.
+const WRITERS: usize = 8;
+
+/// Runs `work` on every item, on up to [`WRITERS`] threads; the first error
+/// wins.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<(), FsError> + Sync,
+) -> Result<(), FsError> {
+    if items.len() <= 1 {
+        return items.iter().try_for_each(work);
+    }
+    let threads = items.len().min(WRITERS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let work = &work;
+                scope.spawn(move || items.iter().skip(t).step_by(threads).try_for_each(work))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+fn is_full(path: &TilePath) -> bool {
+    match path {
+        TilePath::Hashes(tile) => tile.is_full(),
+        TilePath::Entries(bundle) => bundle.is_full(),
+        _ => false,
     }
 }
 
@@ -186,7 +245,17 @@ impl LogStorage for FsStorage {
         self.check_writer()?;
         let files: Vec<(PathBuf, &[u8])> =
             objects.iter().map(|(path, data)| (self.path_of(path), data.as_slice())).collect();
-        Ok(self.write_files(&files)?)
+        self.write_files(&files, Replace::InPlace)?;
+        for (path, _) in objects {
+            if is_full(path) {
+                // Best effort: a partial tile left behind is only wasted
+                // space, and a later full write tries again.
+                let mut partials = self.path_of(path).into_os_string();
+                partials.push(".p");
+                let _ = fs::remove_dir_all(partials);
+            }
+        }
+        Ok(())
     }
 
     fn publish_checkpoint(
@@ -201,8 +270,8 @@ impl LogStorage for FsStorage {
         if read_optional(&path)?.as_deref() != old {
             return Err(FsError::Conflict(self.dir.clone()).into());
         }
-        self.write_files(&[(path, new)])?;
-        self.write_files(&[(self.history_path(size), new)])?;
+        self.write_files(&[(path, new)], Replace::Atomically)?;
+        self.write_files(&[(self.history_path(size), new)], Replace::Atomically)?;
         Ok(())
     }
 
