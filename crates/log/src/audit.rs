@@ -26,7 +26,7 @@ pub enum AuditError {
     Tile(#[from] TileError),
     /// A hash in a tile is not the one computed from the entries.
     #[error(
-        "{tile} position {position} (node {node}): the tile says {found}, the entries give {computed}"
+        "{tile} position {position} ({node}): the tile says {found}, the entries give {computed}"
     )]
     TileMismatch {
         /// The tile.
