@@ -222,3 +222,35 @@ fn audit_with_entries_replays_the_registry() {
     ));
     assert!(err.starts_with("audit failed: entry 1: signed by no registered source"), "{err}");
 }
+
+#[test]
+fn audit_reads_a_log_over_http() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let vkey = log_with(dir, 700);
+    // Any static web server serves a log directory: here, Python's.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut server = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory", "log"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the HTTP server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = truce(dir, &["log", "audit", "--url", &url, "--vkey", &vkey], b"");
+    let missing =
+        truce(dir, &["log", "audit", "--url", &format!("{url}/nothing"), "--vkey", &vkey], b"");
+    server.kill().expect("stops");
+    server.wait().expect("reaped");
+    assert!(ok(&out).starts_with("verified 700 entries, root "));
+    assert!(failed(&missing).contains("the log has no checkpoint"));
+}

@@ -145,3 +145,53 @@ impl TlogProof {
         Ok(checkpoint)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proof_text(index_line: &str, hashes: &[&str]) -> Vec<u8> {
+        let mut text = format!("{HEADER}\n{index_line}\n");
+        for h in hashes {
+            text.push_str(h);
+            text.push('\n');
+        }
+        text.push_str("\nexample.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.com/log AAAA\n");
+        text.into_bytes()
+    }
+
+    #[test]
+    fn proofs_round_trip_with_and_without_extra() {
+        let hash = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for text in [proof_text("index 0", &[]), proof_text("index 73894", &[hash, hash])] {
+            let proof = TlogProof::parse(&text).expect("parses");
+            assert_eq!(proof.to_bytes(), text);
+        }
+        let mut with_extra = TlogProof::parse(&proof_text("index 5", &[hash])).expect("parses");
+        with_extra.extra = Some(b"opaque".to_vec());
+        let again = TlogProof::parse(&with_extra.to_bytes()).expect("parses");
+        assert_eq!(again.extra(), Some(&b"opaque"[..]));
+        assert_eq!(again, with_extra);
+    }
+
+    #[test]
+    fn malformed_proofs_are_refused() {
+        let hash = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for text in [
+            proof_text("index 01", &[]),
+            proof_text("index -1", &[]),
+            proof_text("index", &[]),
+            proof_text("idx 1", &[]),
+            proof_text("index 1", &["YmFuYW5hcw=="]),
+            proof_text("index 1", &["not base64!"]),
+            String::from_utf8(proof_text("index 1", &[hash]))
+                .expect("utf-8")
+                .replacen("tlog-proof@v1", "tlog-proof@v2", 1)
+                .into_bytes(),
+            format!("{HEADER}\nindex 1\n").into_bytes(),
+            vec![0xff, 0xfe],
+        ] {
+            assert!(TlogProof::parse(&text).is_err(), "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+}
