@@ -1,23 +1,13 @@
 //! The `truce` binary, run as a user runs it: arguments, standard input and
 //! output, files, exit codes.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn truce(args: &[&str], stdin: Option<&[u8]>, dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("truce runs");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.unwrap_or_default()).expect("writes stdin");
-    drop(input);
-    child.wait_with_output().expect("truce finishes")
+    common::truce(dir, args, stdin.unwrap_or_default())
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,23 +1,12 @@
 //! `truce log`: init, append, proof, verify-proof and audit, as a user runs
 //! them, including the failures each must catch.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use std::io::Write as _;
-
-fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("writes");
-    child.wait_with_output().expect("finishes")
-}
+use common::truce;
 
 fn ok(out: &Output) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
