@@ -138,7 +138,7 @@ impl Registry {
     /// Checks that the signed entry `note` may be the next entry of the
     /// log, without changing the registry.
     pub fn check(&self, note: &[u8]) -> Result<Admitted, AdmissionError> {
-        let entry = self.open(note)?;
+        let entry = self.verify(note)?;
         let source = self.permitted_signer(&entry)?;
         if let Entry::Source(change) = entry.entry() {
             self.clone().apply_source(change, u64::MAX)?;
@@ -147,10 +147,25 @@ impl Registry {
     }
 
     /// Admits the signed entry `note` as the entry at `index` of the log:
-    /// checks it as [`Registry::check`] does and applies it if it changes
-    /// the registry.
+    /// [`Registry::verify`], then [`Registry::admit_verified`].
     pub fn admit(&mut self, index: u64, note: &[u8]) -> Result<Admitted, AdmissionError> {
-        let entry = self.open(note)?;
+        let entry = self.verify(note)?;
+        self.admit_verified(index, entry)
+    }
+
+    /// Admits an entry that [`Registry::verify`] opened, perhaps against an
+    /// earlier state of this registry, as the entry at `index`: a signer
+    /// must still be an active source whose role may submit the entry's
+    /// type; a source entry must fit the registry, and changes it.
+    ///
+    /// This is the cheap half of admission: the signatures are not checked
+    /// again, so a server can verify entries on every core and admit them
+    /// in log order on one.
+    pub fn admit_verified(
+        &mut self,
+        index: u64,
+        entry: SignedEntry,
+    ) -> Result<Admitted, AdmissionError> {
         let source = self.permitted_signer(&entry)?;
         if let Entry::Source(change) = entry.entry() {
             let mut next = self.clone();
@@ -160,7 +175,10 @@ impl Registry {
         Ok(Admitted { entry, source })
     }
 
-    fn open(&self, note: &[u8]) -> Result<SignedEntry, AdmissionError> {
+    /// Opens the signed entry `note` and verifies its signatures against
+    /// the active keys of the registry (for the first entry of a log, the
+    /// key it registers). The expensive half of admission; changes nothing.
+    pub fn verify(&self, note: &[u8]) -> Result<SignedEntry, AdmissionError> {
         if self.sources.is_empty() {
             // The first entry registers the operator with its own key: it
             // is checked against the key it carries.
@@ -212,17 +230,31 @@ impl Registry {
         AdmissionError::UnknownSigner { keys: keys.join(", ") }
     }
 
-    /// The first signer whose role may submit the entry's type.
+    /// The first signer, among the active sources, whose role may submit
+    /// the entry's type.
     fn permitted_signer(&self, entry: &SignedEntry) -> Result<Identifier, AdmissionError> {
         let entry_type = entry.entry().entry_type();
-        if let (true, Entry::Source(genesis)) = (self.sources.is_empty(), entry.entry()) {
-            // The genesis entry's signer is the operator it registers.
-            return Ok(genesis.source.clone());
+        if self.sources.is_empty() {
+            // The genesis entry must be signed by the operator it registers.
+            return match entry.entry() {
+                Entry::Source(Source { source, key: Some(key), .. })
+                    if entry.signers().any(|k| *k == key.0) =>
+                {
+                    Ok(source.clone())
+                }
+                _ => Err(AdmissionError::RegistryConflict(
+                    "the first entry of a log must register the operator, signed with its own key"
+                        .into(),
+                )),
+            };
         }
+        // A signer counts only with the very key its source has now.
         let signers: Vec<&RegisteredSource> = entry
             .signers()
-            .filter_map(|key| self.active_keys.get(&(key.name().clone(), key.id())))
-            .filter_map(|id| self.sources.get(id))
+            .filter_map(|key| {
+                let id = self.active_keys.get(&(key.name().clone(), key.id()))?;
+                self.sources.get(id).filter(|source| source.key == *key)
+            })
             .collect();
         let allowed = allowed_roles(entry_type);
         if let Some(source) = signers.iter().find(|s| allowed.contains(&s.role)) {
@@ -234,7 +266,7 @@ impl Registry {
                 role: s.role,
                 entry_type,
             }),
-            None => Err(AdmissionError::UnknownSigner { keys: String::new() }),
+            None => Err(self.unknown_signer(entry.as_bytes())),
         }
     }
 

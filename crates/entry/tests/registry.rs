@@ -185,3 +185,18 @@ impl ParseId for str {
         truce_entry::Identifier::new(self).expect("valid identifier")
     }
 }
+
+#[test]
+fn an_entry_verified_before_a_revocation_is_not_admitted_after_it() {
+    let (mut registry, operator, monitor) = registry();
+    // Verified on one core against the registry as it was...
+    let report =
+        registry.verify(&sign(&common::valid("report-kharkiv"), &[&monitor])).expect("verifies");
+    // ...while the sequencer admits a revocation first.
+    let revoke = json!({"type": "truce.source/v1", "source": "m1", "action": "revoke"});
+    registry.admit(2, &sign(&revoke, &[&operator])).expect("revoked");
+    assert_eq!(
+        registry.admit_verified(3, report).err(),
+        Some(AdmissionError::RevokedSigner { signer: "m1".parse_id(), revoked_at: 2 })
+    );
+}
