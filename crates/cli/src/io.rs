@@ -22,9 +22,7 @@ pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
 
 /// Reads a private key file (`PRIVATE+KEY+...`).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the key file {}", path.display()))?;
-    text.parse().with_context(|| format!("{} holds no valid private key", path.display()))
+    Ok(truce_store::read_key_file(path)?)
 }
 
 /// Reads verifier keys given on the command line: each argument is a

@@ -1,9 +1,8 @@
 //! `truce key`: signing keys.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use truce_note::SigningKey;
 
@@ -52,25 +51,7 @@ pub fn run(command: KeyCommand) -> Result<()> {
 
 fn generate(args: GenerateArgs) -> Result<()> {
     let key = SigningKey::generate(&args.name)?;
-    write_private_key(&args.out, &key)?;
+    truce_store::write_key_file(&args.out, &key)?;
     println!("{}", key.verifier_key());
     Ok(())
-}
-
-/// Writes a private key to a new file that only its owner can read.
-pub fn write_private_key(path: &std::path::Path, key: &SigningKey) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| {
-        if path.exists() {
-            format!("{} already exists; a key file is never overwritten", path.display())
-        } else {
-            format!("cannot create {}", path.display())
-        }
-    })?;
-    writeln!(file, "{}", key.to_private_key_string())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
 }

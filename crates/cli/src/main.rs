@@ -15,6 +15,7 @@ mod entry;
 mod io;
 mod key;
 mod log;
+mod server;
 
 /// Truce: signed incident reports in an append-only transparency log, and
 /// verdicts anyone can recompute from it.
@@ -36,6 +37,13 @@ enum Command {
     /// Create, append to, prove and audit a transparency log.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Create a server's data directory: keys, and a log whose first entry
+    /// registers the operator.
+    Init(server::InitArgs),
+    /// Run the server: the HTTP API, the tlog-tiles endpoints, ingestion.
+    Serve(server::ServeArgs),
+    /// Rebuild the query index of a data directory from its log.
+    Reindex(server::ReindexArgs),
     /// Run a server with the sample scenario.
     Demo(demo::DemoArgs),
 }
@@ -58,6 +66,9 @@ fn main() -> ExitCode {
         Command::Key(command) => key::run(command),
         Command::Entry(command) => entry::run(command),
         Command::Log(command) => log::run(command),
+        Command::Init(args) => server::init(args),
+        Command::Serve(args) => server::serve(args),
+        Command::Reindex(args) => server::reindex(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {

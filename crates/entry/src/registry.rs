@@ -135,6 +135,12 @@ impl Registry {
         self.sources.get(id)
     }
 
+    /// The active source whose current key is `key`.
+    pub fn source_of_key(&self, key: &VerifierKey) -> Option<&RegisteredSource> {
+        let id = self.active_keys.get(&(key.name().clone(), key.id()))?;
+        self.sources.get(id).filter(|source| source.key == *key)
+    }
+
     /// Checks that the signed entry `note` may be the next entry of the
     /// log, without changing the registry.
     pub fn check(&self, note: &[u8]) -> Result<Admitted, AdmissionError> {
@@ -249,13 +255,8 @@ impl Registry {
             };
         }
         // A signer counts only with the very key its source has now.
-        let signers: Vec<&RegisteredSource> = entry
-            .signers()
-            .filter_map(|key| {
-                let id = self.active_keys.get(&(key.name().clone(), key.id()))?;
-                self.sources.get(id).filter(|source| source.key == *key)
-            })
-            .collect();
+        let signers: Vec<&RegisteredSource> =
+            entry.signers().filter_map(|key| self.source_of_key(key)).collect();
         let allowed = allowed_roles(entry_type);
         if let Some(source) = signers.iter().find(|s| allowed.contains(&s.role)) {
             return Ok(source.id.clone());

@@ -274,6 +274,24 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         Ok(logged)
     }
 
+    /// The log index of each entry that is already in the log, confirmed
+    /// against the log's bytes; `None` for the others.
+    pub fn find<E: AsRef<[u8]> + Sync>(
+        &mut self,
+        entries: &[E],
+    ) -> Result<Vec<Option<u64>>, SequencerError> {
+        if self.poisoned {
+            return Err(SequencerError::Poisoned);
+        }
+        if self.dedup_stale {
+            self.catch_up_dedup()?;
+        }
+        let leaves = leaf_hashes(entries);
+        let mut known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
+        self.confirm_duplicates(entries, &mut known)?;
+        Ok(known)
+    }
+
     /// A dedup hit is trusted only once the log holds the same bytes at
     /// that index: a stale or damaged index, or a collision of the short
     /// keys an index may use, must not make the log answer an entry with

@@ -6,6 +6,9 @@
 //! * [`SqliteDedup`]: the index from leaf hashes to log indices that lets
 //!   the sequencer answer a resubmitted entry with its original index. It
 //!   implements [`truce_log::DedupIndex`].
+//! * [`QueryIndex`]: what the API searches (reports by time, place, kind,
+//!   source, target, party; sources; agreements; local ids), in SQLite with
+//!   an R*Tree, derived from the log and rebuildable from it.
 //!
 //! ```
 //! use truce_log::{LogStorage, Sequencer};
@@ -29,6 +32,10 @@
 
 mod dedup;
 mod fs;
+mod index;
+mod keys;
 
 pub use crate::dedup::SqliteDedup;
 pub use crate::fs::{CHECKPOINT, FsError, FsStorage};
+pub use crate::index::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
+pub use crate::keys::{KeyFileError, read_key_file, write_key_file};

@@ -1,0 +1,212 @@
+//! `POST /v1/entries`: one signed entry, or a batch of them.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use truce_entry::SignedEntry;
+
+use crate::ingest::{Outcome, Refusal};
+use crate::problem::Problem;
+use crate::state::{Prepared, Shared};
+
+/// What the body holds, by its media type.
+enum Body {
+    One(Vec<u8>),
+    Batch(Vec<Vec<u8>>),
+}
+
+pub(crate) async fn post_entries(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let response = match parse_body(&shared, &headers, &body) {
+        Ok(body) => respond(&shared, body).await,
+        Err(problem) => {
+            shared.metrics.error(problem.kind);
+            problem.into_response()
+        }
+    };
+    shared.metrics.acknowledged(started.elapsed());
+    response
+}
+
+fn parse_body(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Body, Problem> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    match media_type.as_deref() {
+        Some("text/plain") => {
+            if body.is_empty() {
+                return Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-request",
+                    "the body is empty",
+                ));
+            }
+            Ok(Body::One(body.to_vec()))
+        }
+        Some("application/json") => {
+            let entries: Vec<String> = serde_json::from_slice(body).map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-request",
+                    format!("a batch is a JSON array of signed entries as strings: {e}"),
+                )
+            })?;
+            if entries.is_empty() || entries.len() > shared.config.max_batch {
+                return Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-request",
+                    format!(
+                        "a batch holds 1 to {} entries, not {}",
+                        shared.config.max_batch,
+                        entries.len()
+                    ),
+                ));
+            }
+            Ok(Body::Batch(entries.into_iter().map(String::into_bytes).collect()))
+        }
+        other => Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!(
+                "Content-Type {} is not text/plain (one signed entry) or application/json (an array of them)",
+                other.unwrap_or("(none)")
+            ),
+        )),
+    }
+}
+
+async fn respond(shared: &Arc<Shared>, body: Body) -> Response {
+    let (entries, batch) = match body {
+        Body::One(entry) => (vec![entry], false),
+        Body::Batch(entries) => (entries, true),
+    };
+    let outcomes = process(shared, entries).await;
+    if !batch {
+        let outcome = outcomes.into_iter().next();
+        return match outcome {
+            Some(Outcome::Logged { index, leaf, duplicate }) => {
+                let status = if duplicate { StatusCode::OK } else { StatusCode::CREATED };
+                let body = json!({
+                    "index": index,
+                    "leaf_hash": leaf.to_string(),
+                    "duplicate": duplicate,
+                    "checkpoint": checkpoint_text(shared),
+                });
+                json_response(status, &body)
+            }
+            Some(Outcome::Refused(refusal)) => refused(shared, &refusal).into_response(),
+            None => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no outcome")
+                .into_response(),
+        };
+    }
+    let results: Vec<Value> = outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            Outcome::Logged { index, leaf, duplicate } => {
+                json!({"index": index, "leaf_hash": leaf.to_string(), "duplicate": duplicate})
+            }
+            Outcome::Refused(refusal) => json!({"problem": refused(shared, refusal).to_json()}),
+        })
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({"results": results, "checkpoint": checkpoint_text(shared)}),
+    )
+}
+
+fn refused(shared: &Shared, refusal: &Refusal) -> Problem {
+    let problem = Problem::from(refusal);
+    shared.metrics.error(problem.kind);
+    problem
+}
+
+fn checkpoint_text(shared: &Shared) -> String {
+    String::from_utf8_lossy(&shared.checkpoint().to_bytes()).into_owned()
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// Verifies every entry (on the blocking pool: signatures are CPU work),
+/// applies the rate limits, sends the rest to be logged, and puts the
+/// outcomes back in order.
+async fn process(shared: &Arc<Shared>, entries: Vec<Vec<u8>>) -> Vec<Outcome> {
+    let verifier = shared.clone();
+    let prepared = tokio::task::spawn_blocking(move || verify_all(&verifier, &entries)).await;
+    let Ok(mut prepared) = prepared else {
+        return vec![];
+    };
+    let mut per_source: Vec<(String, usize)> = Vec::new();
+    for p in &prepared {
+        if let Prepared::Verified(_, source) = p {
+            match per_source.iter_mut().find(|(s, _)| s == source) {
+                Some((_, n)) => *n += 1,
+                None => per_source.push((source.clone(), 1)),
+            }
+        }
+    }
+    for (source, count) in per_source {
+        if let Err(refusal) = shared.rate_limit(&source, count) {
+            for p in prepared.iter_mut() {
+                if matches!(p, Prepared::Verified(_, s) if *s == source) {
+                    *p = Prepared::Done(Outcome::Refused(refusal.clone()));
+                }
+            }
+        }
+    }
+    let mut to_log: Vec<SignedEntry> = Vec::new();
+    let mut slots: Vec<Option<Outcome>> = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        match p {
+            Prepared::Done(outcome) => slots.push(Some(outcome)),
+            Prepared::Verified(entry, _) => {
+                to_log.push(*entry);
+                slots.push(None);
+            }
+        }
+    }
+    let mut logged =
+        if to_log.is_empty() { Vec::new() } else { shared.submit(to_log).await }.into_iter();
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.or_else(|| logged.next()).unwrap_or(Outcome::Refused(Refusal::Unavailable {
+                message: "no outcome".into(),
+                retry_after_secs: 1,
+            }))
+        })
+        .collect()
+}
+
+/// Verification on every core for a large batch.
+fn verify_all(shared: &Shared, entries: &[Vec<u8>]) -> Vec<Prepared> {
+    const PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if entries.len() < 2 * PER_THREAD || threads == 1 {
+        return entries.iter().map(|e| shared.prepare(e)).collect();
+    }
+    let chunk = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|e| shared.prepare(e)).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}

@@ -1,0 +1,68 @@
+//! The HTTP API: routes, and the middleware around them.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::problem::Problem;
+use crate::state::Shared;
+
+mod entries;
+mod query;
+mod tlog;
+
+/// The OpenAPI 3.1 document of this API.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// The router of the whole API, over `shared`.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let timeout = shared.config.request_timeout();
+    let max_body = shared.config.max_body_bytes;
+    Router::new()
+        .route("/v1/entries", post(entries::post_entries))
+        .route("/v1/proof/{index}", get(tlog::proof))
+        .route("/checkpoint", get(tlog::checkpoint))
+        .route("/tile/{*path}", get(tlog::tile))
+        .route("/v1/reports", get(query::reports))
+        .route("/v1/reports/{index}", get(query::report))
+        .route("/v1/entries/{index}", get(query::entry))
+        .route("/v1/sources", get(query::sources))
+        .route("/v1/agreements", get(query::agreements))
+        .route("/v1/log", get(tlog::log_info))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .with_state(shared)
+}
+
+async fn healthz(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {
+    let size = shared.checkpoint().size();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"status\":\"ok\",\"log_size\":{size}}}"),
+    )
+        .into_response()
+}
+
+async fn metrics(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {
+    let body = shared.metrics.render(shared.checkpoint().size());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no resource at {}", uri.path()))
+}

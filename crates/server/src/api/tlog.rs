@@ -1,0 +1,154 @@
+//! The C2SP tlog-tiles read endpoints and tlog-proof inclusion proofs.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use truce_log::{
+    LogStorage as _, StorageTiles, TileHashReader, TilePath, TlogProof, inclusion_proof,
+    read_objects,
+};
+
+use crate::problem::Problem;
+use crate::state::Shared;
+
+/// SPEC(tlog-tiles): tiles are immutable; "caching headers SHOULD be
+/// long-lived".
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `GET /checkpoint`: the latest signed checkpoint, cached briefly.
+pub(crate) async fn checkpoint(State(shared): State<Arc<Shared>>) -> Response {
+    let body = shared.checkpoint().to_bytes();
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=2"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /tile/...`: a hash tile or an entry bundle the latest checkpoint
+/// covers.
+pub(crate) async fn tile(
+    State(shared): State<Arc<Shared>>,
+    Path(path): Path<String>,
+) -> Result<Response, Problem> {
+    let not_found = || Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no tile/{path}"));
+    let tile: TilePath = format!("tile/{path}").parse().map_err(|_| not_found())?;
+    if !covered(tile, shared.checkpoint().size()) {
+        return Err(not_found());
+    }
+    let reader = shared.clone();
+    let data = tokio::task::spawn_blocking(move || read_objects(&reader.storage, &[tile]))
+        .await
+        .map_err(|_| not_found())?
+        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?
+        .into_iter()
+        .next()
+        .flatten()
+        .ok_or_else(not_found)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, IMMUTABLE)],
+        data,
+    )
+        .into_response())
+}
+
+/// Whether a tree of `size` leaves has `tile`, or had it at a smaller size
+/// (partial tiles of earlier checkpoints).
+fn covered(tile: TilePath, size: u64) -> bool {
+    let (level, index, width) = match tile {
+        TilePath::Hashes(t) => (u32::from(t.level()), t.index(), u64::from(t.width())),
+        TilePath::Entries(b) => (0, b.index(), u64::from(b.width())),
+        _ => return false,
+    };
+    // The leaves the tile's last hash covers end at this leaf count.
+    let span = 1u128 << (8 * level);
+    let end = (u128::from(index) * 256 + u128::from(width)) * span;
+    end <= u128::from(size)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProofQuery {
+    size: Option<u64>,
+}
+
+/// `GET /v1/proof/{index}`: a c2sp.org/tlog-proof@v1 for the entry, against
+/// the latest checkpoint or the one of `?size=`.
+pub(crate) async fn proof(
+    State(shared): State<Arc<Shared>>,
+    Path(index): Path<u64>,
+    Query(query): Query<ProofQuery>,
+) -> Result<Response, Problem> {
+    let latest = shared.checkpoint();
+    let size = query.size.unwrap_or(latest.size());
+    if index >= size || size > latest.size() {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no entry {index} in a tree of size {size} (the log has {})", latest.size()),
+        ));
+    }
+    let reader = shared.clone();
+    let text = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Problem> {
+        let unavailable =
+            |e: String| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e);
+        let checkpoint = if size == latest.size() {
+            latest.to_bytes()
+        } else {
+            reader
+                .storage
+                .read_checkpoint_at(size)
+                .map_err(|e| unavailable(e.to_string()))?
+                .ok_or_else(|| {
+                    Problem::new(
+                        StatusCode::NOT_FOUND,
+                        "not-found",
+                        format!("no checkpoint of size {size} was published"),
+                    )
+                })?
+        };
+        let tiles = TileHashReader::new(size, StorageTiles(&reader.storage));
+        let hashes =
+            inclusion_proof(index, size, &tiles).map_err(|e| unavailable(e.to_string()))?;
+        Ok(TlogProof::from_parts(index, hashes, checkpoint).to_bytes())
+    })
+    .await
+    .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+/// `GET /v1/log`: what a client needs to verify the log.
+pub(crate) async fn log_info(State(shared): State<Arc<Shared>>) -> Response {
+    let checkpoint = shared.checkpoint();
+    let body = json!({
+        "origin": shared.origin,
+        "vkey": shared.log_key.to_string(),
+        "size": checkpoint.size(),
+        "root_hash": checkpoint.root().to_string(),
+        "checkpoint": String::from_utf8_lossy(&checkpoint.to_bytes()),
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_beyond_the_checkpoint_are_not_served() {
+        let tile = |p: &str| p.parse::<TilePath>().expect("a path");
+        assert!(covered(tile("tile/0/000"), 256));
+        assert!(!covered(tile("tile/0/000"), 255));
+        assert!(covered(tile("tile/0/000.p/7"), 300));
+        assert!(covered(tile("tile/entries/001.p/44"), 300));
+        assert!(!covered(tile("tile/entries/001.p/45"), 300));
+        assert!(covered(tile("tile/1/000.p/1"), 256));
+        assert!(!covered(tile("tile/1/000.p/2"), 511));
+    }
+}

@@ -1,0 +1,451 @@
+//! Ingestion: the one thread that admits entries in log order, sequences
+//! them, and keeps the registry and the query index in step with the log.
+//!
+//! Handlers do the expensive half of admission on every core (parse,
+//! verify signatures against a snapshot of the registry) and send the
+//! verified entries here. This thread takes whatever has arrived as one
+//! group commit, and for each entry, in order: answers an entry already in
+//! the log with its index; admits the others against the registry as it
+//! stands (a revocation earlier in the batch counts); checks what needs the
+//! index (a reused local id, a `supersedes` or a reference to another
+//! entry); appends the admitted ones; applies them to the index; publishes
+//! the new registry and checkpoint; and replies. Nothing is acknowledged
+//! before the sequencer returns, that is before the entries are durable and
+//! covered by a signed checkpoint.
+//!
+//! When anything fails after the log may have changed, the thread recovers
+//! through the start-up path ([`Ingest::recover`]): the log is the truth,
+//! the registry and the index are rebuilt from it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use truce_entry::{
+    AdmissionError, Admitted, Entry, EntryType, Identifier, LogIndex, Registry, SignedEntry,
+};
+use truce_log::{Hash, Sequencer, leaf_hash, read_entry};
+use truce_store::{FsStorage, IndexedEntry, QueryIndex, SqliteDedup};
+
+use crate::ServerError;
+use crate::data::DataDir;
+use crate::state::Shared;
+
+/// Entries a handler verified, on their way to the log.
+pub(crate) struct Submission {
+    pub(crate) entries: Vec<SignedEntry>,
+    pub(crate) reply: oneshot::Sender<Vec<Outcome>>,
+}
+
+/// What became of one entry.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    /// In the log at `index` (`duplicate`: it already was).
+    Logged { index: u64, leaf: Hash, duplicate: bool },
+    /// Refused.
+    Refused(Refusal),
+}
+
+/// Why an entry was refused. Each maps to one problem type of the API.
+#[derive(Clone, Debug)]
+pub(crate) enum Refusal {
+    /// The entry, its signatures or its signer.
+    Admission(AdmissionError),
+    /// The source already used this local id for other content.
+    LocalIdReused { local_id: String, index: u64 },
+    /// A `supersedes` that names another source's entry.
+    ForeignSupersedes { index: u64, owner: String },
+    /// A reference to an entry that is not there or not of the right type.
+    BadReference { pointer: String, message: String },
+    /// The source sent more than its rate allows.
+    RateLimited { retry_after_secs: u64 },
+    /// The server cannot take entries now.
+    Unavailable { message: String, retry_after_secs: u64 },
+}
+
+/// The ingestion thread's state: the writer side of everything.
+pub(crate) struct Ingest {
+    data: DataDir,
+    origin: String,
+    sequencer: Sequencer<FsStorage, SqliteDedup>,
+    registry: Registry,
+    index: QueryIndex,
+    max_commit: usize,
+}
+
+impl Ingest {
+    /// Opens the log and brings the registry and the index up to it: the
+    /// one start-up path, after a clean stop or a crash.
+    pub(crate) fn recover(
+        data: &DataDir,
+        origin: &str,
+        max_commit: usize,
+    ) -> Result<Ingest, ServerError> {
+        let fail =
+            |what: &str, e: &dyn std::fmt::Display| ServerError::Setup(format!("{what}: {e}"));
+        let key = DataDir::read_key(&data.log_key())?;
+        let storage = FsStorage::open_writer(data.log()).map_err(|e| fail("log", &e))?;
+        let dedup = SqliteDedup::open(&data.dedup()).map_err(|e| fail("dedup index", &e))?;
+        let sequencer =
+            Sequencer::open(storage, dedup, key, origin).map_err(|e| fail("log", &e))?;
+        let size = sequencer.checkpoint().size();
+
+        let mut index = QueryIndex::open(&data.index()).map_err(|e| fail("query index", &e))?;
+        let mut indexed = index.indexed_size().map_err(|e| fail("query index", &e))?;
+        if indexed > size {
+            tracing::warn!(indexed, size, "the query index is ahead of the log; rebuilding it");
+            index.clear().map_err(|e| fail("query index", &e))?;
+            indexed = 0;
+        }
+        // The registry as of the indexed prefix: replay its source entries.
+        let storage = sequencer.storage();
+        let mut registry = Registry::new();
+        for i in index.source_entries().map_err(|e| fail("query index", &e))? {
+            let bytes = read_entry(storage, i, size)
+                .map_err(|e| fail("log", &e))?
+                .ok_or_else(|| ServerError::Setup(format!("entry {i} is missing from the log")))?;
+            registry.admit(i, &bytes).map_err(|e| fail(&format!("replaying entry {i}"), &e))?;
+        }
+        let mut ingest = Ingest {
+            data: data.clone(),
+            origin: origin.to_owned(),
+            sequencer,
+            registry,
+            index,
+            max_commit,
+        };
+        ingest.index_from(indexed, size)?;
+        Ok(ingest)
+    }
+
+    /// Admits and indexes the entries `from..to` of the log, which the
+    /// index lacks. An entry the registry refuses (a tool other than the
+    /// server can append to the log directory) is left out of the index,
+    /// with a warning: `truce log audit --entries` names it.
+    fn index_from(&mut self, from: u64, to: u64) -> Result<(), ServerError> {
+        const CHUNK: u64 = 4096;
+        let mut start = from;
+        while start < to {
+            let end = (start + CHUNK).min(to);
+            let mut admitted = Vec::new();
+            for i in start..end {
+                let bytes = read_entry(self.sequencer.storage(), i, to)
+                    .map_err(|e| ServerError::Setup(format!("log: {e}")))?
+                    .ok_or_else(|| ServerError::Setup(format!("entry {i} is missing")))?;
+                match self.registry.admit(i, &bytes) {
+                    Ok(a) => admitted.push((i, leaf_hash(&bytes), a)),
+                    Err(e) => {
+                        tracing::warn!(index = i, error = %e, "entry not admitted; not indexed")
+                    }
+                }
+            }
+            let rows = indexed_entries(&admitted);
+            let rows: Vec<IndexedEntry<'_>> = rows.iter().map(|r| r.as_indexed()).collect();
+            self.index.apply(&rows, end).map_err(|e| ServerError::Setup(e.to_string()))?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// The latest checkpoint.
+    pub(crate) fn checkpoint(&self) -> &truce_log::VerifiedCheckpoint {
+        self.sequencer.checkpoint()
+    }
+
+    /// The registry and checkpoint to publish to handlers.
+    pub(crate) fn publish(&self, shared: &Shared) {
+        shared.set_registry(Arc::new(self.registry.clone()));
+        shared.set_checkpoint(Arc::new(self.sequencer.checkpoint().clone()));
+    }
+
+    /// Runs until every sender is gone, committing what arrives in groups.
+    pub(crate) fn run(mut self, mut submissions: mpsc::Receiver<Submission>, shared: Arc<Shared>) {
+        while let Some(first) = submissions.blocking_recv() {
+            let mut count = first.entries.len();
+            let mut jobs = vec![first];
+            while count < self.max_commit {
+                match submissions.try_recv() {
+                    Ok(job) => {
+                        count += job.entries.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let started = std::time::Instant::now();
+            let outcomes = self.commit(&jobs, &shared);
+            shared.metrics.commit(count, started.elapsed());
+            shared.dequeued(count);
+            let mut outcomes = outcomes.into_iter();
+            for job in jobs {
+                let mine: Vec<Outcome> = outcomes.by_ref().take(job.entries.len()).collect();
+                // A handler that gave up (timeout) no longer listens.
+                let _ = job.reply.send(mine);
+            }
+        }
+        tracing::info!("ingestion stopped: every queued entry was answered");
+    }
+
+    /// Commits one group; returns an outcome per entry, in order.
+    fn commit(&mut self, jobs: &[Submission], shared: &Shared) -> Vec<Outcome> {
+        let entries: Vec<&SignedEntry> = jobs.iter().flat_map(|j| &j.entries).collect();
+        let bytes: Vec<&[u8]> = entries.iter().map(|e| e.as_bytes()).collect();
+        let unavailable = |message: String| {
+            Outcome::Refused(Refusal::Unavailable { message, retry_after_secs: 1 })
+        };
+        let known = match self.sequencer.find(&bytes) {
+            Ok(known) => known,
+            Err(e) => {
+                let outcome = unavailable(format!("the log: {e}"));
+                self.try_recover(shared);
+                return vec![outcome; entries.len()];
+            }
+        };
+
+        let base = self.sequencer.checkpoint().size();
+        let mut working = self.registry.clone();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; entries.len()];
+        let mut accepted: Vec<(usize, Hash, Admitted)> = Vec::new();
+        let mut first_copy: HashMap<Hash, usize> = HashMap::new();
+        let mut copies: Vec<(usize, usize)> = Vec::new();
+        let mut batch = BatchRefs::default();
+        for (k, entry) in entries.iter().enumerate() {
+            let leaf = leaf_hash(bytes[k]);
+            if let Some(index) = known[k] {
+                outcomes[k] = Some(Outcome::Logged { index, leaf, duplicate: true });
+                continue;
+            }
+            if let Some(&first) = first_copy.get(&leaf) {
+                copies.push((k, first));
+                continue;
+            }
+            first_copy.insert(leaf, k);
+            let index = base + accepted.len() as u64;
+            let admitted = working
+                .admit_verified(index, (*entry).clone())
+                .map_err(Refusal::Admission)
+                .and_then(|a| self.check_references(&a, index, &batch).map(|()| a));
+            match admitted {
+                Ok(admitted) => {
+                    batch.add(index, leaf, &admitted);
+                    accepted.push((k, leaf, admitted));
+                }
+                Err(refusal) => outcomes[k] = Some(Outcome::Refused(refusal)),
+            }
+        }
+
+        if !accepted.is_empty() {
+            let to_log: Vec<&[u8]> = accepted.iter().map(|(_, _, a)| a.entry.as_bytes()).collect();
+            match self.sequencer.append(&to_log) {
+                Ok(logged)
+                    if logged
+                        .iter()
+                        .enumerate()
+                        .all(|(i, l)| l.index == base + i as u64 && !l.duplicate) =>
+                {
+                    for ((k, leaf, _), l) in accepted.iter().zip(&logged) {
+                        outcomes[*k] =
+                            Some(Outcome::Logged { index: l.index, leaf: *leaf, duplicate: false });
+                    }
+                    let rows: Vec<(u64, Hash, Admitted)> = accepted
+                        .into_iter()
+                        .zip(&logged)
+                        .map(|((_, leaf, a), l)| (l.index, leaf, a))
+                        .collect();
+                    let owned = indexed_entries(&rows);
+                    let rows: Vec<IndexedEntry<'_>> =
+                        owned.iter().map(|r| r.as_indexed()).collect();
+                    self.registry = working;
+                    if let Err(e) = self.index.apply(&rows, self.sequencer.checkpoint().size()) {
+                        tracing::error!(error = %e, "query index update failed; recovering");
+                        self.try_recover(shared);
+                    }
+                    shared.metrics.logged(rows.len());
+                }
+                Ok(_) | Err(_) => {
+                    // The log may or may not hold the batch: learn which
+                    // from the log itself.
+                    tracing::error!("append failed; recovering from the log");
+                    for (k, _, _) in &accepted {
+                        outcomes[*k] = Some(unavailable("the log could not be written".into()));
+                    }
+                    self.try_recover(shared);
+                }
+            }
+        }
+        self.publish(shared);
+        for (k, first) in copies {
+            outcomes[k] = outcomes[first].clone();
+            if let Some(Outcome::Logged { duplicate, .. }) = outcomes[k].as_mut() {
+                *duplicate = true;
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| unavailable("no outcome".into())))
+            .collect()
+    }
+
+    fn try_recover(&mut self, shared: &Shared) {
+        match Ingest::recover(&self.data, &self.origin, self.max_commit) {
+            Ok(fresh) => {
+                *self = fresh;
+                self.publish(shared);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "recovery failed; will retry with the next batch")
+            }
+        }
+    }
+
+    /// The checks that need the log beyond the registry: local ids,
+    /// `supersedes`, and references to other entries.
+    fn check_references(
+        &self,
+        admitted: &Admitted,
+        index: u64,
+        batch: &BatchRefs,
+    ) -> Result<(), Refusal> {
+        let entry = admitted.entry.entry();
+        let source = admitted.source.as_str();
+        let entry_type = entry.entry_type();
+        let lookup = |i: u64| -> Option<(EntryType, String)> {
+            batch.by_index.get(&i).cloned().or_else(|| {
+                let row = self.index.entry(i).ok()??;
+                let entry_type = EntryType::ALL.iter().find(|t| t.as_str() == row.entry_type)?;
+                Some((*entry_type, row.source))
+            })
+        };
+        if let Some(local_id) = local_id(entry) {
+            let key = (source.to_owned(), entry_type, local_id.to_owned());
+            let existing =
+                batch.local_ids.get(&key).copied().or_else(|| {
+                    self.index.by_local_id(source, entry_type, local_id).ok().flatten()
+                });
+            if let Some((other, _)) = existing {
+                return Err(Refusal::LocalIdReused { local_id: local_id.to_owned(), index: other });
+            }
+        }
+        if let Some(target) = supersedes(entry) {
+            let bad =
+                |message: String| Refusal::BadReference { pointer: "/supersedes".into(), message };
+            if target >= index {
+                return Err(bad(format!("must name an earlier entry; entry {index} is the next")));
+            }
+            let (target_type, owner) = lookup(target)
+                .ok_or_else(|| bad(format!("entry {target} is not an admitted entry")))?;
+            if target_type != entry_type {
+                return Err(bad(format!(
+                    "must name a {entry_type} entry; entry {target} is a {target_type}"
+                )));
+            }
+            if owner != source && entry_type != EntryType::Agreement {
+                return Err(Refusal::ForeignSupersedes { index: target, owner });
+            }
+        }
+        match entry {
+            Entry::Assessment(assessment) => {
+                for (i, report) in assessment.reports.iter().enumerate() {
+                    if !matches!(lookup(report.0), Some((EntryType::Report, _)))
+                        || report.0 >= index
+                    {
+                        return Err(Refusal::BadReference {
+                            pointer: format!("/reports/{i}"),
+                            message: format!("entry {} is not a report in the log", report.0),
+                        });
+                    }
+                }
+            }
+            Entry::Statement(statement) => {
+                if !matches!(lookup(statement.agreement.0), Some((EntryType::Agreement, _))) {
+                    return Err(Refusal::BadReference {
+                        pointer: "/agreement".into(),
+                        message: format!("entry {} is not an agreement", statement.agreement.0),
+                    });
+                }
+                if statement.checkpoint.size.0 > index {
+                    return Err(Refusal::BadReference {
+                        pointer: "/checkpoint/size".into(),
+                        message: format!("the log has only {index} entries"),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// What entries admitted earlier in the same batch contribute to the checks
+/// of later ones.
+#[derive(Default)]
+struct BatchRefs {
+    by_index: HashMap<u64, (EntryType, String)>,
+    local_ids: HashMap<(String, EntryType, String), (u64, Hash)>,
+}
+
+impl BatchRefs {
+    fn add(&mut self, index: u64, leaf: Hash, admitted: &Admitted) {
+        let entry = admitted.entry.entry();
+        let source = admitted.source.as_str().to_owned();
+        if let Some(id) = local_id(entry) {
+            self.local_ids
+                .insert((source.clone(), entry.entry_type(), id.to_owned()), (index, leaf));
+        }
+        self.by_index.insert(index, (entry.entry_type(), source));
+    }
+}
+
+fn local_id(entry: &Entry) -> Option<&str> {
+    match entry {
+        Entry::Report(r) => Some(r.id.as_str()),
+        Entry::Coverage(c) => Some(c.id.as_str()),
+        Entry::Assessment(a) => Some(a.id.as_str()),
+        _ => None,
+    }
+}
+
+fn supersedes(entry: &Entry) -> Option<u64> {
+    let index: Option<LogIndex> = match entry {
+        Entry::Report(r) => r.supersedes,
+        Entry::Coverage(c) => c.supersedes,
+        Entry::Assessment(a) => a.supersedes,
+        Entry::Agreement(a) => a.supersedes,
+        _ => None,
+    };
+    index.map(|i| i.0)
+}
+
+/// An admitted entry with what the index records of it, owned.
+struct IndexRow {
+    index: u64,
+    leaf: Hash,
+    source: Identifier,
+    entry: Entry,
+    json: String,
+}
+
+impl IndexRow {
+    fn as_indexed(&self) -> IndexedEntry<'_> {
+        IndexedEntry {
+            index: self.index,
+            leaf: self.leaf,
+            source: &self.source,
+            entry: &self.entry,
+            json: &self.json,
+        }
+    }
+}
+
+fn indexed_entries(admitted: &[(u64, Hash, Admitted)]) -> Vec<IndexRow> {
+    admitted
+        .iter()
+        .map(|(index, leaf, a)| IndexRow {
+            index: *index,
+            leaf: *leaf,
+            source: a.source.clone(),
+            entry: a.entry.entry().clone(),
+            json: a.entry.note().text().trim_end_matches('\n').to_owned(),
+        })
+        .collect()
+}

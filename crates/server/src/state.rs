@@ -1,0 +1,266 @@
+//! What every handler shares: snapshots of the registry and the checkpoint,
+//! read-only storage and index connections, the way to the ingestion
+//! thread, metrics and the rate limiter.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+use truce_entry::{MAX_ENTRY_SIZE, Registry, SignedEntry};
+use truce_log::{DedupIndex as _, VerifiedCheckpoint, leaf_hash, read_entry};
+use truce_note::VerifierKey;
+use truce_store::{FsStorage, QueryIndex, SqliteDedup};
+
+use crate::ServerError;
+use crate::config::Config;
+use crate::data::DataDir;
+use crate::ingest::{Outcome, Refusal, Submission};
+use crate::metrics::Metrics;
+
+/// State shared by the handlers.
+pub struct Shared {
+    pub(crate) config: Config,
+    pub(crate) origin: String,
+    pub(crate) log_key: VerifierKey,
+    pub(crate) storage: FsStorage,
+    pub(crate) metrics: Metrics,
+    data: DataDir,
+    registry: RwLock<Arc<Registry>>,
+    checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
+    indexes: Pool<QueryIndex>,
+    dedups: Pool<SqliteDedup>,
+    submissions: mpsc::Sender<Submission>,
+    queued: AtomicUsize,
+    limiter: RateLimiter,
+}
+
+/// A prepared entry: answered already, or verified and to be sequenced.
+pub(crate) enum Prepared {
+    Done(Outcome),
+    Verified(Box<SignedEntry>, String),
+}
+
+impl Shared {
+    pub(crate) fn new(
+        config: Config,
+        data: DataDir,
+        origin: String,
+        log_key: VerifierKey,
+        checkpoint: VerifiedCheckpoint,
+        submissions: mpsc::Sender<Submission>,
+    ) -> Shared {
+        let limiter = RateLimiter::new(config.rate_per_second, config.rate_burst);
+        Shared {
+            storage: FsStorage::open_reader(data.log()),
+            metrics: Metrics::default(),
+            registry: RwLock::new(Arc::new(Registry::new())),
+            checkpoint: RwLock::new(Arc::new(checkpoint)),
+            indexes: Pool::default(),
+            dedups: Pool::default(),
+            queued: AtomicUsize::new(0),
+            limiter,
+            config,
+            data,
+            origin,
+            log_key,
+            submissions,
+        }
+    }
+
+    pub(crate) fn registry(&self) -> Arc<Registry> {
+        self.registry
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub(crate) fn set_registry(&self, registry: Arc<Registry>) {
+        match self.registry.write() {
+            Ok(mut r) => *r = registry,
+            Err(poisoned) => *poisoned.into_inner() = registry,
+        }
+    }
+
+    /// The latest published checkpoint.
+    pub(crate) fn checkpoint(&self) -> Arc<VerifiedCheckpoint> {
+        self.checkpoint
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub(crate) fn set_checkpoint(&self, checkpoint: Arc<VerifiedCheckpoint>) {
+        match self.checkpoint.write() {
+            Ok(mut c) => *c = checkpoint,
+            Err(poisoned) => *poisoned.into_inner() = checkpoint,
+        }
+    }
+
+    /// Runs `f` with a read connection to the query index.
+    pub(crate) fn with_index<T>(
+        &self,
+        f: impl FnOnce(&QueryIndex) -> Result<T, truce_store::IndexError>,
+    ) -> Result<T, ServerError> {
+        let index = match self.indexes.take() {
+            Some(index) => index,
+            None => QueryIndex::open(&self.data.index())
+                .map_err(|e| ServerError::Unavailable(e.to_string()))?,
+        };
+        let result = f(&index).map_err(|e| ServerError::Unavailable(e.to_string()));
+        self.indexes.put(index);
+        result
+    }
+
+    /// The expensive half of admission, on the caller's thread: an entry
+    /// already in the log is answered with its index; any other is
+    /// verified against the registry as it stands now.
+    pub(crate) fn prepare(&self, bytes: &[u8]) -> Prepared {
+        if bytes.len() > MAX_ENTRY_SIZE {
+            let error = truce_entry::EntryError::TooLarge { size: bytes.len() };
+            return Prepared::Done(Outcome::Refused(Refusal::Admission(error.into())));
+        }
+        let leaf = leaf_hash(bytes);
+        if let Some(index) = self.find_logged(leaf, bytes) {
+            return Prepared::Done(Outcome::Logged { index, leaf, duplicate: true });
+        }
+        let registry = self.registry();
+        match registry.verify(bytes) {
+            Ok(entry) => {
+                let source = entry
+                    .signers()
+                    .find_map(|key| registry.source_of_key(key))
+                    .map_or_else(String::new, |s| s.id.as_str().to_owned());
+                Prepared::Verified(Box::new(entry), source)
+            }
+            Err(error) => Prepared::Done(Outcome::Refused(Refusal::Admission(error))),
+        }
+    }
+
+    /// The index of an entry already in the log, by its bytes.
+    fn find_logged(&self, leaf: truce_log::Hash, bytes: &[u8]) -> Option<u64> {
+        let dedup = match self.dedups.take() {
+            Some(dedup) => dedup,
+            None => SqliteDedup::open(&self.data.dedup()).ok()?,
+        };
+        let candidate =
+            dedup.lookup(&[leaf]).ok().and_then(|found| found.first().copied().flatten());
+        self.dedups.put(dedup);
+        let index = candidate?;
+        let size = self.checkpoint().size();
+        let stored = read_entry(&self.storage, index, size).ok().flatten()?;
+        (stored == bytes).then_some(index)
+    }
+
+    /// Admits `count` entries of `source` under its rate limit.
+    pub(crate) fn rate_limit(&self, source: &str, count: usize) -> Result<(), Refusal> {
+        self.limiter
+            .take(source, count as f64)
+            .map_err(|retry_after_secs| Refusal::RateLimited { retry_after_secs })
+    }
+
+    /// Sends verified entries to the ingestion thread and waits until each
+    /// is in the log or refused.
+    pub(crate) async fn submit(&self, entries: Vec<SignedEntry>) -> Vec<Outcome> {
+        let count = entries.len();
+        let overloaded = |message: &str| {
+            vec![
+                Outcome::Refused(Refusal::Unavailable {
+                    message: message.to_owned(),
+                    retry_after_secs: 1,
+                });
+                count
+            ]
+        };
+        let queued = self.queued.fetch_add(count, Ordering::SeqCst);
+        if queued + count > self.config.queue_entries {
+            self.queued.fetch_sub(count, Ordering::SeqCst);
+            self.metrics.error("overloaded");
+            return overloaded("too many entries are waiting to be logged");
+        }
+        let (reply, outcome) = oneshot::channel();
+        if self.submissions.send(Submission { entries, reply }).await.is_err() {
+            self.queued.fetch_sub(count, Ordering::SeqCst);
+            return overloaded("the server is shutting down");
+        }
+        outcome.await.unwrap_or_else(|_| overloaded("the log stopped"))
+    }
+
+    /// Called by the ingestion thread once it answered `count` entries.
+    pub(crate) fn dequeued(&self, count: usize) {
+        self.queued.fetch_sub(count, Ordering::SeqCst);
+    }
+}
+
+/// A few connections reused across requests.
+struct Pool<T> {
+    items: Mutex<Vec<T>>,
+}
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool { items: Mutex::new(Vec::new()) }
+    }
+}
+
+impl<T> Pool<T> {
+    fn take(&self) -> Option<T> {
+        self.items.lock().ok()?.pop()
+    }
+
+    fn put(&self, item: T) {
+        if let Ok(mut items) = self.items.lock()
+            && items.len() < 16
+        {
+            items.push(item);
+        }
+    }
+}
+
+/// A token bucket per source.
+struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    fn new(per_second: f64, burst: f64) -> RateLimiter {
+        RateLimiter { per_second, burst, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes `count` tokens from `source`'s bucket, or says in how many
+    /// seconds they will be there.
+    fn take(&self, source: &str, count: f64) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let (tokens, last) = buckets.entry(source.to_owned()).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second).min(self.burst);
+        *last = now;
+        if count <= *tokens {
+            *tokens -= count;
+            Ok(())
+        } else {
+            let wait = (count - *tokens) / self.per_second.max(f64::MIN_POSITIVE);
+            Err(wait.ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_refill_at_the_rate() {
+        let limiter = RateLimiter::new(10.0, 5.0);
+        assert_eq!(limiter.take("a", 5.0), Ok(()));
+        assert_eq!(limiter.take("a", 1.0), Err(1));
+        assert_eq!(limiter.take("b", 5.0), Ok(()), "buckets are per source");
+        assert_eq!(limiter.take("c", 6.0), Err(1), "more than the burst waits");
+        std::thread::sleep(std::time::Duration::from_millis(120));
+        assert_eq!(limiter.take("a", 1.0), Ok(()));
+    }
+}

@@ -1,0 +1,521 @@
+//! The query index in SQLite: what the API searches, derived from the log.
+//!
+//! Every row comes from an entry of the log (the canonical JSON is kept as
+//! the log holds it), and the index records how many entries it covers, so
+//! it can always catch up from the log or be rebuilt from it. It never holds
+//! anything the log does not.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
+use truce_log::Hash;
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS entries (
+        idx INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        local_id TEXT,
+        leaf BLOB NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS entries_by_type ON entries (type, idx);
+    CREATE UNIQUE INDEX IF NOT EXISTS entries_by_local_id
+        ON entries (source, type, local_id) WHERE local_id IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS reports (
+        idx INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        t_from INTEGER,
+        t_to INTEGER,
+        lat REAL,
+        lon REAL,
+        event TEXT,
+        party TEXT,
+        superseded_by INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS reports_by_time ON reports (t_from);
+    CREATE INDEX IF NOT EXISTS reports_by_source ON reports (source, idx);
+    CREATE INDEX IF NOT EXISTS reports_by_event ON reports (event, idx);
+    CREATE INDEX IF NOT EXISTS reports_by_party ON reports (party, idx);
+    CREATE TABLE IF NOT EXISTS report_targets (
+        category TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        PRIMARY KEY (category, idx)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE IF NOT EXISTS report_places USING rtree (
+        idx, min_lon, max_lon, min_lat, max_lat
+    );
+    CREATE TABLE IF NOT EXISTS sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        party TEXT,
+        reliability TEXT NOT NULL,
+        key TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS agreements (
+        idx INTEGER PRIMARY KEY,
+        agreement TEXT NOT NULL,
+        in_force_from INTEGER NOT NULL,
+        in_force_to INTEGER,
+        superseded_by INTEGER
+    );
+";
+
+/// An error of the query index.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IndexError {
+    /// SQLite failed.
+    #[error("query index: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// An entry was applied out of order.
+    #[error("query index covers {covered} entries; entry {index} cannot come next")]
+    OutOfOrder {
+        /// Entries covered.
+        covered: u64,
+        /// The entry applied.
+        index: u64,
+    },
+}
+
+/// An entry of the log, as the index records it.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexedEntry<'a> {
+    /// Its log index.
+    pub index: u64,
+    /// Its leaf hash.
+    pub leaf: Hash,
+    /// The registered source whose signature admitted it.
+    pub source: &'a Identifier,
+    /// The entry.
+    pub entry: &'a Entry,
+    /// Its canonical JSON, as the log holds it (without the final newline).
+    pub json: &'a str,
+}
+
+/// Which reports to list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportFilter {
+    /// Reports whose time window overlaps `[from, to]`, Unix seconds.
+    pub time: Option<(i64, i64)>,
+    /// Reports located in `[min_lon, min_lat, max_lon, max_lat]`.
+    pub bbox: Option<[f64; 4]>,
+    /// Reports of this event kind.
+    pub event: Option<String>,
+    /// Reports by this source.
+    pub source: Option<String>,
+    /// Reports naming a target of this category.
+    pub target: Option<String>,
+    /// Reports attributing the event to this party.
+    pub party: Option<String>,
+    /// Only reports after this log index (the cursor).
+    pub after: Option<u64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// A row of a listing: an entry with what the index knows of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryRow {
+    /// Its log index.
+    pub index: u64,
+    /// Its type.
+    pub entry_type: String,
+    /// The source that submitted it.
+    pub source: String,
+    /// Its leaf hash.
+    pub leaf: Hash,
+    /// Its canonical JSON.
+    pub json: String,
+    /// The log index of the later entry that supersedes it, if any.
+    pub superseded_by: Option<u64>,
+}
+
+/// A registered source, as the latest source entries say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceRow {
+    /// Its identifier.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its role.
+    pub role: String,
+    /// Its organisation.
+    pub organisation: String,
+    /// The party it speaks for, for role `party`.
+    pub party: Option<String>,
+    /// Its default reliability.
+    pub reliability: String,
+    /// Its verifier key.
+    pub key: String,
+    /// The log index of its registration.
+    pub registered_at: u64,
+    /// The log index of its latest update.
+    pub updated_at: u64,
+    /// The log index of its revocation.
+    pub revoked_at: Option<u64>,
+}
+
+/// The query index of one log.
+#[derive(Debug)]
+pub struct QueryIndex {
+    db: Connection,
+}
+
+fn to_i64(n: u64) -> i64 {
+    // Log indices are below 2^53 (entries carry them as JSON numbers).
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl QueryIndex {
+    /// Opens (or creates) the index at `path`.
+    pub fn open(path: &Path) -> Result<QueryIndex, IndexError> {
+        let db = Connection::open(path)?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        db.execute_batch(SCHEMA)?;
+        Ok(QueryIndex { db })
+    }
+
+    /// How many entries of the log the index covers.
+    pub fn indexed_size(&self) -> Result<u64, IndexError> {
+        let size: Option<i64> = self
+            .db
+            .query_row("SELECT value FROM meta WHERE key = 'indexed_size'", [], |r| r.get(0))
+            .optional()?;
+        Ok(to_u64(size.unwrap_or(0)))
+    }
+
+    /// Forgets everything, to be rebuilt from the log.
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.db.execute_batch(
+            "DELETE FROM meta; DELETE FROM entries; DELETE FROM reports;
+             DELETE FROM report_targets; DELETE FROM report_places;
+             DELETE FROM sources; DELETE FROM agreements;",
+        )?;
+        Ok(())
+    }
+
+    /// Records entries of the log, in order, in one transaction, and that
+    /// the index now covers the first `covered` entries. Entries the server
+    /// did not admit (another tool can append to a log) are left out, so
+    /// indices may skip.
+    pub fn apply(&mut self, entries: &[IndexedEntry<'_>], covered: u64) -> Result<(), IndexError> {
+        let mut next = self.indexed_size()?;
+        let tx = self.db.transaction()?;
+        for entry in entries {
+            if entry.index < next || entry.index >= covered {
+                return Err(IndexError::OutOfOrder { covered: next, index: entry.index });
+            }
+            apply_entry(&tx, entry)?;
+            next = entry.index + 1;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('indexed_size', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![to_i64(covered)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The entry a source submitted with this local id (the idempotency
+    /// key of reports, coverage and assessments), with its leaf hash.
+    pub fn by_local_id(
+        &self,
+        source: &str,
+        entry_type: EntryType,
+        local_id: &str,
+    ) -> Result<Option<(u64, Hash)>, IndexError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .db
+            .prepare_cached(
+                "SELECT idx, leaf FROM entries WHERE source = ?1 AND type = ?2 AND local_id = ?3",
+            )?
+            .query_row(params![source, entry_type.as_str(), local_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(i, leaf)| Ok((to_u64(i), leaf_of(&leaf, 1)?))).transpose()
+    }
+
+    /// One entry.
+    pub fn entry(&self, index: u64) -> Result<Option<EntryRow>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT e.idx, e.type, e.source, e.leaf, e.json,
+                    COALESCE(r.superseded_by, a.superseded_by)
+             FROM entries e
+             LEFT JOIN reports r ON r.idx = e.idx
+             LEFT JOIN agreements a ON a.idx = e.idx
+             WHERE e.idx = ?1",
+        )?;
+        Ok(query.query_row(params![to_i64(index)], entry_row).optional()?)
+    }
+
+    /// The log indices of every source entry, in log order: enough to
+    /// rebuild the source registry without reading the rest of the log.
+    pub fn source_entries(&self) -> Result<Vec<u64>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT idx FROM entries WHERE type = 'truce.source/v1' ORDER BY idx",
+        )?;
+        let rows = query.query_map([], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
+    }
+
+    /// Reports matching `filter`, in log order.
+    pub fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
+        let mut sql = String::from(
+            "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
+             FROM reports r JOIN entries e ON e.idx = r.idx",
+        );
+        let mut conditions = vec!["r.idx > ?1".to_owned()];
+        let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
+        let mut arg = |value: rusqlite::types::Value| {
+            args.push(value);
+            args.len()
+        };
+        if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+            sql.push_str(" JOIN report_places p ON p.idx = r.idx");
+            let (a, b, c, d) = (
+                arg(min_lon.into()),
+                arg(max_lon.into()),
+                arg(min_lat.into()),
+                arg(max_lat.into()),
+            );
+            conditions.push(format!(
+                "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}"
+            ));
+        }
+        if let Some(target) = &filter.target {
+            let n = arg(target.clone().into());
+            conditions
+                .push(format!("r.idx IN (SELECT idx FROM report_targets WHERE category = ?{n})"));
+        }
+        if let Some((from, to)) = filter.time {
+            let (a, b) = (arg(from.into()), arg(to.into()));
+            conditions.push(format!("r.t_to >= ?{a} AND r.t_from <= ?{b}"));
+        }
+        for (column, value) in
+            [("r.event", &filter.event), ("r.source", &filter.source), ("r.party", &filter.party)]
+        {
+            if let Some(value) = value {
+                let n = arg(value.clone().into());
+                conditions.push(format!("{column} = ?{n}"));
+            }
+        }
+        let limit = arg(i64::from(filter.limit).into());
+        sql.push_str(&format!(" WHERE {} ORDER BY r.idx LIMIT ?{limit}", conditions.join(" AND ")));
+        let mut query = self.db.prepare_cached(&sql)?;
+        let rows = query.query_map(rusqlite::params_from_iter(args), entry_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Entries of one type, in log order, after the cursor.
+    pub fn entries_of_type(
+        &self,
+        entry_type: EntryType,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<EntryRow>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT e.idx, e.type, e.source, e.leaf, e.json,
+                    COALESCE(r.superseded_by, a.superseded_by)
+             FROM entries e
+             LEFT JOIN reports r ON r.idx = e.idx
+             LEFT JOIN agreements a ON a.idx = e.idx
+             WHERE e.type = ?1 AND e.idx > ?2 ORDER BY e.idx LIMIT ?3",
+        )?;
+        let rows = query.query_map(
+            params![entry_type.as_str(), after.map_or(-1, to_i64), i64::from(limit)],
+            entry_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every registered source, as the log's latest source entries say.
+    pub fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT id, name, role, organisation, party, reliability, key,
+                    registered_at, updated_at, revoked_at
+             FROM sources ORDER BY id",
+        )?;
+        let rows = query.query_map([], |r| {
+            Ok(SourceRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                role: r.get(2)?,
+                organisation: r.get(3)?,
+                party: r.get(4)?,
+                reliability: r.get(5)?,
+                key: r.get(6)?,
+                registered_at: to_u64(r.get(7)?),
+                updated_at: to_u64(r.get(8)?),
+                revoked_at: r.get::<_, Option<i64>>(9)?.map(to_u64),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A leaf hash from column `column`.
+fn leaf_of(bytes: &[u8], column: usize) -> rusqlite::Result<Hash> {
+    Hash::from_slice(bytes).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, Box::new(e))
+    })
+}
+
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+    let leaf: Vec<u8> = r.get(3)?;
+    Ok(EntryRow {
+        index: to_u64(r.get(0)?),
+        entry_type: r.get(1)?,
+        source: r.get(2)?,
+        leaf: leaf_of(&leaf, 3)?,
+        json: r.get(4)?,
+        superseded_by: r.get::<_, Option<i64>>(5)?.map(to_u64),
+    })
+}
+
+fn local_id(entry: &Entry) -> Option<&str> {
+    match entry {
+        Entry::Report(r) => Some(r.id.as_str()),
+        Entry::Coverage(c) => Some(c.id.as_str()),
+        Entry::Assessment(a) => Some(a.id.as_str()),
+        _ => None,
+    }
+}
+
+fn apply_entry(tx: &Transaction<'_>, e: &IndexedEntry<'_>) -> Result<(), IndexError> {
+    let index = to_i64(e.index);
+    tx.prepare_cached(
+        "INSERT INTO entries (idx, type, source, local_id, leaf, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        index,
+        e.entry.entry_type().as_str(),
+        e.source.as_str(),
+        local_id(e.entry),
+        &e.leaf.0[..],
+        e.json
+    ])?;
+    match e.entry {
+        Entry::Report(report) => apply_report(tx, index, e.source, report)?,
+        Entry::Source(source) => apply_source(tx, index, source)?,
+        Entry::Agreement(agreement) => {
+            tx.prepare_cached(
+                "INSERT INTO agreements (idx, agreement, in_force_from, in_force_to)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                index,
+                agreement.agreement.as_str(),
+                agreement.in_force.from.instant().as_second(),
+                agreement.in_force.to.as_ref().map(|t| t.instant().as_second()),
+            ])?;
+            if let Some(old) = agreement.supersedes {
+                tx.execute(
+                    "UPDATE agreements SET superseded_by = ?1 WHERE idx = ?2",
+                    params![index, to_i64(old.0)],
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn apply_report(
+    tx: &Transaction<'_>,
+    index: i64,
+    source: &Identifier,
+    report: &Report,
+) -> Result<(), IndexError> {
+    let (t_from, t_to) = match &report.time {
+        Some(t) => (Some(t.from.instant().as_second()), Some(t.to.instant().as_second())),
+        None => (None, None),
+    };
+    let place = report.location.as_ref().map(|l| (l.lat.0, l.lon.0, l.uncertainty_m.0));
+    tx.prepare_cached(
+        "INSERT INTO reports (idx, source, t_from, t_to, lat, lon, event, party)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        index,
+        source.as_str(),
+        t_from,
+        t_to,
+        place.map(|p| p.0),
+        place.map(|p| p.1),
+        report.event.map(|k| k.as_str()),
+        report.perpetrator.as_ref().and_then(|p| p.party.as_ref()).map(|p| p.as_str()),
+    ])?;
+    if let Some((lat, lon, _)) = place {
+        // The point itself: a bounding-box search finds reports located in
+        // the box, as the API documents.
+        tx.prepare_cached(
+            "INSERT INTO report_places (idx, min_lon, max_lon, min_lat, max_lat)
+             VALUES (?1, ?2, ?2, ?3, ?3)",
+        )?
+        .execute(params![index, lon, lat])?;
+    }
+    for target in &report.targets {
+        tx.prepare_cached("INSERT OR IGNORE INTO report_targets (category, idx) VALUES (?1, ?2)")?
+            .execute(params![target.category.as_str(), index])?;
+    }
+    if let Some(old) = report.supersedes {
+        tx.execute(
+            "UPDATE reports SET superseded_by = ?1 WHERE idx = ?2",
+            params![index, to_i64(old.0)],
+        )?;
+    }
+    Ok(())
+}
+
+fn apply_source(tx: &Transaction<'_>, index: i64, source: &Source) -> Result<(), IndexError> {
+    match source.action {
+        SourceAction::Revoke => {
+            tx.execute(
+                "UPDATE sources SET revoked_at = ?1 WHERE id = ?2",
+                params![index, source.source.as_str()],
+            )?;
+        }
+        _ => {
+            tx.execute(
+                "INSERT INTO sources (id, name, role, organisation, party, reliability, key,
+                                      registered_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                 ON CONFLICT (id) DO UPDATE SET
+                    name = excluded.name, role = excluded.role,
+                    organisation = excluded.organisation, party = excluded.party,
+                    reliability = excluded.reliability, key = excluded.key,
+                    updated_at = excluded.updated_at",
+                params![
+                    source.source.as_str(),
+                    source.name.as_ref().map(|n| n.as_str()).unwrap_or_default(),
+                    source.role.map(|r| r.as_str()).unwrap_or_default(),
+                    source.organisation.as_ref().map(|o| o.as_str()).unwrap_or_default(),
+                    source.party.as_ref().map(|p| p.as_str()),
+                    source.reliability.map(|r| r.as_str()).unwrap_or_default(),
+                    source.key.as_ref().map(|k| k.0.to_string()).unwrap_or_default(),
+                    index,
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
