@@ -105,10 +105,11 @@ impl App {
     ) -> Result<(), ServerError> {
         let router = self.router();
         let App { shared, ingest } = self;
-        drop(shared);
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
-        // The router and its handlers are gone, and with them every sender:
-        // the ingestion thread ends once it has answered what it holds.
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        // Every request in flight was answered: stop taking entries; the
+        // ingestion thread ends once it has answered what it holds.
+        shared.close();
+        served?;
         tokio::task::spawn_blocking(move || ingest.join())
             .await
             .map_err(|e| ServerError::Setup(format!("ingestion thread: {e}")))?

@@ -31,7 +31,8 @@ pub struct Shared {
     checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
     indexes: Pool<QueryIndex>,
     dedups: Pool<SqliteDedup>,
-    submissions: mpsc::Sender<Submission>,
+    /// Taken away at shutdown, so that the ingestion thread ends.
+    submissions: Mutex<Option<mpsc::Sender<Submission>>>,
     queued: AtomicUsize,
     limiter: RateLimiter,
 }
@@ -65,7 +66,7 @@ impl Shared {
             data,
             origin,
             log_key,
-            submissions,
+            submissions: Mutex::new(Some(submissions)),
         }
     }
 
@@ -180,11 +181,24 @@ impl Shared {
             return overloaded("too many entries are waiting to be logged");
         }
         let (reply, outcome) = oneshot::channel();
-        if self.submissions.send(Submission { entries, reply }).await.is_err() {
+        let sender = self.submissions.lock().ok().and_then(|s| s.clone());
+        let Some(sender) = sender else {
+            self.queued.fetch_sub(count, Ordering::SeqCst);
+            return overloaded("the server is shutting down");
+        };
+        if sender.send(Submission { entries, reply }).await.is_err() {
             self.queued.fetch_sub(count, Ordering::SeqCst);
             return overloaded("the server is shutting down");
         }
         outcome.await.unwrap_or_else(|_| overloaded("the log stopped"))
+    }
+
+    /// Stops taking entries: the ingestion thread ends once it answered
+    /// what it holds.
+    pub(crate) fn close(&self) {
+        if let Ok(mut sender) = self.submissions.lock() {
+            sender.take();
+        }
     }
 
     /// Called by the ingestion thread once it answered `count` entries.

@@ -1,0 +1,226 @@
+//! A real server on a loopback port, over a fresh data directory, and the
+//! keys and entries to talk to it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use truce_entry::{Entry, SignedEntry};
+use truce_note::{KeyName, SigningKey};
+use truce_server::{App, Config, DataDir, InitOptions};
+
+pub const ORIGIN: &str = "test.truce.example/log";
+
+/// A running server; it stops, gracefully, when dropped.
+pub struct TestServer {
+    pub url: String,
+    pub data: DataDir,
+    pub operator: SigningKey,
+    pub log_key: SigningKey,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A server over a new data directory.
+    pub fn start(configure: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = DataDir::new(dir.path().join("data"));
+        truce_server::init(
+            &data,
+            &InitOptions { origin: ORIGIN.into(), organisation: "Test mission".into() },
+        )
+        .expect("init");
+        let mut server = TestServer::start_on(data, configure);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server over an existing data directory.
+    pub fn start_on(data: DataDir, configure: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config { data: data.root().to_owned(), ..Config::default() };
+        configure(&mut config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, bound) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let app = App::open(config).expect("opens");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+                ready.send(listener.local_addr().expect("address")).expect("sends");
+                app.serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serves");
+            });
+        });
+        let addr = bound.recv().expect("the server started");
+        let operator = DataDir::read_key(&data.operator_key()).expect("operator key");
+        let log_key = DataDir::read_key(&data.log_key()).expect("log key");
+        TestServer {
+            url: format!("http://{addr}"),
+            data,
+            operator,
+            log_key,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: None,
+        }
+    }
+
+    /// Stops the server and waits until it finished.
+    pub fn stop(mut self) -> DataDir {
+        self.shutdown();
+        self.data.clone()
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the server thread ended cleanly");
+        }
+    }
+
+    /// Keeps the data directory when the server stops (for a restart).
+    pub fn keep_data(&mut self) -> Option<tempfile::TempDir> {
+        self._dir.take()
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    }
+
+    /// `GET path`: status, headers' content type, body.
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        self.get_with(path, &[])
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+        let mut request = TestServer::agent().get(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.call().expect("GET");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        (status, content_type, body)
+    }
+
+    pub fn get_json(&self, path: &str) -> Value {
+        let (status, _, body) = self.get(path);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
+    /// `POST /v1/entries` with a body and content type: status, Retry-After,
+    /// JSON body.
+    pub fn post(&self, content_type: &str, body: &[u8]) -> (u16, Option<String>, Value) {
+        let mut response = TestServer::agent()
+            .post(format!("{}/v1/entries", self.url))
+            .header("content-type", content_type)
+            .send(body)
+            .expect("POST");
+        let status = response.status().as_u16();
+        let retry_after =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text}));
+        (status, retry_after, body)
+    }
+
+    /// Submits one signed entry.
+    pub fn submit(&self, note: &[u8]) -> (u16, Value) {
+        let (status, _, body) = self.post("text/plain; charset=utf-8", note);
+        (status, body)
+    }
+
+    /// Submits one signed entry that must be logged; returns its index.
+    pub fn log(&self, note: &[u8]) -> u64 {
+        let (status, body) = self.submit(note);
+        assert!(status == 201 || status == 200, "{status}: {body}");
+        body["index"].as_u64().expect("an index")
+    }
+
+    /// The log size.
+    pub fn size(&self) -> u64 {
+        self.get_json("/v1/log")["size"].as_u64().expect("size")
+    }
+
+    /// Registers a source with a fresh key; returns the key.
+    pub fn register(
+        &self,
+        id: &str,
+        role: &str,
+        organisation: &str,
+        party: Option<&str>,
+    ) -> SigningKey {
+        let key = key(id);
+        let mut source = json!({
+            "type": "truce.source/v1", "source": id, "action": "register",
+            "key": key.verifier_key().to_string(), "name": id, "role": role,
+            "organisation": organisation, "reliability": "B",
+        });
+        if let Some(party) = party {
+            source["party"] = json!(party);
+        }
+        self.log(&sign(&source, &[&self.operator]));
+        key
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A key named `name`, the same for the same name.
+pub fn key(name: &str) -> SigningKey {
+    let mut seed = [7u8; 32];
+    for (i, b) in name.bytes().enumerate() {
+        seed[i % 32] ^= b.rotate_left(i as u32);
+    }
+    SigningKey::from_seed(KeyName::new(name).expect("key name"), &seed)
+}
+
+/// Signs an entry given as JSON.
+pub fn sign(value: &Value, signers: &[&SigningKey]) -> Vec<u8> {
+    let entry = Entry::from_value(value).unwrap_or_else(|p| panic!("{p}\n{value}"));
+    SignedEntry::sign(&entry, signers).expect("signs").into_bytes()
+}
+
+/// A fixture of `truce-entry`'s tests.
+pub fn fixture(name: &str) -> Value {
+    let path: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "../entry/tests/data/valid", &format!("{name}.json")]
+            .iter()
+            .collect();
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
+}
+
+/// A report with local id `id` at a place and time.
+pub fn report(id: &str, lat: f64, lon: f64, day: u32) -> Value {
+    let mut report = fixture("report-kharkiv");
+    report["id"] = json!(id);
+    report["location"]["lat"] = json!(lat);
+    report["location"]["lon"] = json!(lon);
+    report["time"] = json!({
+        "from": format!("2025-11-{day:02}T03:00:00Z"),
+        "to": format!("2025-11-{day:02}T03:30:00Z"),
+    });
+    report
+}
