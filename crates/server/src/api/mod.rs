@@ -66,3 +66,36 @@ async fn openapi() -> Response {
 async fn not_found(uri: axum::http::Uri) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no resource at {}", uri.path()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::OPENAPI;
+
+    /// Every route the router serves, and only those, is in the OpenAPI
+    /// document, with the same method.
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+        let routes = [
+            ("post", "/v1/entries"),
+            ("get", "/v1/proof/{index}"),
+            ("get", "/checkpoint"),
+            ("get", "/tile/{path}"),
+            ("get", "/v1/reports"),
+            ("get", "/v1/reports/{index}"),
+            ("get", "/v1/entries/{index}"),
+            ("get", "/v1/sources"),
+            ("get", "/v1/agreements"),
+            ("get", "/v1/log"),
+            ("get", "/healthz"),
+            ("get", "/metrics"),
+            ("get", "/openapi.json"),
+        ];
+        let paths = document["paths"].as_object().expect("paths");
+        assert_eq!(paths.len(), routes.len());
+        for (method, path) in routes {
+            assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path}");
+        }
+        assert_eq!(document["openapi"], "3.1.0");
+    }
+}
