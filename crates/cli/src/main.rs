@@ -16,6 +16,7 @@ mod io;
 mod key;
 mod log;
 mod server;
+mod submit;
 
 /// Truce: signed incident reports in an append-only transparency log, and
 /// verdicts anyone can recompute from it.
@@ -44,6 +45,8 @@ enum Command {
     Serve(server::ServeArgs),
     /// Rebuild the query index of a data directory from its log.
     Reindex(server::ReindexArgs),
+    /// Sign (if needed) and submit entries to a server; check each proof.
+    Submit(submit::SubmitArgs),
     /// Run a server with the sample scenario.
     Demo(demo::DemoArgs),
 }
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Init(args) => server::init(args),
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
+        Command::Submit(args) => submit::run(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {

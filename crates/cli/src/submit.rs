@@ -1,0 +1,224 @@
+//! `truce submit`: sign (if needed), submit, and check the inclusion proof
+//! of every entry before reporting it logged.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+use truce_entry::SignedEntry;
+use truce_log::TlogProof;
+use truce_note::{UnverifiedNote, VerifierKey};
+
+use crate::CheckFailed;
+use crate::io::read_signing_key;
+
+#[derive(Args)]
+pub struct SubmitArgs {
+    /// The server's URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The key to sign JSON entries with (signed entries are sent as they
+    /// are).
+    #[arg(long, value_name = "KEYFILE")]
+    key: Option<PathBuf>,
+    /// The log's verifier key, to check proofs with. Without it, the key the
+    /// server states is used, which only checks the server against itself.
+    #[arg(long, value_name = "VKEY")]
+    log_vkey: Option<String>,
+    /// Entry files: JSON entries to sign, or signed entries.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// The most entries sent in one request.
+const BATCH: usize = 1000;
+
+pub fn run(args: SubmitArgs) -> Result<()> {
+    let key = args.key.as_deref().map(read_signing_key).transpose()?;
+    let mut notes = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let note = if UnverifiedNote::parse(&bytes).is_ok() {
+            bytes
+        } else {
+            let key = key.as_ref().with_context(|| {
+                format!("{} is not a signed entry: give --key to sign it", file.display())
+            })?;
+            SignedEntry::sign_json(&bytes, &[key])
+                .map_err(|e| CheckFailed(format!("{}: {e}", file.display())))?
+                .into_bytes()
+        };
+        notes.push(note);
+    }
+
+    let client = Client::new(&args.url);
+    let log = client.get_json("/v1/log")?;
+    let origin = log["origin"].as_str().context("the server did not state its origin")?.to_owned();
+    let log_key: VerifierKey = match &args.log_vkey {
+        Some(vkey) => vkey.parse().context("--log-vkey")?,
+        None => log["vkey"].as_str().context("the server did not state its key")?.parse()?,
+    };
+    if args.log_vkey.is_none() {
+        eprintln!("note: checking proofs with the key the server states: {log_key}");
+    }
+
+    let progress = ProgressBar::new(notes.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} entries {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut refused = 0;
+    for (chunk, files) in notes.chunks(BATCH).zip(args.files.chunks(BATCH)) {
+        let results = client.submit(chunk)?;
+        for ((result, note), file) in results.iter().zip(chunk).zip(files) {
+            match result["index"].as_u64() {
+                Some(index) => {
+                    let proof = client.get_text(&format!("/v1/proof/{index}"))?;
+                    let proof = TlogProof::parse(proof.as_bytes()).map_err(|e| {
+                        CheckFailed(format!("{}: the server's proof: {e}", file.display()))
+                    })?;
+                    let checkpoint = proof.verify(note, &log_key, &origin).map_err(|e| {
+                        CheckFailed(format!(
+                            "{}: the inclusion proof does not verify: {e}",
+                            file.display()
+                        ))
+                    })?;
+                    let duplicate =
+                        if result["duplicate"] == json!(true) { " (already logged)" } else { "" };
+                    progress.suspend(|| {
+                        println!(
+                            "{}: {index}{duplicate}, proved in tree of size {}",
+                            file.display(),
+                            checkpoint.size()
+                        )
+                    });
+                }
+                None => {
+                    refused += 1;
+                    progress
+                        .suspend(|| eprintln!("{}: refused: {}", file.display(), describe(result)));
+                }
+            }
+            progress.inc(1);
+        }
+    }
+    progress.finish_and_clear();
+    if refused > 0 {
+        return Err(CheckFailed(format!("{refused} of {} entries refused", notes.len())).into());
+    }
+    Ok(())
+}
+
+/// A problem, in one line and its errors below.
+fn describe(result: &Value) -> String {
+    let problem = result.get("problem").unwrap_or(result);
+    let mut text = problem["detail"].as_str().unwrap_or("unknown error").to_owned();
+    if let Some(errors) = problem["errors"].as_array() {
+        for error in errors {
+            text.push_str(&format!(
+                "\n  {}: {}",
+                error["pointer"].as_str().unwrap_or_default(),
+                error["detail"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    text
+}
+
+/// A small HTTP client for the API.
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(url: &str) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(120)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Client { base: url.trim_end_matches('/').to_owned(), agent }
+    }
+
+    fn read(url: &str, mut response: ureq::http::Response<ureq::Body>) -> Result<(u16, String)> {
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .with_context(|| format!("reading {url}"))?;
+        Ok((status, body))
+    }
+
+    pub fn get_text(&self, path: &str) -> Result<String> {
+        let url = format!("{}{path}", self.base);
+        let response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
+        let (status, body) = Client::read(&url, response)?;
+        if status != 200 {
+            bail!("GET {url}: HTTP {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    pub fn get_json(&self, path: &str) -> Result<Value> {
+        let text = self.get_text(path)?;
+        serde_json::from_str(&text).with_context(|| format!("GET {path}: not JSON"))
+    }
+
+    /// Submits signed entries; returns each one's result: `{index, ...}` or
+    /// `{problem: ...}`. Retries when the server asks to (429, 503).
+    pub fn submit(&self, notes: &[Vec<u8>]) -> Result<Vec<Value>> {
+        let url = format!("{}/v1/entries", self.base);
+        let strings: Vec<String> =
+            notes.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+        let body = serde_json::to_vec(&strings)?;
+        for _attempt in 0..30 {
+            let response = self
+                .agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(&body[..])
+                .with_context(|| format!("POST {url}"))?;
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let (status, text) = Client::read(&url, response)?;
+            if let (429 | 503, Some(seconds)) = (status, retry_after) {
+                std::thread::sleep(Duration::from_secs(seconds.min(30)));
+                continue;
+            }
+            let value: Value = serde_json::from_str(&text)
+                .with_context(|| format!("POST {url}: HTTP {status}: {text}"))?;
+            if status != 200 {
+                return Ok(vec![json!({"problem": value}); notes.len()]);
+            }
+            let results = value["results"].as_array().context("no results")?.clone();
+            // Entries refused for the moment (rate limit, overload) are sent
+            // again.
+            let retry: Vec<usize> = results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| matches!(r["problem"]["status"].as_u64(), Some(429 | 503)))
+                .map(|(i, _)| i)
+                .collect();
+            if retry.is_empty() {
+                return Ok(results);
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            let again: Vec<Vec<u8>> = retry.iter().map(|&i| notes[i].clone()).collect();
+            let mut results = results;
+            for (i, result) in retry.into_iter().zip(self.submit(&again)?) {
+                results[i] = result;
+            }
+            return Ok(results);
+        }
+        bail!("POST {url}: the server kept asking to retry later")
+    }
+}
