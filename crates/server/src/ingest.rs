@@ -21,9 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use truce_entry::{
-    AdmissionError, Admitted, Entry, EntryType, Identifier, LogIndex, Registry, SignedEntry,
-};
+use truce_entry::{AdmissionError, Admitted, Entry, EntryType, LogIndex, Registry, SignedEntry};
 use truce_log::{Hash, Sequencer, leaf_hash, read_entry};
 use truce_store::{FsStorage, IndexedEntry, QueryIndex, SqliteDedup};
 
@@ -139,8 +137,8 @@ impl Ingest {
                     }
                 }
             }
-            let rows = indexed_entries(&admitted);
-            let rows: Vec<IndexedEntry<'_>> = rows.iter().map(|r| r.as_indexed()).collect();
+            let rows: Vec<IndexedEntry<'_>> =
+                admitted.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
             self.index.apply(&rows, end).map_err(|e| ServerError::Setup(e.to_string()))?;
             start = end;
         }
@@ -173,12 +171,15 @@ impl Ingest {
                 }
             }
             let started = std::time::Instant::now();
-            let outcomes = self.commit(&jobs, &shared);
+            let sizes: Vec<usize> = jobs.iter().map(|j| j.entries.len()).collect();
+            let entries: Vec<SignedEntry> =
+                jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.entries)).collect();
+            let outcomes = self.commit(entries, &shared);
             shared.metrics.commit(count, started.elapsed());
             shared.dequeued(count);
             let mut outcomes = outcomes.into_iter();
-            for job in jobs {
-                let mine: Vec<Outcome> = outcomes.by_ref().take(job.entries.len()).collect();
+            for (job, size) in jobs.into_iter().zip(sizes) {
+                let mine: Vec<Outcome> = outcomes.by_ref().take(size).collect();
                 // A handler that gave up (timeout) no longer listens.
                 let _ = job.reply.send(mine);
             }
@@ -187,8 +188,7 @@ impl Ingest {
     }
 
     /// Commits one group; returns an outcome per entry, in order.
-    fn commit(&mut self, jobs: &[Submission], shared: &Shared) -> Vec<Outcome> {
-        let entries: Vec<&SignedEntry> = jobs.iter().flat_map(|j| &j.entries).collect();
+    fn commit(&mut self, entries: Vec<SignedEntry>, shared: &Shared) -> Vec<Outcome> {
         let bytes: Vec<&[u8]> = entries.iter().map(|e| e.as_bytes()).collect();
         let unavailable = |message: String| {
             Outcome::Refused(Refusal::Unavailable { message, retry_after_secs: 1 })
@@ -201,6 +201,8 @@ impl Ingest {
                 return vec![outcome; entries.len()];
             }
         };
+        let leaves: Vec<Hash> = bytes.iter().map(|b| leaf_hash(b)).collect();
+        drop(bytes);
 
         let base = self.sequencer.checkpoint().size();
         let mut working = self.registry.clone();
@@ -209,8 +211,7 @@ impl Ingest {
         let mut first_copy: HashMap<Hash, usize> = HashMap::new();
         let mut copies: Vec<(usize, usize)> = Vec::new();
         let mut batch = BatchRefs::default();
-        for (k, entry) in entries.iter().enumerate() {
-            let leaf = leaf_hash(bytes[k]);
+        for (k, (entry, leaf)) in entries.into_iter().zip(leaves).enumerate() {
             if let Some(index) = known[k] {
                 outcomes[k] = Some(Outcome::Logged { index, leaf, duplicate: true });
                 continue;
@@ -222,7 +223,7 @@ impl Ingest {
             first_copy.insert(leaf, k);
             let index = base + accepted.len() as u64;
             let admitted = working
-                .admit_verified(index, (*entry).clone())
+                .admit_verified(index, entry)
                 .map_err(Refusal::Admission)
                 .and_then(|a| self.check_references(&a, index, &batch).map(|()| a));
             match admitted {
@@ -247,20 +248,19 @@ impl Ingest {
                         outcomes[*k] =
                             Some(Outcome::Logged { index: l.index, leaf: *leaf, duplicate: false });
                     }
-                    let rows: Vec<(u64, Hash, Admitted)> = accepted
-                        .into_iter()
+                    let rows: Vec<IndexedEntry<'_>> = accepted
+                        .iter()
                         .zip(&logged)
-                        .map(|((_, leaf, a), l)| (l.index, leaf, a))
+                        .map(|((_, leaf, a), l)| indexed(l.index, *leaf, a))
                         .collect();
-                    let owned = indexed_entries(&rows);
-                    let rows: Vec<IndexedEntry<'_>> =
-                        owned.iter().map(|r| r.as_indexed()).collect();
+                    let applied = self.index.apply(&rows, self.sequencer.checkpoint().size());
+                    shared.metrics.logged(rows.len());
+                    drop(rows);
                     self.registry = working;
-                    if let Err(e) = self.index.apply(&rows, self.sequencer.checkpoint().size()) {
+                    if let Err(e) = applied {
                         tracing::error!(error = %e, "query index update failed; recovering");
                         self.try_recover(shared);
                     }
-                    shared.metrics.logged(rows.len());
                 }
                 Ok(_) | Err(_) => {
                     // The log may or may not hold the batch: learn which
@@ -416,36 +416,13 @@ fn supersedes(entry: &Entry) -> Option<u64> {
     index.map(|i| i.0)
 }
 
-/// An admitted entry with what the index records of it, owned.
-struct IndexRow {
-    index: u64,
-    leaf: Hash,
-    source: Identifier,
-    entry: Entry,
-    json: String,
-}
-
-impl IndexRow {
-    fn as_indexed(&self) -> IndexedEntry<'_> {
-        IndexedEntry {
-            index: self.index,
-            leaf: self.leaf,
-            source: &self.source,
-            entry: &self.entry,
-            json: &self.json,
-        }
+/// What the index records of an admitted entry, borrowed from it.
+fn indexed(index: u64, leaf: Hash, admitted: &Admitted) -> IndexedEntry<'_> {
+    IndexedEntry {
+        index,
+        leaf,
+        source: &admitted.source,
+        entry: admitted.entry.entry(),
+        json: admitted.entry.note().text().trim_end_matches('\n'),
     }
-}
-
-fn indexed_entries(admitted: &[(u64, Hash, Admitted)]) -> Vec<IndexRow> {
-    admitted
-        .iter()
-        .map(|(index, leaf, a)| IndexRow {
-            index: *index,
-            leaf: *leaf,
-            source: a.source.clone(),
-            entry: a.entry.entry().clone(),
-            json: a.entry.note().text().trim_end_matches('\n').to_owned(),
-        })
-        .collect()
 }

@@ -24,8 +24,9 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 pub fn router(shared: Arc<Shared>) -> Router {
     let timeout = shared.config.request_timeout();
     let max_body = shared.config.max_body_bytes;
-    Router::new()
-        .route("/v1/entries", post(entries::post_entries))
+    // Reads are compressed for clients that ask; submissions' answers are
+    // small or read by machines on the same network, not worth the CPU.
+    let reads = Router::new()
         .route("/v1/proof/{index}", get(tlog::proof))
         .route("/checkpoint", get(tlog::checkpoint))
         .route("/tile/{*path}", get(tlog::tile))
@@ -38,9 +39,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .layer(CompressionLayer::new());
+    Router::new()
+        .route("/v1/entries", post(entries::post_entries))
+        .merge(reads)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .with_state(shared)
 }
