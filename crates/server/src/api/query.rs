@@ -6,6 +6,8 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use truce_entry::{EntryType, EventKind, TargetCategory, Timestamp};
 use truce_store::{EntryRow, ReportFilter};
@@ -143,15 +145,49 @@ fn wants_geojson(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/geo+json"))
 }
 
-fn item(row: &EntryRow) -> Value {
-    json!({
-        "index": row.index,
-        "type": row.entry_type,
-        "source": row.source,
-        "leaf_hash": row.leaf.to_string(),
-        "superseded_by": row.superseded_by,
-        "entry": serde_json::from_str::<Value>(&row.json).unwrap_or(Value::Null),
+/// An entry as the API lists it. The entry's JSON is passed through as the
+/// index holds it, not parsed and written again.
+#[derive(Serialize)]
+struct Item<'a> {
+    index: u64,
+    #[serde(rename = "type")]
+    entry_type: &'a str,
+    source: &'a str,
+    leaf_hash: String,
+    superseded_by: Option<u64>,
+    entry: &'a RawValue,
+}
+
+fn item(row: &EntryRow) -> Result<Item<'_>, Problem> {
+    let entry = serde_json::from_str::<&RawValue>(&row.json).map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("entry {}: {e}", row.index),
+        )
+    })?;
+    Ok(Item {
+        index: row.index,
+        entry_type: &row.entry_type,
+        source: &row.source,
+        leaf_hash: row.leaf.to_string(),
+        superseded_by: row.superseded_by,
+        entry,
     })
+}
+
+/// A page of a listing, under `key`.
+fn page(key: &str, rows: &[EntryRow], next_cursor: Option<String>) -> Result<Response, Problem> {
+    let internal = |e: serde_json::Error| {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    };
+    let items = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
+    let items = serde_json::value::to_raw_value(&items).map_err(internal)?;
+    let next_cursor = serde_json::value::to_raw_value(&next_cursor).map_err(internal)?;
+    let body: std::collections::BTreeMap<&str, &RawValue> =
+        [(key, &*items), ("next_cursor", &*next_cursor)].into();
+    let text = serde_json::to_string(&body).map_err(internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }
 
 /// A report as a GeoJSON Feature; `None` for one without a location (a
@@ -211,8 +247,7 @@ pub(crate) async fn reports(
             json!({"type": "FeatureCollection", "features": features, "next_cursor": next_cursor});
         return Ok(json_response("application/geo+json", &body));
     }
-    let items: Vec<Value> = rows.iter().map(item).collect();
-    Ok(json_response("application/json", &json!({"reports": items, "next_cursor": next_cursor})))
+    page("reports", &rows, next_cursor)
 }
 
 async fn one_entry(shared: Arc<Shared>, index: u64) -> Result<EntryRow, Problem> {
@@ -244,7 +279,13 @@ pub(crate) async fn report(
     {
         return Ok(json_response("application/geo+json", &feature));
     }
-    Ok(json_response("application/json", &item(&row)))
+    one(&row)
+}
+
+fn one(row: &EntryRow) -> Result<Response, Problem> {
+    let body = serde_json::to_string(&item(row)?)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /v1/entries/{index}`: any entry, as the index holds it.
@@ -253,7 +294,7 @@ pub(crate) async fn entry(
     Path(index): Path<u64>,
 ) -> Result<Response, Problem> {
     let row = one_entry(shared, index).await?;
-    Ok(json_response("application/json", &item(&row)))
+    one(&row)
 }
 
 /// `GET /v1/sources`: the source registry.
@@ -295,8 +336,7 @@ pub(crate) async fn agreements(
     .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
     let next_cursor =
         (rows.len() == limit as usize).then(|| rows.last().map(|r| r.index.to_string())).flatten();
-    let items: Vec<Value> = rows.iter().map(item).collect();
-    Ok(json_response("application/json", &json!({"agreements": items, "next_cursor": next_cursor})))
+    page("agreements", &rows, next_cursor)
 }
 
 #[cfg(test)]
