@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::check::{Checker, Problems, kind_of, unknown_word};
+use crate::common::{Identifier, LogIndex};
 use crate::json::{canonical, parse_strict};
 use crate::types::agreement::Agreement;
 use crate::types::assessment::Assessment;
@@ -175,6 +176,28 @@ impl Entry {
     /// without its final newline.
     pub fn to_canonical_json(&self) -> String {
         canonical(&self.to_value())
+    }
+
+    /// The source's own identifier of the entry (its idempotency key), for
+    /// the types that have one: reports, coverage gaps, assessments.
+    pub fn local_id(&self) -> Option<&Identifier> {
+        match self {
+            Entry::Report(r) => Some(&r.id),
+            Entry::Coverage(c) => Some(&c.id),
+            Entry::Assessment(a) => Some(&a.id),
+            _ => None,
+        }
+    }
+
+    /// The log index of the entry this one supersedes, if it does.
+    pub fn supersedes(&self) -> Option<LogIndex> {
+        match self {
+            Entry::Report(r) => r.supersedes,
+            Entry::Coverage(c) => c.supersedes,
+            Entry::Assessment(a) => a.supersedes,
+            Entry::Agreement(a) => a.supersedes,
+            _ => None,
+        }
     }
 
     /// The entry's type.

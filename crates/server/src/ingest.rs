@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use truce_entry::{AdmissionError, Admitted, Entry, EntryType, LogIndex, Registry, SignedEntry};
+use truce_entry::{AdmissionError, Admitted, Entry, EntryType, Identifier, Registry, SignedEntry};
 use truce_log::{Hash, Sequencer, leaf_hash, read_entry};
 use truce_store::{FsStorage, IndexedEntry, QueryIndex, SqliteDedup};
 
@@ -316,7 +316,7 @@ impl Ingest {
                 Some((*entry_type, row.source))
             })
         };
-        if let Some(local_id) = local_id(entry) {
+        if let Some(local_id) = entry.local_id().map(Identifier::as_str) {
             let key = (source.to_owned(), entry_type, local_id.to_owned());
             let existing =
                 batch.local_ids.get(&key).copied().or_else(|| {
@@ -326,7 +326,7 @@ impl Ingest {
                 return Err(Refusal::LocalIdReused { local_id: local_id.to_owned(), index: other });
             }
         }
-        if let Some(target) = supersedes(entry) {
+        if let Some(target) = entry.supersedes().map(|i| i.0) {
             let bad =
                 |message: String| Refusal::BadReference { pointer: "/supersedes".into(), message };
             if target >= index {
@@ -388,32 +388,14 @@ impl BatchRefs {
     fn add(&mut self, index: u64, leaf: Hash, admitted: &Admitted) {
         let entry = admitted.entry.entry();
         let source = admitted.source.as_str().to_owned();
-        if let Some(id) = local_id(entry) {
-            self.local_ids
-                .insert((source.clone(), entry.entry_type(), id.to_owned()), (index, leaf));
+        if let Some(id) = entry.local_id() {
+            self.local_ids.insert(
+                (source.clone(), entry.entry_type(), id.as_str().to_owned()),
+                (index, leaf),
+            );
         }
         self.by_index.insert(index, (entry.entry_type(), source));
     }
-}
-
-fn local_id(entry: &Entry) -> Option<&str> {
-    match entry {
-        Entry::Report(r) => Some(r.id.as_str()),
-        Entry::Coverage(c) => Some(c.id.as_str()),
-        Entry::Assessment(a) => Some(a.id.as_str()),
-        _ => None,
-    }
-}
-
-fn supersedes(entry: &Entry) -> Option<u64> {
-    let index: Option<LogIndex> = match entry {
-        Entry::Report(r) => r.supersedes,
-        Entry::Coverage(c) => c.supersedes,
-        Entry::Assessment(a) => a.supersedes,
-        Entry::Agreement(a) => a.supersedes,
-        _ => None,
-    };
-    index.map(|i| i.0)
 }
 
 /// What the index records of an admitted entry, borrowed from it.

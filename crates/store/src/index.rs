@@ -391,15 +391,6 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
     })
 }
 
-fn local_id(entry: &Entry) -> Option<&str> {
-    match entry {
-        Entry::Report(r) => Some(r.id.as_str()),
-        Entry::Coverage(c) => Some(c.id.as_str()),
-        Entry::Assessment(a) => Some(a.id.as_str()),
-        _ => None,
-    }
-}
-
 fn apply_entry(tx: &Transaction<'_>, e: &IndexedEntry<'_>) -> Result<(), IndexError> {
     let index = to_i64(e.index);
     tx.prepare_cached(
@@ -409,7 +400,7 @@ fn apply_entry(tx: &Transaction<'_>, e: &IndexedEntry<'_>) -> Result<(), IndexEr
         index,
         e.entry.entry_type().as_str(),
         e.source.as_str(),
-        local_id(e.entry),
+        e.entry.local_id().map(Identifier::as_str),
         &e.leaf.0[..],
         e.json
     ])?;
