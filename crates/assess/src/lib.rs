@@ -50,19 +50,26 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod daily;
 mod engine;
 mod findings;
 mod geo;
 mod group;
 mod live;
 mod model;
+mod render;
 
+pub use crate::daily::{
+    DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
+    ViolationLine, daily_report,
+};
 pub use crate::findings::{
     Disruption, Estimate, Finding, Findings, Gap, Grade, Harm, Incident, Place, Responsibility,
     Verdict, Window,
 };
 pub use crate::geo::{Point, distance_m, distance_to_geometry_m};
 pub use crate::model::{Log, LogEntry, SourceInfo};
+pub use crate::render::{html, markdown, svg_map};
 
 /// The tolerances of grouping.
 #[derive(Clone, Copy, Debug, PartialEq)]

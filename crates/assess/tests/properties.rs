@@ -200,12 +200,11 @@ proptest! {
         let mut far = specs[0].clone();
         far.place = 0;
         let mut lviv = report(&far, 999);
-        if let Entry::Report(r) = &mut lviv {
-            if let Some(l) = r.location.as_mut() {
+        if let Entry::Report(r) = &mut lviv
+            && let Some(l) = r.location.as_mut() {
                 l.lat = truce_entry::Latitude(49.84);
                 l.lon = truce_entry::Longitude(24.03);
             }
-        }
         let extra = [LogEntry { index: specs.len() as u64 + 1, source: id("media"), entry: lviv }];
         let more = log(&specs, &order, &extra);
         let before = summary(&base, &assess(&base, &[0], &Params::default()).expect("assesses"));

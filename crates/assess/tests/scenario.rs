@@ -282,3 +282,57 @@ fn coverage_gaps_are_the_live_ones() {
     want.sort_unstable();
     assert_eq!(live, want);
 }
+
+fn provenance(s: &Scenario) -> truce_assess::Provenance {
+    truce_assess::Provenance {
+        origin: "demo.truce.example/log".into(),
+        checkpoint_size: s.log.size(),
+        root_hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+        agreements: vec![s.names["energy-moratorium"], s.names["black-sea"]],
+        truce_version: "test".into(),
+        parameters: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn the_daily_report_of_14_november() {
+    let s = scenario();
+    let f = findings(&s);
+    let options = truce_assess::DailyOptions {
+        date: "2025-11-14".parse().expect("date"),
+        time_zone: "Europe/Kyiv".into(),
+        cutoff_hour: 0,
+    };
+    let report = truce_assess::daily_report(&f, &options, provenance(&s)).expect("report");
+    assert_eq!(report.period.from, "2025-11-13T22:00:00Z");
+    assert_eq!(report.period.to, "2025-11-14T22:00:00Z");
+    // Kyiv and Novorossiysk began on 14 November, Kyiv time.
+    let ids: Vec<&str> = report.incidents.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [incident(&f, &s, "kyiv-omm").id.as_str(), incident(&f, &s, "novorossiysk-ru").id.as_str()]
+    );
+    assert_eq!(report.summary.violations.get("energy"), Some(&2));
+    assert_eq!(report.summary.incidents.get("contested"), Some(&1));
+    assert_eq!(report.previous_period.incidents.values().sum::<u64>(), 1, "Kharkiv, 13 November");
+    let parties: Vec<(&str, u64)> =
+        report.parties.iter().map(|p| (p.party.as_str(), p.violations.values().sum())).collect();
+    assert_eq!(parties, [("ru", 1), ("ua", 1)]);
+
+    // The canonical JSON is stable, and its digest with it.
+    let again = truce_assess::daily_report(&f, &options, provenance(&s)).expect("report");
+    assert_eq!(report.canonical_json(), again.canonical_json());
+    assert_eq!(report.digest().len(), 64);
+    let markdown = truce_assess::markdown(&report);
+    assert!(markdown.contains("# Daily report, 2025-11-14"), "{markdown}");
+    assert!(markdown.contains("| incidents | 2 | 1 | +1 |"), "{markdown}");
+    let html = truce_assess::html(&report);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"), "{html}");
+    assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
+
+    // A bad time zone or cut-off is an error, not a panic.
+    let bad = truce_assess::DailyOptions { time_zone: "Europe/Atlantis".into(), ..options.clone() };
+    assert!(truce_assess::daily_report(&f, &bad, provenance(&s)).is_err());
+    let bad = truce_assess::DailyOptions { cutoff_hour: 24, ..options };
+    assert!(truce_assess::daily_report(&f, &bad, provenance(&s)).is_err());
+}
