@@ -96,10 +96,11 @@ fn reports_of(i: &Incident, s: &Scenario) -> Vec<String> {
     names
 }
 
-/// `(rule, finding, reason, party, confidence)` of each verdict, by rule.
-fn verdicts(
-    i: &Incident,
-) -> Vec<(String, &'static str, &'static str, Option<String>, Option<&'static str>)> {
+/// `(rule, finding, reason, party, confidence)` of a verdict.
+type VerdictLine = (String, &'static str, &'static str, Option<String>, Option<&'static str>);
+
+/// The verdicts of an incident, by rule.
+fn verdicts(i: &Incident) -> Vec<VerdictLine> {
     let mut v: Vec<_> = i
         .verdicts
         .iter()
@@ -117,7 +118,10 @@ fn verdicts(
     v
 }
 
-fn est(e: Option<truce_assess::Estimate>) -> Option<(u64, u64, u64)> {
+/// Low, best, high.
+type Triple = (u64, u64, u64);
+
+fn est(e: Option<truce_assess::Estimate>) -> Option<Triple> {
     e.map(|e| (e.low, e.best, e.high))
 }
 
@@ -179,7 +183,7 @@ fn every_incident_has_its_expected_grade_and_verdicts() {
     assert_eq!(verdicts(kyiv), [violation("energy", "ru", "high")]);
     assert_eq!(est(kyiv.harm.killed), Some((3, 3, 3)));
     assert_eq!(est(kyiv.harm.injured), Some((21, 24, 26)), "best is the monitor's figure");
-    let customers: Vec<(String, Option<(u64, u64, u64)>)> =
+    let customers: Vec<(String, Option<Triple>)> =
         kyiv.disruption.iter().map(|d| (d.service.as_str().to_owned(), est(d.customers))).collect();
     assert!(
         customers.iter().any(|(s, c)| s == "electricity" && c.map(|c| c.1) == Some(112_000)),
