@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
@@ -13,6 +12,7 @@ use truce_log::{BundleId, TilePath, TreeAuditor, VerifiedCheckpoint};
 use truce_note::VerifierKey;
 
 use crate::CheckFailed;
+use crate::fetch::{DirSource, Source, UrlSource, required};
 
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("log").required(true).args(["dir", "url"])))]
@@ -35,73 +35,6 @@ pub struct AuditArgs {
     /// Also check every entry as a Truce entry against the log's registry.
     #[arg(long)]
     entries: bool,
-}
-
-/// Where the log's files come from.
-trait Source: Send + Sync {
-    /// The file at `path` (relative to the log's prefix), or `None` if it
-    /// does not exist.
-    fn get(&self, path: &str) -> Result<Option<Vec<u8>>>;
-}
-
-struct DirSource(PathBuf);
-
-impl Source for DirSource {
-    fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let file = self.0.join(path);
-        match std::fs::read(&file) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
-        }
-    }
-}
-
-struct UrlSource {
-    base: String,
-    agent: ureq::Agent,
-}
-
-impl UrlSource {
-    fn new(url: &str) -> UrlSource {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(60)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        UrlSource { base: url.trim_end_matches('/').to_owned(), agent }
-    }
-}
-
-impl Source for UrlSource {
-    fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let url = format!("{}/{path}", self.base);
-        let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
-        match response.status().as_u16() {
-            200 => {}
-            404 => return Ok(None),
-            status => bail!("GET {url}: HTTP {status}"),
-        }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(16 << 20)
-            .read_to_vec()
-            .with_context(|| format!("GET {url}"))?;
-        Ok(Some(body))
-    }
-}
-
-/// The object at `path`; a partial tile or bundle that the log deleted once
-/// its full tile existed (as tlog-tiles allows) is cut from the full one.
-fn required(source: &dyn Source, path: TilePath) -> Result<Vec<u8>> {
-    let missing = || CheckFailed(format!("audit failed: {path} is missing"));
-    if let Some(data) = source.get(&path.to_string())? {
-        return Ok(data);
-    }
-    let full = truce_log::full_version(&path).ok_or_else(missing)?;
-    let data = source.get(&full.to_string())?.ok_or_else(missing)?;
-    Ok(truce_log::cut_to_width(&path, data).ok_or_else(missing)?)
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {

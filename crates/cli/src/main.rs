@@ -12,9 +12,11 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod demo;
 mod entry;
+mod fetch;
 mod io;
 mod key;
 mod log;
+mod report;
 mod server;
 mod submit;
 
@@ -47,6 +49,11 @@ enum Command {
     Reindex(server::ReindexArgs),
     /// Sign (if needed) and submit entries to a server; check each proof.
     Submit(submit::SubmitArgs),
+    /// Compute the daily report of a day from a log prefix, or check a
+    /// published statement.
+    Report(report::ReportArgs),
+    /// List the incidents of a log prefix, with grades and verdicts.
+    Incidents(report::IncidentsArgs),
     /// Run a server with the sample scenario.
     Demo(demo::DemoArgs),
 }
@@ -73,6 +80,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
         Command::Submit(args) => submit::run(args),
+        Command::Report(args) => report::report(args),
+        Command::Incidents(args) => report::incidents(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {

@@ -357,11 +357,13 @@ impl Ingest {
                 }
             }
             Entry::Statement(statement) => {
-                if !matches!(lookup(statement.agreement.0), Some((EntryType::Agreement, _))) {
-                    return Err(Refusal::BadReference {
-                        pointer: "/agreement".into(),
-                        message: format!("entry {} is not an agreement", statement.agreement.0),
-                    });
+                for (i, agreement) in statement.agreements.iter().enumerate() {
+                    if !matches!(lookup(agreement.0), Some((EntryType::Agreement, _))) {
+                        return Err(Refusal::BadReference {
+                            pointer: format!("/agreements/{i}"),
+                            message: format!("entry {} is not an agreement", agreement.0),
+                        });
+                    }
                 }
                 if statement.checkpoint.size.0 > index {
                     return Err(Refusal::BadReference {

@@ -1,7 +1,8 @@
 //! `truce.statement/v1`: the operator's publication of a derived report.
 
+use crate::check::NonEmpty;
 use crate::check::Rules;
-use crate::common::{Base64Hash, Date, LogIndex, Sha256Hex, Text};
+use crate::common::{Base64Hash, Count, Date, LogIndex, Sha256Hex, Text};
 use crate::{record, vocabulary};
 
 record! {
@@ -13,14 +14,18 @@ record! {
         pub statement: StatementKind,
         /// The day the report covers.
         pub date: Date,
-        /// The log index of the agreement the report judged against.
-        pub agreement: LogIndex,
+        /// The log indices of the agreements the report judged against.
+        pub agreements: NonEmpty<LogIndex>,
         /// The checkpoint the report was computed from.
         pub checkpoint: CheckpointRef,
         /// SHA-256 of the report's canonical JSON.
         pub digest: Sha256Hex,
         /// The Truce version that computed it.
         pub truce_version: Text<64>,
+        /// The IANA time zone of the day (default `Europe/Kyiv`).
+        pub time_zone: Option<Text<64>>,
+        /// The hour, local time, at which the day starts (default 0).
+        pub cutoff_hour: Option<Count>,
     }
 }
 
