@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod assessment;
 mod config;
 mod data;
 mod ingest;

@@ -26,6 +26,7 @@ pub struct Shared {
     pub(crate) log_key: VerifierKey,
     pub(crate) storage: FsStorage,
     pub(crate) metrics: Metrics,
+    pub(crate) assessments: crate::assessment::Assessments,
     data: DataDir,
     registry: RwLock<Arc<Registry>>,
     checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
@@ -56,6 +57,7 @@ impl Shared {
         Shared {
             storage: FsStorage::open_reader(data.log()),
             metrics: Metrics::default(),
+            assessments: Default::default(),
             registry: RwLock::new(Arc::new(Registry::new())),
             checkpoint: RwLock::new(Arc::new(checkpoint)),
             indexes: Pool::default(),

@@ -221,3 +221,64 @@ fn health_metrics_and_the_openapi_document() {
     let openapi = server.get_json("/openapi.json");
     assert_eq!(openapi["openapi"], json!("3.1.0"));
 }
+
+#[test]
+fn incidents_verdicts_and_daily_reports_follow_the_log() {
+    let (server, r) = populated();
+    let incidents = server.get_json("/v1/incidents");
+    let list = incidents["incidents"].as_array().expect("incidents");
+    // Kharkiv on the 14th and the 16th are two days apart: four incidents.
+    assert_eq!(list.len(), 4, "{incidents}");
+    let kharkiv = &list[0];
+    assert_eq!(kharkiv["id"], json!(format!("inc-{}", r[0])));
+    assert_eq!(kharkiv["grade"], json!("verified"), "a monitor's report with evidence");
+    let energy = &kharkiv["verdicts"][0];
+    assert_eq!((&energy["rule"], &energy["finding"]), (&json!("energy"), &json!("no_violation")));
+
+    let one = server.get_json(&format!("/v1/incidents/inc-{}", r[0]));
+    assert_eq!(one["reports"][0]["index"], json!(r[0]));
+    assert_eq!(server.get("/v1/incidents/inc-999").0, 404);
+    let geo =
+        server.get_with("/v1/incidents?grade=verified", &[("accept", "application/geo+json")]);
+    assert_eq!(geo.1, "application/geo+json");
+    assert_eq!(server.get("/v1/incidents?grade=great").0, 400);
+
+    let violations = server.get_json("/v1/verdicts?finding=violation");
+    let parties: Vec<&str> = violations["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .filter_map(|v| v["party"].as_str())
+        .collect();
+    assert_eq!(parties, ["ru"], "the Kyiv drone strike on energy generation");
+
+    let (status, content_type, daily) = server.get("/v1/reports/daily/2025-11-15");
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    let daily: Value = serde_json::from_str(&daily).expect("JSON");
+    assert_eq!(daily["summary"]["violations"]["energy"], json!(1));
+    assert_eq!(daily["provenance"]["checkpoint_size"], json!(server.size()));
+    let (_, content_type, html) = server.get("/v1/reports/daily/2025-11-15?format=html");
+    assert!(content_type.starts_with("text/html") && html.contains("<svg"));
+    assert_eq!(server.get("/v1/reports/daily/yesterday").0, 404);
+    assert_eq!(server.get("/v1/reports/daily/2025-11-15?cutoff_hour=25").0, 400);
+
+    // A new report is assessed once the log grows.
+    let monitor = common::key("omm-1");
+    let mut kyiv = report("r-late", 50.45, 30.52, 15);
+    kyiv["event"] = json!("drone_strike");
+    kyiv["targets"] = json!([{"category": "energy_generation"}]);
+    let index = server.log(&sign(&kyiv, &[&monitor]));
+    let incidents = server.get_json("/v1/incidents");
+    let grouped = incidents["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .find(|i| i["reports"].as_array().is_some_and(|rs| rs.contains(&json!(index))))
+        .expect("the new report is in an incident");
+    assert_eq!(
+        grouped["reports"],
+        json!([r[1], index]),
+        "grouped with the Kyiv report of the same time"
+    );
+    assert_eq!(grouped["grade"], json!("verified"));
+}

@@ -325,6 +325,27 @@ impl QueryIndex {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every entry the index holds, in log order, with its source: what the
+    /// assessment engine reads.
+    pub fn all_entries(&self) -> Result<Vec<(u64, String, String)>, IndexError> {
+        let mut query =
+            self.db.prepare_cached("SELECT idx, source, json FROM entries ORDER BY idx")?;
+        let rows = query.query_map([], |r| Ok((to_u64(r.get(0)?), r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The agreement entries that supersede no other: the first version of
+    /// each agreement (the engine follows its later versions itself).
+    pub fn agreement_roots(&self) -> Result<Vec<u64>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT idx FROM agreements WHERE idx NOT IN
+                (SELECT superseded_by FROM agreements WHERE superseded_by IS NOT NULL)
+             ORDER BY idx",
+        )?;
+        let rows = query.query_map([], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
+    }
+
     /// Entries of one type, in log order, after the cursor.
     pub fn entries_of_type(
         &self,

@@ -13,6 +13,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::problem::Problem;
 use crate::state::Shared;
 
+mod assess;
 mod entries;
 mod query;
 mod tlog;
@@ -35,6 +36,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/entries/{index}", get(query::entry))
         .route("/v1/sources", get(query::sources))
         .route("/v1/agreements", get(query::agreements))
+        .route("/v1/incidents", get(assess::incidents))
+        .route("/v1/incidents/{id}", get(assess::incident))
+        .route("/v1/verdicts", get(assess::verdicts))
+        .route("/v1/reports/daily/{date}", get(assess::daily))
         .route("/v1/log", get(tlog::log_info))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -90,6 +95,10 @@ mod tests {
             ("get", "/v1/entries/{index}"),
             ("get", "/v1/sources"),
             ("get", "/v1/agreements"),
+            ("get", "/v1/incidents"),
+            ("get", "/v1/incidents/{id}"),
+            ("get", "/v1/verdicts"),
+            ("get", "/v1/reports/daily/{date}"),
             ("get", "/v1/log"),
             ("get", "/healthz"),
             ("get", "/metrics"),
