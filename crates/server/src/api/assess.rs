@@ -86,13 +86,10 @@ fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, P
         }
     };
     let grade = params.get("grade").cloned();
-    if let Some(g) = &grade {
-        if !Grade::ALL.iter().any(|x| x.as_str() == g) {
-            return Err(bad(
-                "grade",
-                "must be verified, probable, reported, contested or discounted",
-            ));
-        }
+    if let Some(g) = &grade
+        && !Grade::ALL.iter().any(|x| x.as_str() == g)
+    {
+        return Err(bad("grade", "must be verified, probable, reported, contested or discounted"));
     }
     let limit = match params.get("limit") {
         None => 100,
@@ -238,13 +235,12 @@ pub(crate) async fn verdicts(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     only(&params, &["finding", "party", "rule"])?;
-    if let Some(f) = params.get("finding") {
-        if ![Finding::Violation, Finding::NoViolation, Finding::NoFinding]
+    if let Some(f) = params.get("finding")
+        && ![Finding::Violation, Finding::NoViolation, Finding::NoFinding]
             .iter()
             .any(|x| x.as_str() == f)
-        {
-            return Err(bad("finding", "must be violation, no_violation or no_finding"));
-        }
+    {
+        return Err(bad("finding", "must be violation, no_violation or no_finding"));
     }
     let assessed = assessed(&shared).await?;
     let verdicts: Vec<Value> = assessed
