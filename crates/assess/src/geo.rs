@@ -68,7 +68,8 @@ fn in_ring(p: Point, ring: &[Position]) -> bool {
     inside
 }
 
-fn in_polygon(p: Point, rings: &[Vec<Position>]) -> bool {
+/// Whether `p` is inside the outer ring and outside every hole.
+pub(crate) fn in_polygon(p: Point, rings: &[Vec<Position>]) -> bool {
     match rings.split_first() {
         Some((outer, holes)) => in_ring(p, outer) && !holes.iter().any(|h| in_ring(p, h)),
         None => false,

@@ -50,6 +50,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod boundaries;
 mod daily;
 mod engine;
 mod findings;
@@ -59,6 +60,7 @@ mod live;
 mod model;
 mod render;
 
+pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, countries, country_at};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
     ViolationLine, daily_report,

@@ -259,7 +259,28 @@ pub fn svg_map(report: &DailyReport) -> String {
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.1} {height:.1}" role="img" aria-label="Map of the incidents of {date}">"##,
         date = report.date
     );
-    let _ = write!(svg, r##"<rect width="{width:.1}" height="{height:.1}" fill="#f4f1ea"/>"##);
+    // The sea, then the countries: Ukraine within its recognised borders.
+    let _ = write!(svg, r##"<rect width="{width:.1}" height="{height:.1}" fill="#dfe9f0"/>"##);
+    for country in crate::countries() {
+        let fill = if country.iso_a3 == "UKR" { "#f7f4ec" } else { "#e6e2d8" };
+        let _ = write!(
+            svg,
+            r##"<path fill="{fill}" stroke="#9a948a" stroke-width="0.6" fill-rule="evenodd" d=""##
+        );
+        for ring in country.polygons.iter().flatten() {
+            for (n, p) in ring.iter().enumerate() {
+                let _ = write!(
+                    svg,
+                    "{}{:.1} {:.1}",
+                    if n == 0 { "M" } else { "L" },
+                    x(p.lon),
+                    y(p.lat)
+                );
+            }
+            svg.push('Z');
+        }
+        let _ = write!(svg, r##""><title>{}</title></path>"##, country.name);
+    }
     for lon in (22..=40).step_by(2) {
         let _ = write!(
             svg,

@@ -1,0 +1,137 @@
+//! The borders drawn on Truce's maps: Ukraine and its neighbours, within
+//! internationally recognised borders (Crimea is Ukraine).
+//!
+//! The polygons come from Natural Earth's public-domain 1:10m countries in
+//! the German point of view, clipped to the region and simplified; see
+//! `data/boundaries/README.md` for the source and how to rebuild them. They
+//! are for maps and labels only: no verdict depends on them, since an
+//! agreement carries its own zones.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use truce_entry::Position;
+
+use crate::geo::{Point, in_polygon};
+
+/// The boundaries as a GeoJSON `FeatureCollection` (RFC 7946): one
+/// `MultiPolygon` feature per country with properties `iso_a3` and `name`.
+pub const COUNTRIES_GEOJSON: &str = include_str!("../data/boundaries/countries.geojson");
+
+/// One country's outline.
+#[derive(Clone, Debug)]
+pub struct Country {
+    /// ISO 3166-1 alpha-3 code, such as `UKR`.
+    pub iso_a3: String,
+    /// English short name.
+    pub name: String,
+    /// Its polygons: each an outer ring then its holes, `[lon, lat]`.
+    pub polygons: Vec<Vec<Vec<Position>>>,
+}
+
+impl Country {
+    /// Whether the point lies inside the country's outline.
+    pub fn contains(&self, p: Point) -> bool {
+        self.polygons.iter().any(|rings| in_polygon(p, rings))
+    }
+}
+
+/// The countries, parsed once, sorted by code.
+pub fn countries() -> &'static [Country] {
+    static COUNTRIES: OnceLock<Vec<Country>> = OnceLock::new();
+    COUNTRIES.get_or_init(|| {
+        #[derive(Deserialize)]
+        struct Collection {
+            features: Vec<Feature>,
+        }
+        #[derive(Deserialize)]
+        struct Feature {
+            properties: Properties,
+            geometry: MultiPolygon,
+        }
+        #[derive(Deserialize)]
+        struct Properties {
+            iso_a3: String,
+            name: String,
+        }
+        #[derive(Deserialize)]
+        struct MultiPolygon {
+            coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+        }
+        // The file is part of this crate and checked by its tests, so
+        // parsing is not an input path.
+        let collection: Collection = serde_json::from_str(COUNTRIES_GEOJSON)
+            .expect("the bundled boundaries are valid GeoJSON");
+        collection
+            .features
+            .into_iter()
+            .map(|f| Country {
+                iso_a3: f.properties.iso_a3,
+                name: f.properties.name,
+                polygons: f
+                    .geometry
+                    .coordinates
+                    .into_iter()
+                    .map(|polygon| {
+                        polygon
+                            .into_iter()
+                            .map(|ring| {
+                                ring.into_iter().map(|[lon, lat]| Position { lon, lat }).collect()
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect()
+    })
+}
+
+/// The country a point lies in, if it lies in one of the mapped countries.
+pub fn country_at(p: Point) -> Option<&'static Country> {
+    countries().iter().find(|c| c.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(lat: f64, lon: f64) -> Option<&'static str> {
+        country_at(Point { lat, lon }).map(|c| c.iso_a3.as_str())
+    }
+
+    #[test]
+    fn crimea_is_ukraine() {
+        assert_eq!(code(44.952, 34.102), Some("UKR"), "Simferopol");
+        assert_eq!(code(44.585, 33.545), Some("UKR"), "Sevastopol");
+        assert_eq!(code(45.357, 36.468), Some("UKR"), "Kerch");
+        assert_eq!(code(45.190, 33.367), Some("UKR"), "Yevpatoria");
+    }
+
+    #[test]
+    fn the_region_is_mapped() {
+        assert_eq!(code(50.450, 30.523), Some("UKR"), "Kyiv");
+        assert_eq!(code(48.015, 37.803), Some("UKR"), "Donetsk");
+        assert_eq!(code(47.097, 37.543), Some("UKR"), "Mariupol");
+        assert_eq!(code(47.222, 39.720), Some("RUS"), "Rostov-on-Don");
+        assert_eq!(code(45.035, 38.975), Some("RUS"), "Krasnodar");
+        assert_eq!(code(53.902, 27.561), Some("BLR"), "Minsk");
+        assert_eq!(code(47.011, 28.863), Some("MDA"), "Chisinau");
+        assert_eq!(code(52.230, 21.011), Some("POL"), "Warsaw");
+        assert_eq!(code(44.426, 26.102), Some("ROU"), "Bucharest");
+        // The Black Sea and the Sea of Azov belong to nobody on the map.
+        assert_eq!(code(43.5, 34.0), None);
+        assert_eq!(code(46.2, 36.5), None);
+    }
+
+    #[test]
+    fn every_country_is_well_formed() {
+        let countries = countries();
+        assert!(countries.windows(2).all(|w| w[0].iso_a3 < w[1].iso_a3));
+        for c in countries {
+            assert!(!c.polygons.is_empty(), "{}", c.iso_a3);
+            for ring in c.polygons.iter().flatten() {
+                assert!(ring.len() >= 4 && ring.first() == ring.last(), "{}", c.iso_a3);
+            }
+        }
+    }
+}
