@@ -18,6 +18,7 @@ mod key;
 mod log;
 mod report;
 mod server;
+mod simulate;
 mod submit;
 
 /// Truce: signed incident reports in an append-only transparency log, and
@@ -56,6 +57,9 @@ enum Command {
     Incidents(report::IncidentsArgs),
     /// Run a server with the sample scenario.
     Demo(demo::DemoArgs),
+    /// Write a data directory holding a simulated log: a realistic,
+    /// deterministic scenario for tests and benchmarks.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// A check that failed: the command ran, and its answer is "no" (exit 1).
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::report(args),
         Command::Incidents(args) => report::incidents(args),
         Command::Demo(args) => demo::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -84,15 +84,27 @@ pub struct InitOptions {
 /// whose first entry registers the operator as a source.
 pub fn init(data: &DataDir, options: &InitOptions) -> Result<(), ServerError> {
     let setup = |message: String| ServerError::Setup(message);
+    let log_key = SigningKey::generate(&options.origin).map_err(|e| setup(e.to_string()))?;
+    let operator_key = SigningKey::generate(&format!("{}/operator", options.origin))
+        .map_err(|e| setup(e.to_string()))?;
+    init_with_keys(data, options, &log_key, &operator_key)
+}
+
+/// [`init`] with the given keys, for logs whose keys are made elsewhere
+/// (`truce simulate` derives them from its seed).
+pub fn init_with_keys(
+    data: &DataDir,
+    options: &InitOptions,
+    log_key: &SigningKey,
+    operator_key: &SigningKey,
+) -> Result<(), ServerError> {
+    let setup = |message: String| ServerError::Setup(message);
     if data.log().join(truce_store::CHECKPOINT).exists() {
         return Err(setup(format!("{} already holds a log", data.root().display())));
     }
     std::fs::create_dir_all(data.root().join("keys"))
         .map_err(|e| setup(format!("cannot create {}: {e}", data.root().display())))?;
-    let log_key = SigningKey::generate(&options.origin).map_err(|e| setup(e.to_string()))?;
-    let operator_key = SigningKey::generate(&format!("{}/operator", options.origin))
-        .map_err(|e| setup(e.to_string()))?;
-    for (path, key) in [(data.log_key(), &log_key), (data.operator_key(), &operator_key)] {
+    for (path, key) in [(data.log_key(), log_key), (data.operator_key(), operator_key)] {
         truce_store::write_key_file(&path, key).map_err(|e| setup(e.to_string()))?;
     }
 
@@ -107,12 +119,12 @@ pub fn init(data: &DataDir, options: &InitOptions) -> Result<(), ServerError> {
         reliability: Some(Reliability::A),
         note: None,
     });
-    let genesis = SignedEntry::sign(&genesis, &[&operator_key])
+    let genesis = SignedEntry::sign(&genesis, &[operator_key])
         .map_err(|e| setup(format!("the first entry: {e}")))?;
 
     let storage = FsStorage::open_writer(data.log()).map_err(|e| setup(e.to_string()))?;
     let dedup = SqliteDedup::open(&data.dedup()).map_err(|e| setup(e.to_string()))?;
-    let mut log = Sequencer::create(storage, dedup, log_key, &options.origin)
+    let mut log = Sequencer::create(storage, dedup, log_key.clone(), &options.origin)
         .map_err(|e| setup(e.to_string()))?;
     log.append(&[genesis.as_bytes()]).map_err(|e| setup(e.to_string()))?;
     Ok(())

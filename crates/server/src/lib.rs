@@ -45,7 +45,7 @@ use truce_store::FsStorage;
 
 pub use crate::api::OPENAPI;
 pub use crate::config::{Config, ConfigError};
-pub use crate::data::{DataDir, InitOptions, OPERATOR, init};
+pub use crate::data::{DataDir, InitOptions, OPERATOR, init, init_with_keys};
 pub use crate::problem::{PROBLEM_BASE, Problem};
 
 use crate::ingest::Ingest;
