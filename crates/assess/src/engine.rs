@@ -23,8 +23,14 @@ struct Context<'a> {
     live: &'a Live<'a>,
     /// The latest credibility rating of each report version.
     credibility: BTreeMap<u64, u8>,
-    /// Live coverage gaps, with their windows in Unix seconds.
+    /// For each report version, the position in `live.assessments` of the
+    /// latest attribution that names it.
+    attribution: BTreeMap<u64, usize>,
+    /// Live coverage gaps, with their windows in Unix seconds, by start.
     gaps: Vec<(u64, i64, i64, Point, f64)>,
+    /// The longest gap, in seconds: how far before an incident a gap that
+    /// overlaps it can start.
+    longest_gap_s: i64,
     /// The agreements judged against: each a chain of versions.
     agreements: Vec<Vec<(u64, &'a Agreement)>>,
 }
@@ -37,16 +43,23 @@ pub(crate) fn assess(
 ) -> Result<Findings, AssessError> {
     let live = Live::of(log);
     let mut credibility = BTreeMap::new();
-    for (_, assessment) in &live.assessments {
-        if let (AssessmentAction::Credibility, Some(rating)) =
-            (assessment.action, assessment.credibility)
-        {
-            for report in assessment.reports.iter() {
-                credibility.insert(report.0, rating.0);
+    let mut attribution = BTreeMap::new();
+    for (position, (_, assessment)) in live.assessments.iter().enumerate() {
+        match (assessment.action, assessment.credibility) {
+            (AssessmentAction::Credibility, Some(rating)) => {
+                for report in assessment.reports.iter() {
+                    credibility.insert(report.0, rating.0);
+                }
             }
+            (AssessmentAction::Attribution, _) => {
+                for report in assessment.reports.iter() {
+                    attribution.insert(report.0, position);
+                }
+            }
+            _ => {}
         }
     }
-    let gaps = live
+    let mut gaps: Vec<(u64, i64, i64, Point, f64)> = live
         .coverage
         .iter()
         .map(|(index, _, c)| {
@@ -60,12 +73,31 @@ pub(crate) fn assess(
             )
         })
         .collect();
+    gaps.sort_by_key(|&(index, from, ..)| (from, index));
+    let longest_gap_s = gaps.iter().map(|&(_, from, to, ..)| to - from).max().unwrap_or(0);
     let agreements =
         agreements.iter().map(|&i| agreement_chain(log, i)).collect::<Result<_, _>>()?;
-    let context = Context { log, live: &live, credibility, gaps, agreements };
+    let context =
+        Context { log, live: &live, credibility, attribution, gaps, longest_gap_s, agreements };
 
-    let mut incidents: Vec<Incident> =
-        group::incidents(&live, params).iter().map(|members| context.incident(members)).collect();
+    // Each incident is judged on its own: spread them over the cores. The
+    // order they come back in does not matter; they are sorted below.
+    let groups = group::incidents(&live, params);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = groups.len().div_ceil(threads).max(1);
+    let context = &context;
+    let mut incidents: Vec<Incident> = std::thread::scope(|scope| {
+        let workers: Vec<_> = groups
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|m| context.incident(m)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
     incidents.sort_by(|a, b| (&a.time.from, &a.id).cmp(&(&b.time.from, &b.id)));
 
     let coverage_gaps = live
@@ -219,16 +251,17 @@ impl<'a> Context<'a> {
         };
 
         let point = Point { lat: location.lat, lon: location.lon };
-        let coverage_gaps: Vec<u64> = self
-            .gaps
+        // Only gaps that start between `from - longest` and `to` can overlap.
+        let first = self.gaps.partition_point(|g| g.1 < from.saturating_sub(self.longest_gap_s));
+        let last = self.gaps.partition_point(|g| g.1 <= to);
+        let mut coverage_gaps: Vec<u64> = self.gaps[first..last.max(first)]
             .iter()
-            .filter(|(_, g_from, g_to, centre, radius)| {
-                *g_from <= to
-                    && from <= *g_to
-                    && distance_m(point, *centre) <= radius + location.uncertainty_m
+            .filter(|(_, _, g_to, centre, radius)| {
+                from <= *g_to && distance_m(point, *centre) <= radius + location.uncertainty_m
             })
             .map(|(index, ..)| *index)
             .collect();
+        coverage_gaps.sort_unstable();
 
         let responsibility = self.responsibility(&chains, &affirming);
         let mut incident = Incident {
@@ -309,12 +342,11 @@ impl<'a> Context<'a> {
         chains: &[&ReportChain<'_>],
         affirming: &[&ReportChain<'_>],
     ) -> Option<Responsibility> {
-        let versions: BTreeSet<u64> =
-            chains.iter().flat_map(|c| c.versions.iter().copied()).collect();
-        let analyst = self.live.assessments.iter().rev().find(|(_, a)| {
-            a.action == AssessmentAction::Attribution
-                && a.reports.iter().any(|r| versions.contains(&r.0))
-        });
+        let analyst = chains
+            .iter()
+            .flat_map(|c| c.versions.iter().filter_map(|v| self.attribution.get(v)))
+            .max()
+            .map(|&position| &self.live.assessments[position]);
         if let Some((index, assessment)) = analyst {
             let perpetrator = assessment.perpetrator.as_ref()?;
             return Some(Responsibility {

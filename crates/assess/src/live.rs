@@ -8,7 +8,7 @@
 //! entries; the engine must still read any log). Two entries superseding
 //! the same one continue one chain: the later is its head.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use truce_entry::{Assessment, Coverage, Entry, EntryType, Identifier, Report};
 
@@ -65,31 +65,39 @@ pub(crate) struct Live<'a> {
     /// Live assessments: (index, entry).
     pub(crate) assessments: Vec<(u64, &'a Assessment)>,
     /// The chain each report version belongs to (position in `reports`).
-    pub(crate) chain_of: BTreeMap<u64, usize>,
+    pub(crate) chain_of: HashMap<u64, usize>,
 }
 
-/// Groups the entries of each type into chains; returns, for each chain
-/// root, the indices of its versions in order.
-fn chains(log: &Log, entry_type: EntryType) -> BTreeMap<u64, Vec<&LogEntry>> {
-    let mut root_of: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut chains: BTreeMap<u64, Vec<&LogEntry>> = BTreeMap::new();
+/// Groups the entries of one type into chains, in the order of their
+/// roots; each chain holds its versions in order.
+fn chains(log: &Log, entry_type: EntryType) -> Vec<Vec<&LogEntry>> {
+    // Only lookups, never iterated: a hash map keeps this linear.
+    let mut chain_of: HashMap<u64, usize> = HashMap::new();
+    let mut chains: Vec<Vec<&LogEntry>> = Vec::new();
     for entry in log.entries().iter().filter(|e| e.entry.entry_type() == entry_type) {
         let continues = entry.entry.supersedes().and_then(|s| {
             let earlier = log.entry(s.0).filter(|e| e.index < entry.index)?;
             let same = earlier.source == entry.source && earlier.entry.entry_type() == entry_type;
-            same.then(|| root_of.get(&s.0).copied()).flatten()
+            same.then(|| chain_of.get(&s.0).copied()).flatten()
         });
-        let root = continues.unwrap_or(entry.index);
-        root_of.insert(entry.index, root);
-        chains.entry(root).or_default().push(entry);
+        let chain = continues.unwrap_or_else(|| {
+            chains.push(Vec::new());
+            chains.len() - 1
+        });
+        chain_of.insert(entry.index, chain);
+        chains[chain].push(entry);
     }
     chains
 }
 
 impl<'a> Live<'a> {
     pub(crate) fn of(log: &'a Log) -> Live<'a> {
-        let mut reports = Vec::new();
-        for versions in chains(log, EntryType::Report).into_values() {
+        // Sorting a million chains by their string keys chases a pointer
+        // per comparison; sort each source's chains instead, which arrive
+        // nearly in order of their local ids (sources number them), so the
+        // adaptive sort does little more than one pass.
+        let mut by_source: BTreeMap<&str, Vec<ReportChain<'a>>> = BTreeMap::new();
+        for versions in chains(log, EntryType::Report) {
             let withdrawn = versions.last().is_some_and(|v| match &v.entry {
                 Entry::Report(r) => r.is_withdrawal(),
                 _ => false,
@@ -106,7 +114,7 @@ impl<'a> Live<'a> {
                 Entry::Report(r) => r.id.as_str(),
                 _ => "",
             };
-            reports.push(ReportChain {
+            by_source.entry(first.source.as_str()).or_default().push(ReportChain {
                 versions: versions.iter().map(|v| v.index).collect(),
                 source: &first.source,
                 content: (content_index, report),
@@ -118,15 +126,19 @@ impl<'a> Live<'a> {
                 uncertainty_m: location.uncertainty_m.0,
             });
         }
-        reports.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut chain_of = BTreeMap::new();
+        let mut reports = Vec::with_capacity(by_source.values().map(Vec::len).sum());
+        for mut chains in by_source.into_values() {
+            chains.sort_by(|a, b| a.key.1.cmp(b.key.1));
+            reports.append(&mut chains);
+        }
+        let mut chain_of = HashMap::with_capacity(reports.len());
         for (position, chain) in reports.iter().enumerate() {
             for &v in &chain.versions {
                 chain_of.insert(v, position);
             }
         }
         let coverage = chains(log, EntryType::Coverage)
-            .into_values()
+            .into_iter()
             .filter_map(|versions| {
                 let head = *versions.last()?;
                 match &head.entry {
@@ -136,7 +148,7 @@ impl<'a> Live<'a> {
             })
             .collect();
         let assessments = chains(log, EntryType::Assessment)
-            .into_values()
+            .into_iter()
             .filter_map(|versions| {
                 let head = *versions.last()?;
                 match &head.entry {
