@@ -10,11 +10,9 @@
 //!
 //! Run with `cargo bench -p truce-assess --bench assess`.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
-use truce_assess::{Log, LogEntry, Params, SourceInfo};
-use truce_entry::{Identifier, Reliability, Role};
+use truce_assess::{Agreements, Assessor, Log, LogEntry, Params, SourceInfo};
 use truce_sim::{Options, Simulation};
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -36,38 +34,18 @@ fn main() {
 
     let started = Instant::now();
     let simulation = Simulation::new(options).expect("a valid origin");
-    let mut sources: BTreeMap<Identifier, SourceInfo> = simulation
-        .sources()
-        .iter()
-        .map(|s| {
-            let info = SourceInfo {
-                role: s.role.parse().expect("a role"),
-                organisation: s.organisation.to_owned(),
-                party: s.party.map(|p| Identifier::new(p).expect("an identifier")),
-                reliability: s.reliability.parse().expect("a reliability"),
-            };
-            (s.id.clone(), info)
-        })
-        .collect();
-    sources.insert(
-        Identifier::new("operator").expect("an identifier"),
-        SourceInfo {
-            role: Role::Operator,
-            organisation: "Ceasefire Monitoring Mission".into(),
-            party: None,
-            reliability: Reliability::A,
-        },
-    );
     let agreements = simulation.agreement_indices();
     let entries: Vec<LogEntry> =
         simulation.map(|e| LogEntry { index: e.index, source: e.source, entry: e.entry }).collect();
+    let sources = SourceInfo::registered(&entries);
     let size = entries.len();
     println!(
         "simulated {reports} reports over {days} days: {size} entries in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
-    let log = Log::new(entries, sources);
+    let tail = (env_u64("TRUCE_BENCH_TAIL", 2_000) as usize).min(size / 2);
+    let log = Log::new(entries, sources.clone());
     let params = Params::default();
     let started = Instant::now();
     let findings = truce_assess::assess(&log, &agreements, &params).expect("assessed");
@@ -82,4 +60,30 @@ fn main() {
     if let Some(rss) = peak_rss_mib() {
         println!("peak RSS: {rss:.0} MiB (the simulated log in memory included)");
     }
+    drop(findings);
+
+    // The update per new entry: an assessor of all but the last `tail`
+    // entries takes them one at a time.
+    let mut entries = log.into_entries();
+    let last = entries.split_off(size - tail);
+    let head = Log::new(entries, sources);
+    let mut assessor = Assessor::new(head, Agreements::At(agreements), params).expect("assessed");
+    let mut times = Vec::with_capacity(tail);
+    let started = Instant::now();
+    for entry in last {
+        let one = Instant::now();
+        assessor.append(entry).expect("appended");
+        times.push(one.elapsed().as_secs_f64() * 1e3);
+    }
+    let total_ms = started.elapsed().as_secs_f64() * 1e3;
+    times.sort_by(f64::total_cmp);
+    let percentile = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    let mean = total_ms / tail as f64;
+    println!(
+        "incremental update: {mean:.3} ms per entry amortised over the last {tail} entries of {size} (p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; target: under 1 ms; ratio {:.2})",
+        percentile(0.5),
+        percentile(0.99),
+        times[times.len() - 1],
+        mean
+    );
 }

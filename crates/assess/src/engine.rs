@@ -4,123 +4,50 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use truce_entry::{
-    Agreement, AssessmentAction, AttributionBasis, Confidence, Entry, Reliability, Report, Role,
-    Rule, Service,
+    Agreement, AttributionBasis, Confidence, Coverage, Entry, Identifier, Reliability, Report,
+    Role, Rule, Service,
 };
 
+use crate::AssessError;
 use crate::findings::{
-    Disruption, Estimate, Finding, Findings, Gap, Grade, Harm, Incident, Place, Responsibility,
-    Verdict, Window,
+    Disruption, Estimate, Finding, Gap, Grade, Harm, Incident, Place, Responsibility, Verdict,
+    Window,
 };
 use crate::geo::{Point, distance_m, distance_to_geometry_m};
-use crate::live::{Live, ReportChain};
-use crate::model::{Log, SourceInfo};
-use crate::{AssessError, Params, group};
+use crate::live::ReportChain;
+use crate::model::{Log, LogEntry, SourceInfo};
+use crate::notes::Notes;
 
-/// What the engine knows while it judges the incidents of one log.
-struct Context<'a> {
-    log: &'a Log,
-    live: &'a Live<'a>,
-    /// The latest credibility rating of each report version.
-    credibility: BTreeMap<u64, u8>,
-    /// For each report version, the position in `live.assessments` of the
-    /// latest attribution that names it.
-    attribution: BTreeMap<u64, usize>,
-    /// Live coverage gaps, with their windows in Unix seconds, by start.
-    gaps: Vec<(u64, i64, i64, Point, f64)>,
-    /// The longest gap, in seconds: how far before an incident a gap that
-    /// overlaps it can start.
-    longest_gap_s: i64,
+/// What judging an incident needs besides its reports.
+pub(crate) struct Judge<'a> {
+    pub(crate) log: &'a Log,
+    /// Ratings, attributions and coverage gaps of the whole log prefix.
+    pub(crate) notes: &'a Notes,
     /// The agreements judged against: each a chain of versions.
-    agreements: Vec<Vec<(u64, &'a Agreement)>>,
+    pub(crate) agreements: &'a [Vec<(u64, &'a Agreement)>],
 }
 
-/// Assesses a log prefix against the agreement entries at `agreements`.
-pub(crate) fn assess(
-    log: &Log,
-    agreements: &[u64],
-    params: &Params,
-) -> Result<Findings, AssessError> {
-    let live = Live::of(log);
-    let mut credibility = BTreeMap::new();
-    let mut attribution = BTreeMap::new();
-    for (position, (_, assessment)) in live.assessments.iter().enumerate() {
-        match (assessment.action, assessment.credibility) {
-            (AssessmentAction::Credibility, Some(rating)) => {
-                for report in assessment.reports.iter() {
-                    credibility.insert(report.0, rating.0);
-                }
-            }
-            (AssessmentAction::Attribution, _) => {
-                for report in assessment.reports.iter() {
-                    attribution.insert(report.0, position);
-                }
-            }
-            _ => {}
-        }
+/// A live coverage gap as the findings list it.
+pub(crate) fn gap(index: u64, source: &Identifier, c: &Coverage) -> Gap {
+    Gap {
+        index,
+        source: source.as_str().to_owned(),
+        gap: c.gap,
+        time: Window { from: utc(c.time.from.instant()), to: utc(c.time.to.instant()) },
+        lat: c.area.lat.0,
+        lon: c.area.lon.0,
+        radius_m: c.area.radius_m.0,
+        region: c.area.admin1.as_ref().map(|r| r.as_str().to_owned()),
+        by: c.by.as_ref().map(|p| p.as_str().to_owned()),
     }
-    let mut gaps: Vec<(u64, i64, i64, Point, f64)> = live
-        .coverage
-        .iter()
-        .map(|(index, _, c)| {
-            let point = Point { lat: c.area.lat.0, lon: c.area.lon.0 };
-            (
-                *index,
-                c.time.from.instant().as_second(),
-                c.time.to.instant().as_second(),
-                point,
-                c.area.radius_m.0,
-            )
-        })
-        .collect();
-    gaps.sort_by_key(|&(index, from, ..)| (from, index));
-    let longest_gap_s = gaps.iter().map(|&(_, from, to, ..)| to - from).max().unwrap_or(0);
-    let agreements =
-        agreements.iter().map(|&i| agreement_chain(log, i)).collect::<Result<_, _>>()?;
-    let context =
-        Context { log, live: &live, credibility, attribution, gaps, longest_gap_s, agreements };
-
-    // Each incident is judged on its own: spread them over the cores. The
-    // order they come back in does not matter; they are sorted below.
-    let groups = group::incidents(&live, params);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = groups.len().div_ceil(threads).max(1);
-    let context = &context;
-    let mut incidents: Vec<Incident> = std::thread::scope(|scope| {
-        let workers: Vec<_> = groups
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|m| context.incident(m)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
-    incidents.sort_by(|a, b| (&a.time.from, &a.id).cmp(&(&b.time.from, &b.id)));
-
-    let coverage_gaps = live
-        .coverage
-        .iter()
-        .map(|(index, source, c)| Gap {
-            index: *index,
-            source: source.as_str().to_owned(),
-            gap: c.gap,
-            time: Window { from: utc(c.time.from.instant()), to: utc(c.time.to.instant()) },
-            lat: c.area.lat.0,
-            lon: c.area.lon.0,
-            radius_m: c.area.radius_m.0,
-            region: c.area.admin1.as_ref().map(|r| r.as_str().to_owned()),
-            by: c.by.as_ref().map(|p| p.as_str().to_owned()),
-        })
-        .collect();
-    Ok(Findings { incidents, coverage_gaps })
 }
 
 /// The agreement at `index`, then every later agreement entry that
 /// supersedes it (directly or through another), in log order.
-fn agreement_chain(log: &Log, index: u64) -> Result<Vec<(u64, &Agreement)>, AssessError> {
+pub(crate) fn agreement_chain(
+    log: &Log,
+    index: u64,
+) -> Result<Vec<(u64, &Agreement)>, AssessError> {
     let first = match log.entry(index).map(|e| &e.entry) {
         Some(Entry::Agreement(a)) => a,
         Some(_) => return Err(AssessError::NotAnAgreement(index)),
@@ -161,7 +88,7 @@ fn confidence_rank(c: Option<Confidence>) -> u8 {
     }
 }
 
-impl<'a> Context<'a> {
+impl<'a> Judge<'a> {
     fn source(&self, chain: &ReportChain<'_>) -> Option<&'a SourceInfo> {
         self.log.sources().get(chain.source)
     }
@@ -170,7 +97,7 @@ impl<'a> Context<'a> {
     /// analyst rated the report 4 to 6.
     fn credible(&self, chain: &ReportChain<'_>) -> bool {
         let reliable = self.source(chain).is_some_and(|s| reliability_rank(s.reliability) <= 2);
-        let rated_down = self.credibility.get(&chain.content.0).is_some_and(|&rating| rating >= 4);
+        let rated_down = self.notes.credibility(chain.content.0).is_some_and(|rating| rating >= 4);
         reliable && !rated_down
     }
 
@@ -185,9 +112,8 @@ impl<'a> Context<'a> {
             .map_or_else(|| format!("source:{}", chain.source), SourceInfo::independence_group)
     }
 
-    fn incident(&self, members: &[usize]) -> Incident {
-        let chains: Vec<&ReportChain<'_>> =
-            members.iter().map(|&m| &self.live.reports[m]).collect();
+    /// The incident that `chains` report.
+    pub(crate) fn incident(&self, chains: &[&ReportChain<'_>]) -> Incident {
         let affirming: Vec<&ReportChain<'_>> =
             chains.iter().copied().filter(|c| c.affirms()).collect();
         let live: Vec<&ReportChain<'_>> = chains.iter().copied().filter(|c| !c.withdrawn).collect();
@@ -205,7 +131,7 @@ impl<'a> Context<'a> {
         let time = Window { from: utc(seconds(from)), to: utc(seconds(to)) };
 
         // The most precise report locates the incident.
-        let basis = if affirming.is_empty() { &chains } else { &affirming };
+        let basis: &[&ReportChain<'_>] = if affirming.is_empty() { chains } else { &affirming };
         let precise = basis
             .iter()
             .min_by(|a, b| a.uncertainty_m.total_cmp(&b.uncertainty_m).then(a.key.cmp(&b.key)))
@@ -251,19 +177,15 @@ impl<'a> Context<'a> {
         };
 
         let point = Point { lat: location.lat, lon: location.lon };
-        // Only gaps that start between `from - longest` and `to` can overlap.
-        let first = self.gaps.partition_point(|g| g.1 < from.saturating_sub(self.longest_gap_s));
-        let last = self.gaps.partition_point(|g| g.1 <= to);
-        let mut coverage_gaps: Vec<u64> = self.gaps[first..last.max(first)]
-            .iter()
-            .filter(|(_, _, g_to, centre, radius)| {
-                from <= *g_to && distance_m(point, *centre) <= radius + location.uncertainty_m
-            })
-            .map(|(index, ..)| *index)
+        let mut coverage_gaps: Vec<u64> = self
+            .notes
+            .gaps_during(from, to)
+            .filter(|(_, g)| distance_m(point, g.centre) <= g.radius_m + location.uncertainty_m)
+            .map(|(index, _)| index)
             .collect();
         coverage_gaps.sort_unstable();
 
-        let responsibility = self.responsibility(&chains, &affirming);
+        let responsibility = self.responsibility(chains, &affirming);
         let mut incident = Incident {
             id: format!("inc-{id}"),
             reports,
@@ -342,18 +264,18 @@ impl<'a> Context<'a> {
         chains: &[&ReportChain<'_>],
         affirming: &[&ReportChain<'_>],
     ) -> Option<Responsibility> {
-        let analyst = chains
-            .iter()
-            .flat_map(|c| c.versions.iter().filter_map(|v| self.attribution.get(v)))
-            .max()
-            .map(|&position| &self.live.assessments[position]);
+        let latest = self.notes.attribution(chains.iter().flat_map(|c| c.versions.iter().copied()));
+        let analyst = latest.and_then(|index| match self.log.entry(index) {
+            Some(LogEntry { entry: Entry::Assessment(a), .. }) => Some((index, a)),
+            _ => None,
+        });
         if let Some((index, assessment)) = analyst {
             let perpetrator = assessment.perpetrator.as_ref()?;
             return Some(Responsibility {
                 party: perpetrator.party.as_ref()?.as_str().to_owned(),
                 basis: "assessment",
                 confidence: perpetrator.confidence,
-                cites: vec![*index],
+                cites: vec![index],
             });
         }
         let naming: Vec<(&ReportChain<'_>, &str)> = affirming
@@ -465,7 +387,7 @@ impl<'a> Context<'a> {
     ) -> Vec<Verdict> {
         let point = Point { lat: incident.location.lat, lon: incident.location.lon };
         let mut verdicts = Vec::new();
-        for chain in &self.agreements {
+        for chain in self.agreements {
             // The version in force when the incident began: the latest one
             // that had started by then (the first, if none had).
             let (index, agreement) = chain

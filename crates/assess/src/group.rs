@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use truce_entry::{AssessmentAction, EventKind};
 
 use crate::Params;
-use crate::geo::distance_m;
+use crate::geo::{Point, distance_m};
 use crate::live::{Live, ReportChain};
 
 /// Event kinds that reports of one event may disagree on.
@@ -74,6 +74,16 @@ impl Sets {
         x
     }
 
+    /// The sets, each sorted, in order of their first member.
+    fn into_groups(mut self) -> Vec<Vec<usize>> {
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for member in 0..self.parent.len() {
+            let root = self.root(member);
+            groups.entry(root).or_default().push(member);
+        }
+        groups.into_values().collect()
+    }
+
     /// Merges the sets of `a` and `b`, unless `respect_unlinks` and an
     /// unlink keeps a member of one apart from a member of the other.
     fn union(&mut self, a: usize, b: usize, respect_unlinks: bool) {
@@ -98,14 +108,26 @@ impl Sets {
     }
 }
 
-/// The incidents: sets of chain positions, each sorted, in order of their
-/// first chain.
-pub(crate) fn incidents(live: &Live<'_>, params: &Params) -> Vec<Vec<usize>> {
+/// How chains group: into incidents, and into clusters.
+pub(crate) struct Grouping {
+    /// The incidents: sets of chain positions, each sorted, in order of
+    /// their first chain.
+    pub(crate) incidents: Vec<Vec<usize>>,
+    /// The clusters: the connected components of matching pairs and
+    /// links, unlinks ignored; each a union of incidents. Nothing outside
+    /// a cluster can change how its chains group, which is what lets the
+    /// engine regroup one cluster when an entry touches it.
+    pub(crate) clusters: Vec<Vec<usize>>,
+}
+
+/// Groups the chains of `live`.
+pub(crate) fn group(live: &Live<'_>, params: &Params) -> Grouping {
     let n = live.reports.len();
     let mut sets = Sets::new(n);
+    let mut clusters = Sets::new(n);
 
     // Unlinks mark which of their reports each chain is.
-    for (index, assessment) in &live.assessments {
+    for (index, assessment) in &live.groupings {
         if assessment.action == AssessmentAction::Unlink {
             for (which, report) in assessment.reports.iter().enumerate() {
                 if let Some(&chain) = live.chain_of.get(&report.0) {
@@ -116,13 +138,14 @@ pub(crate) fn incidents(live: &Live<'_>, params: &Params) -> Vec<Vec<usize>> {
     }
     // Links first, in the order of the assessments' own keys.
     let mut links: Vec<_> =
-        live.assessments.iter().filter(|(_, a)| a.action == AssessmentAction::Link).collect();
+        live.groupings.iter().filter(|(_, a)| a.action == AssessmentAction::Link).collect();
     links.sort_by(|a, b| a.1.id.as_str().cmp(b.1.id.as_str()));
     for (_, link) in links {
         let chains: Vec<usize> =
             link.reports.iter().filter_map(|r| live.chain_of.get(&r.0).copied()).collect();
         for pair in chains.windows(2) {
             sets.union(pair[0], pair[1], false);
+            clusters.union(pair[0], pair[1], false);
         }
     }
     // Then every matching pair, in key order.
@@ -130,21 +153,27 @@ pub(crate) fn incidents(live: &Live<'_>, params: &Params) -> Vec<Vec<usize>> {
     pairs.sort_unstable();
     for (a, b) in pairs {
         sets.union(a, b, true);
+        clusters.union(a, b, false);
     }
-
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for chain in 0..n {
-        let root = sets.root(chain);
-        groups.entry(root).or_default().push(chain);
-    }
-    groups.into_values().collect()
+    Grouping { incidents: sets.into_groups(), clusters: clusters.into_groups() }
 }
 
 /// The size of a cell of the spatial grid, in degrees (about 25 km).
 const CELL_DEG: f64 = 0.25;
 
-fn cell(lat: f64, lon: f64) -> (i32, i32) {
+/// The grid cell of a point.
+pub(crate) fn cell(lat: f64, lon: f64) -> (i32, i32) {
     ((lat / CELL_DEG).floor() as i32, (lon / CELL_DEG).floor() as i32)
+}
+
+/// Every cell with a point within `reach_m` of `point`.
+pub(crate) fn cells_within(point: Point, reach_m: f64) -> impl Iterator<Item = (i32, i32)> {
+    let dlat = reach_m / 111_000.0;
+    let cos = libm::cos(point.lat.to_radians()).abs().max(0.01);
+    let dlon = (reach_m / (111_000.0 * cos)).min(360.0);
+    let (lat0, lon0) = cell(point.lat - dlat, point.lon - dlon);
+    let (lat1, lon1) = cell(point.lat + dlat, point.lon + dlon);
+    (lat0..=lat1).flat_map(move |y| (lon0..=lon1).map(move |x| (y, x)))
 }
 
 /// Every pair of matching chains (positions, smaller first), found with a
@@ -175,18 +204,11 @@ fn matching_pairs(live: &Live<'_>, params: &Params) -> Vec<(usize, usize)> {
         // Search every cell within reach of the widest uncertainty still
         // active.
         let reach_m = chain.uncertainty_m + widest_m + params.distance_tolerance_m;
-        let dlat = reach_m / 111_000.0;
-        let cos = libm::cos(chain.point.lat.to_radians()).abs().max(0.01);
-        let dlon = (reach_m / (111_000.0 * cos)).min(360.0);
-        let (lat0, lon0) = cell(chain.point.lat - dlat, chain.point.lon - dlon);
-        let (lat1, lon1) = cell(chain.point.lat + dlat, chain.point.lon + dlon);
-        for y in lat0..=lat1 {
-            for x in lon0..=lon1 {
-                if let Some(members) = grid.get(&(y, x)) {
-                    for &j in members {
-                        if matches(chain, &chains[j], params) {
-                            pairs.push((i.min(j), i.max(j)));
-                        }
+        for cell in cells_within(chain.point, reach_m) {
+            if let Some(members) = grid.get(&cell) {
+                for &j in members {
+                    if matches(chain, &chains[j], params) {
+                        pairs.push((i.min(j), i.max(j)));
                     }
                 }
             }

@@ -50,6 +50,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod assessor;
 mod boundaries;
 mod daily;
 mod engine;
@@ -58,8 +59,10 @@ mod geo;
 mod group;
 mod live;
 mod model;
+mod notes;
 mod render;
 
+pub use crate::assessor::{Agreements, Assessor};
 pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, countries, country_at};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
@@ -116,9 +119,17 @@ pub enum AssessError {
     /// The entry is not an agreement.
     #[error("entry {0} is not an agreement")]
     NotAnAgreement(u64),
+    /// An entry appended out of order.
+    #[error("entry {index} cannot follow entry {last}")]
+    OutOfOrder {
+        /// The entry's index.
+        index: u64,
+        /// The index of the log's last entry.
+        last: u64,
+    },
 }
 
 /// Assesses a log prefix against the agreements at the given log indices.
 pub fn assess(log: &Log, agreements: &[u64], params: &Params) -> Result<Findings, AssessError> {
-    engine::assess(log, agreements, params)
+    assessor::assess(log, agreements, params)
 }

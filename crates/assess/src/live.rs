@@ -8,9 +8,9 @@
 //! entries; the engine must still read any log). Two entries superseding
 //! the same one continue one chain: the later is its head.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use truce_entry::{Assessment, Coverage, Entry, EntryType, Identifier, Report};
+use truce_entry::{Assessment, Entry, Identifier, Report};
 
 use crate::geo::Point;
 use crate::model::{Log, LogEntry};
@@ -18,8 +18,10 @@ use crate::model::{Log, LogEntry};
 /// A chain of versions of one report.
 #[derive(Clone, Debug)]
 pub(crate) struct ReportChain<'a> {
+    /// The chain's number among the log's report chains (root order).
+    pub(crate) chain: usize,
     /// Every version's index, in order; the first is the chain's root.
-    pub(crate) versions: Vec<u64>,
+    pub(crate) versions: &'a [u64],
     /// The source.
     pub(crate) source: &'a Identifier,
     /// The last version that is not a withdrawal, with its index.
@@ -56,111 +58,127 @@ impl ReportChain<'_> {
     }
 }
 
-/// The live state of a log prefix.
-pub(crate) struct Live<'a> {
-    /// Report chains, in key order.
-    pub(crate) reports: Vec<ReportChain<'a>>,
-    /// Live coverage gaps: (index, source, entry).
-    pub(crate) coverage: Vec<(u64, &'a Identifier, &'a Coverage)>,
-    /// Live assessments: (index, entry).
-    pub(crate) assessments: Vec<(u64, &'a Assessment)>,
-    /// The chain each report version belongs to (position in `reports`).
-    pub(crate) chain_of: HashMap<u64, usize>,
+/// The chains of one entry type: which entries continue which.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Chains {
+    /// Every chain's versions, in order; chains in the order of their roots.
+    pub(crate) versions: Vec<Vec<u64>>,
+    /// (version, chain) for every version, by version: entries come in
+    /// index order, so this only ever grows at its end, and never stalls
+    /// to rehash as a hash map of a million versions would.
+    chain_of: Vec<(u64, usize)>,
 }
 
-/// Groups the entries of one type into chains, in the order of their
-/// roots; each chain holds its versions in order.
-fn chains(log: &Log, entry_type: EntryType) -> Vec<Vec<&LogEntry>> {
-    // Only lookups, never iterated: a hash map keeps this linear.
-    let mut chain_of: HashMap<u64, usize> = HashMap::new();
-    let mut chains: Vec<Vec<&LogEntry>> = Vec::new();
-    for entry in log.entries().iter().filter(|e| e.entry.entry_type() == entry_type) {
+impl Chains {
+    /// Adds `entry`, the log's latest entry of this type, to the chain it
+    /// continues or to a new one; returns the chain and whether it is new.
+    pub(crate) fn push(&mut self, log: &Log, entry: &LogEntry) -> (usize, bool) {
+        let entry_type = entry.entry.entry_type();
         let continues = entry.entry.supersedes().and_then(|s| {
             let earlier = log.entry(s.0).filter(|e| e.index < entry.index)?;
             let same = earlier.source == entry.source && earlier.entry.entry_type() == entry_type;
-            same.then(|| chain_of.get(&s.0).copied()).flatten()
+            same.then(|| self.chain_of(s.0)).flatten()
         });
-        let chain = continues.unwrap_or_else(|| {
-            chains.push(Vec::new());
-            chains.len() - 1
-        });
-        chain_of.insert(entry.index, chain);
-        chains[chain].push(entry);
+        let (chain, new) = match continues {
+            Some(chain) => (chain, false),
+            None => {
+                self.versions.push(Vec::new());
+                (self.versions.len() - 1, true)
+            }
+        };
+        self.chain_of.push((entry.index, chain));
+        self.versions[chain].push(entry.index);
+        (chain, new)
     }
-    chains
+
+    /// The chain a version belongs to.
+    pub(crate) fn chain_of(&self, version: u64) -> Option<usize> {
+        let at = self.chain_of.binary_search_by_key(&version, |&(v, _)| v).ok()?;
+        Some(self.chain_of[at].1)
+    }
+
+    /// A chain's live version.
+    pub(crate) fn head(&self, chain: usize) -> Option<u64> {
+        self.versions.get(chain)?.last().copied()
+    }
+}
+
+/// The report chain of `versions` (indices in order), if it says anything
+/// of an event: a chain that is only a withdrawal, or whose report has no
+/// time or place, does not.
+pub(crate) fn report_chain<'a>(
+    log: &'a Log,
+    chain: usize,
+    versions: &'a [u64],
+) -> Option<ReportChain<'a>> {
+    let report = |index: u64| match log.entry(index) {
+        Some(LogEntry { entry: Entry::Report(r), .. }) => Some(r),
+        _ => None,
+    };
+    let withdrawn = report(*versions.last()?)?.is_withdrawal();
+    let (content_index, content) = versions
+        .iter()
+        .rev()
+        .find_map(|&v| report(v).filter(|r| !r.is_withdrawal()).map(|r| (v, r)))?;
+    let (time, location) = (content.time.as_ref()?, content.location.as_ref()?);
+    let first = log.entry(versions[0])?;
+    Some(ReportChain {
+        chain,
+        versions,
+        source: &first.source,
+        content: (content_index, content),
+        withdrawn,
+        key: (first.source.as_str(), report(versions[0])?.id.as_str()),
+        from: time.from.instant().as_second(),
+        to: time.to.instant().as_second(),
+        point: Point { lat: location.lat.0, lon: location.lon.0 },
+        uncertainty_m: location.uncertainty_m.0,
+    })
+}
+
+/// Report chains to group, in key order, with the analysts' links and
+/// unlinks that name them.
+pub(crate) struct Live<'a> {
+    /// The report chains, in key order.
+    pub(crate) reports: Vec<ReportChain<'a>>,
+    /// Live link and unlink assessments that name any of them: (index,
+    /// entry).
+    pub(crate) groupings: Vec<(u64, &'a Assessment)>,
+    /// The position in `reports` of each version that `groupings` name.
+    pub(crate) chain_of: HashMap<u64, usize>,
 }
 
 impl<'a> Live<'a> {
-    pub(crate) fn of(log: &'a Log) -> Live<'a> {
+    /// The chains, put in key order.
+    pub(crate) fn new(
+        mut reports: Vec<ReportChain<'a>>,
+        groupings: Vec<(u64, &'a Assessment)>,
+    ) -> Live<'a> {
         // Sorting a million chains by their string keys chases a pointer
-        // per comparison; sort each source's chains instead, which arrive
-        // nearly in order of their local ids (sources number them), so the
-        // adaptive sort does little more than one pass.
+        // per comparison; sort by source first (few, and cheap to compare
+        // as a rank), then each source's chains by local id: they arrive
+        // nearly in order, sources numbering them, and the adaptive sort
+        // does little more than one pass.
         let mut by_source: BTreeMap<&str, Vec<ReportChain<'a>>> = BTreeMap::new();
-        for versions in chains(log, EntryType::Report) {
-            let withdrawn = versions.last().is_some_and(|v| match &v.entry {
-                Entry::Report(r) => r.is_withdrawal(),
-                _ => false,
-            });
-            let content = versions.iter().rev().find_map(|v| match &v.entry {
-                Entry::Report(r) if !r.is_withdrawal() => Some((v.index, r)),
-                _ => None,
-            });
-            // A chain that is only a withdrawal says nothing of any event.
-            let Some((content_index, report)) = content else { continue };
-            let (Some(time), Some(location)) = (&report.time, &report.location) else { continue };
-            let first = versions[0];
-            let local_id = match &first.entry {
-                Entry::Report(r) => r.id.as_str(),
-                _ => "",
-            };
-            by_source.entry(first.source.as_str()).or_default().push(ReportChain {
-                versions: versions.iter().map(|v| v.index).collect(),
-                source: &first.source,
-                content: (content_index, report),
-                withdrawn,
-                key: (first.source.as_str(), local_id),
-                from: time.from.instant().as_second(),
-                to: time.to.instant().as_second(),
-                point: Point { lat: location.lat.0, lon: location.lon.0 },
-                uncertainty_m: location.uncertainty_m.0,
-            });
+        for chain in reports.drain(..) {
+            by_source.entry(chain.key.0).or_default().push(chain);
         }
-        let mut reports = Vec::with_capacity(by_source.values().map(Vec::len).sum());
         for mut chains in by_source.into_values() {
             chains.sort_by(|a, b| a.key.1.cmp(b.key.1));
             reports.append(&mut chains);
         }
-        let mut chain_of = HashMap::with_capacity(reports.len());
-        for (position, chain) in reports.iter().enumerate() {
-            for &v in &chain.versions {
-                chain_of.insert(v, position);
+        // Only the versions that links and unlinks name are looked up:
+        // a map of every version would cost more than the grouping.
+        let named: HashSet<u64> =
+            groupings.iter().flat_map(|(_, a)| a.reports.iter().map(|r| r.0)).collect();
+        let mut chain_of = HashMap::with_capacity(named.len());
+        if !named.is_empty() {
+            for (position, chain) in reports.iter().enumerate() {
+                for &v in chain.versions.iter().filter(|v| named.contains(v)) {
+                    chain_of.insert(v, position);
+                }
             }
         }
-        let coverage = chains(log, EntryType::Coverage)
-            .into_iter()
-            .filter_map(|versions| {
-                let head = *versions.last()?;
-                match &head.entry {
-                    Entry::Coverage(c) => Some((head.index, &head.source, c)),
-                    _ => None,
-                }
-            })
-            .collect();
-        let assessments = chains(log, EntryType::Assessment)
-            .into_iter()
-            .filter_map(|versions| {
-                let head = *versions.last()?;
-                match &head.entry {
-                    Entry::Assessment(a) => Some((head.index, a)),
-                    _ => None,
-                }
-            })
-            .collect::<Vec<_>>();
-        let mut assessments = assessments;
-        assessments.sort_by_key(|(index, _)| *index);
-        let mut coverage: Vec<_> = coverage;
-        coverage.sort_by_key(|(index, _, _)| *index);
-        Live { reports, coverage, assessments, chain_of }
+        Live { reports, groupings, chain_of }
     }
 }

@@ -41,6 +41,31 @@ impl SourceInfo {
     }
 }
 
+impl SourceInfo {
+    /// What the `truce.source/v1` entries among `entries` say of each
+    /// source, applied in order. A revoked source keeps its last record:
+    /// the reports it signed while registered are judged by who it was.
+    pub fn registered(entries: &[LogEntry]) -> BTreeMap<Identifier, SourceInfo> {
+        let mut sources = BTreeMap::new();
+        for entry in entries {
+            let Entry::Source(s) = &entry.entry else { continue };
+            let (Some(role), Some(organisation), Some(reliability)) =
+                (s.role, &s.organisation, s.reliability)
+            else {
+                continue;
+            };
+            let info = SourceInfo {
+                role,
+                organisation: organisation.as_str().to_owned(),
+                party: s.party.clone(),
+                reliability,
+            };
+            sources.insert(s.source.clone(), info);
+        }
+        sources
+    }
+}
+
 /// A log prefix, as the engine reads it.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
@@ -56,9 +81,31 @@ impl Log {
         Log { entries, sources }
     }
 
+    /// Appends an entry, whose index must follow every index the log
+    /// holds.
+    pub fn push(&mut self, entry: LogEntry) -> Result<(), crate::AssessError> {
+        if let Some(last) = self.entries.last()
+            && entry.index <= last.index
+        {
+            return Err(crate::AssessError::OutOfOrder { index: entry.index, last: last.index });
+        }
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Replaces what is known of the sources.
+    pub(crate) fn set_sources(&mut self, sources: BTreeMap<Identifier, SourceInfo>) {
+        self.sources = sources;
+    }
+
     /// The entries, by index.
     pub fn entries(&self) -> &[LogEntry] {
         &self.entries
+    }
+
+    /// The entries, by index, given back.
+    pub fn into_entries(self) -> Vec<LogEntry> {
+        self.entries
     }
 
     /// The sources.

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
-use truce_assess::{Finding, Findings, Grade, Incident, Log, LogEntry, Params, SourceInfo, assess};
+use truce_assess::{
+    Agreements, Assessor, Finding, Findings, Grade, Incident, Log, LogEntry, Params, SourceInfo,
+    assess,
+};
 use truce_entry::{Entry, Identifier, Reliability, Role};
 
 struct Scenario {
@@ -339,4 +342,21 @@ fn the_daily_report_of_14_november() {
     assert!(truce_assess::daily_report(&f, &bad, provenance(&s)).is_err());
     let bad = truce_assess::DailyOptions { cutoff_hour: 24, ..options };
     assert!(truce_assess::daily_report(&f, &bad, provenance(&s)).is_err());
+}
+
+/// Appending the scenario entry by entry to an [`Assessor`] reaches the
+/// same findings as assessing it whole, and at every step agrees with a
+/// whole assessment of the prefix.
+#[test]
+fn the_incremental_assessment_agrees_at_every_step() {
+    let s = scenario();
+    let empty = Log::new(Vec::new(), s.log.sources().clone());
+    let mut assessor = Assessor::new(empty, Agreements::All, Params::default()).expect("assesses");
+    for (n, entry) in s.log.entries().iter().enumerate() {
+        assessor.append(entry.clone()).expect("appends");
+        let prefix = Log::new(s.log.entries()[..=n].to_vec(), s.log.sources().clone());
+        let whole = assess(&prefix, &assessor.agreements(), &Params::default()).expect("assesses");
+        assert_eq!(assessor.findings(), whole, "after entry {}", entry.index);
+    }
+    assert_eq!(assessor.findings(), findings(&s));
 }
