@@ -80,17 +80,37 @@ impl Assessor {
         Ok(())
     }
 
-    /// Replaces what is known of the sources; if it changed, every
-    /// finding is judged again.
+    /// Replaces what is known of the sources. Sources that are new and
+    /// have no entries yet change nothing; otherwise every finding is
+    /// judged again.
     pub fn set_sources(
         &mut self,
         sources: BTreeMap<Identifier, SourceInfo>,
     ) -> Result<(), AssessError> {
-        if *self.log.sources() == sources {
+        let known = self.log.sources();
+        let changed = known.iter().any(|(id, info)| sources.get(id) != Some(info));
+        let added: BTreeSet<&Identifier> =
+            sources.keys().filter(|id| !known.contains_key(*id)).collect();
+        let heard =
+            !added.is_empty() && self.log.entries().iter().any(|e| added.contains(&e.source));
+        let rejudge = changed || heard;
+        self.log.set_sources(sources);
+        if rejudge { self.rebuild() } else { Ok(()) }
+    }
+
+    /// Replaces the tolerances; if they changed, every finding is judged
+    /// again.
+    pub fn set_params(&mut self, params: Params) -> Result<(), AssessError> {
+        if self.params == params {
             return Ok(());
         }
-        self.log.set_sources(sources);
+        self.params = params;
         self.rebuild()
+    }
+
+    /// The tolerances in use.
+    pub fn params(&self) -> &Params {
+        &self.params
     }
 
     fn rebuild(&mut self) -> Result<(), AssessError> {

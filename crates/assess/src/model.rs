@@ -48,21 +48,25 @@ impl SourceInfo {
     pub fn registered(entries: &[LogEntry]) -> BTreeMap<Identifier, SourceInfo> {
         let mut sources = BTreeMap::new();
         for entry in entries {
-            let Entry::Source(s) = &entry.entry else { continue };
-            let (Some(role), Some(organisation), Some(reliability)) =
-                (s.role, &s.organisation, s.reliability)
-            else {
-                continue;
-            };
-            let info = SourceInfo {
-                role,
-                organisation: organisation.as_str().to_owned(),
-                party: s.party.clone(),
-                reliability,
-            };
-            sources.insert(s.source.clone(), info);
+            if let Entry::Source(s) = &entry.entry
+                && let Some(info) = SourceInfo::of(s)
+            {
+                sources.insert(s.source.clone(), info);
+            }
         }
         sources
+    }
+
+    /// What a `truce.source/v1` entry says of its source, if it says who
+    /// the source is (a revocation does not).
+    pub fn of(registration: &truce_entry::Source) -> Option<SourceInfo> {
+        let s = registration;
+        Some(SourceInfo {
+            role: s.role?,
+            organisation: s.organisation.as_ref()?.as_str().to_owned(),
+            party: s.party.clone(),
+            reliability: s.reliability?,
+        })
     }
 }
 

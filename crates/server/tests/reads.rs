@@ -224,7 +224,8 @@ fn health_metrics_and_the_openapi_document() {
 
 #[test]
 fn incidents_verdicts_and_daily_reports_follow_the_log() {
-    let (server, r) = populated();
+    let (mut server, r) = populated();
+    let _dir = server.keep_data();
     let incidents = server.get_json("/v1/incidents");
     let list = incidents["incidents"].as_array().expect("incidents");
     // Kharkiv on the 14th and the 16th are two days apart: four incidents.
@@ -281,4 +282,22 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
         "grouped with the Kyiv report of the same time"
     );
     assert_eq!(grouped["grade"], json!("verified"));
+
+    // A source registered after the assessment began, and its report:
+    // followed incrementally, the findings are those of a fresh start.
+    let media = server.register("media-late", "media", "Late News", None);
+    let mut odesa = report("m-late", 46.48, 30.73, 16);
+    odesa["event"] = json!("missile_strike");
+    let late = server.log(&sign(&odesa, &[&media]));
+    let followed = server.get_json("/v1/incidents?limit=1000");
+    let own = followed["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .find(|i| i["reports"] == json!([late]))
+        .expect("an incident of its own");
+    assert_eq!(own["grade"], json!("probable"), "a credible (B) source with evidence: {own}");
+    let data = server.stop();
+    let restarted = TestServer::start_on(data, |_| {});
+    assert_eq!(restarted.get_json("/v1/incidents?limit=1000"), followed);
 }

@@ -325,12 +325,19 @@ impl QueryIndex {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every entry the index holds, in log order, with its source: what the
-    /// assessment engine reads.
-    pub fn all_entries(&self) -> Result<Vec<(u64, String, String)>, IndexError> {
-        let mut query =
-            self.db.prepare_cached("SELECT idx, source, json FROM entries ORDER BY idx")?;
-        let rows = query.query_map([], |r| Ok((to_u64(r.get(0)?), r.get(1)?, r.get(2)?)))?;
+    /// The entries with indices from `from` up to (not including) `to`,
+    /// in log order, each with its source: what the assessment engine
+    /// reads as the log grows.
+    pub fn entries_between(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, String, String)>, IndexError> {
+        let mut query = self.db.prepare_cached(
+            "SELECT idx, source, json FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+        )?;
+        let bounds = (to_i64(from), to_i64(to));
+        let rows = query.query_map(bounds, |r| Ok((to_u64(r.get(0)?), r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
