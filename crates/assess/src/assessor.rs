@@ -123,6 +123,11 @@ impl Assessor {
         &self.log
     }
 
+    /// The log assessed, given back.
+    pub fn into_log(self) -> Log {
+        self.log
+    }
+
     /// The log indices of the agreements judged against (first versions).
     pub fn agreements(&self) -> Vec<u64> {
         self.state.agreements.iter().filter_map(|chain| chain.first().copied()).collect()
@@ -459,10 +464,12 @@ fn judge_all(judge: &Judge<'_>, live: &Live<'_>, groups: &[Vec<usize>]) -> Vec<I
         let chains: Vec<&ReportChain<'_>> = members.iter().map(|&m| &live.reports[m]).collect();
         judge.incident(&chains)
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if groups.len() < 256 || threads == 1 {
+    // Few groups (an append's) are not worth a thread, nor the look at
+    // the cgroup files that `available_parallelism` takes.
+    if groups.len() < 256 {
         return groups.iter().map(incident).collect();
     }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = groups.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = groups

@@ -68,40 +68,72 @@ impl Following {
     fn catch_up(&mut self, shared: &Shared, size: u64) -> Result<Arc<Assessed>, ServerError> {
         let from = self.assessor.as_ref().map_or(0, |a| a.log().size());
         let rows = shared.with_index(|index| index.entries_between(from, size))?;
+        let entries = rows
+            .into_iter()
+            .map(|(index, source, json)| parse(index, source, &json))
+            .collect::<Result<Vec<_>, _>>()?;
         let fail = |e: truce_assess::AssessError| ServerError::Unavailable(e.to_string());
-        let mut assessor = match self.assessor.take() {
-            Some(assessor) => assessor,
-            None => {
-                Assessor::new(Log::default(), Agreements::All, Params::default()).map_err(fail)?
+        let assessor = match self.assessor.take() {
+            // An append costs about ten times an entry's share of a full
+            // assessment: past a tenth of the log, start afresh.
+            Some(assessor) if entries.len() as u64 * 10 <= size => {
+                self.follow(assessor, entries).map_err(fail)?
+            }
+            previous => {
+                let mut all = previous.map(|a| a.into_log().into_entries()).unwrap_or_default();
+                all.extend(entries);
+                self.sources = SourceInfo::registered(&all);
+                let params = tolerances(&all);
+                let log = Log::new(all, self.sources.clone());
+                Assessor::new(log, Agreements::All, params).map_err(fail)?
             }
         };
-        for (index, source, json) in rows {
-            let entry = parse(index, source, &json)?;
-            if let Entry::Source(registration) = &entry.entry
-                && let Some(info) = SourceInfo::of(registration)
-            {
-                self.sources.insert(registration.source.clone(), info);
-                assessor.set_sources(self.sources.clone()).map_err(fail)?;
-            }
-            assessor.append(entry).map_err(fail)?;
-        }
-        // The tolerances are those of the first agreement.
-        let first = assessor.agreements().first().and_then(|&i| assessor.log().entry(i));
-        let params = match first.map(|e| &e.entry) {
-            Some(Entry::Agreement(a)) => Params::of_agreement(a),
-            _ => Params::default(),
-        };
-        assessor.set_params(params).map_err(fail)?;
         let assessed = Arc::new(Assessed {
             size,
             agreements: assessor.agreements(),
-            params,
+            params: *assessor.params(),
             findings: assessor.findings(),
         });
         self.assessor = Some(assessor);
         self.latest = Some(assessed.clone());
         Ok(assessed)
     }
+
+    /// Appends `entries` one by one, telling the assessor of each new
+    /// source and of the first agreement's tolerances.
+    fn follow(
+        &mut self,
+        mut assessor: Assessor,
+        entries: Vec<LogEntry>,
+    ) -> Result<Assessor, truce_assess::AssessError> {
+        for entry in entries {
+            if let Entry::Source(registration) = &entry.entry
+                && let Some(info) = SourceInfo::of(registration)
+            {
+                self.sources.insert(registration.source.clone(), info);
+                assessor.set_sources(self.sources.clone())?;
+            }
+            let first_agreement = matches!(entry.entry, Entry::Agreement(_))
+                && assessor.agreements().is_empty();
+            assessor.append(entry)?;
+            if first_agreement {
+                assessor.set_params(tolerances(assessor.log().entries()))?;
+            }
+        }
+        Ok(assessor)
+    }
+}
+
+/// The tolerances of a log's first agreement (the first agreement entry
+/// is always the first version of one), or the defaults.
+fn tolerances(entries: &[LogEntry]) -> Params {
+    entries
+        .iter()
+        .find_map(|e| match &e.entry {
+            Entry::Agreement(a) => Some(Params::of_agreement(a)),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// An entry as the index holds it, read back for the engine.

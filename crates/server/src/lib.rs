@@ -106,6 +106,14 @@ impl App {
     ) -> Result<(), ServerError> {
         let router = self.router();
         let App { shared, ingest } = self;
+        // Assess the log as it stands now rather than on the first request
+        // (a million entries take seconds); requests meanwhile wait for it.
+        let warm = shared.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = warm.assessments.current(&warm) {
+                tracing::warn!("assessment at start-up: {e}");
+            }
+        });
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         // Every request in flight was answered: stop taking entries; the
         // ingestion thread ends once it has answered what it holds.
