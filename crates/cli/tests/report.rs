@@ -144,3 +144,20 @@ fn bad_report_requests_are_refused() {
     assert_eq!(zone.status.code(), Some(2));
     assert!(text(&zone.stderr).contains("unknown time zone"), "{}", text(&zone.stderr));
 }
+
+#[test]
+fn a_simulated_log_is_assessed_identically_on_one_core_and_on_all() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let simulate = ["simulate", "--seed", "3", "--reports", "4000", "--days", "10", "--out", "sim"];
+    let out = truce(dir, &simulate, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let args = ["incidents", "--log", "sim/log", "--agreement", "26", "--agreement", "27"];
+    let one = truce_on(dir, true, &args);
+    let all = truce_on(dir, false, &args);
+    let incidents: serde_json::Value = serde_json::from_slice(&all).expect("JSON");
+    let count = incidents["incidents"].as_array().map_or(0, Vec::len);
+    // Enough incidents that they are judged on several threads.
+    assert!(count > 256, "{count} incidents");
+    assert!(one == all, "one core and all cores disagree");
+}

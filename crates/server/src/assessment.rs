@@ -113,8 +113,8 @@ impl Following {
                 self.sources.insert(registration.source.clone(), info);
                 assessor.set_sources(self.sources.clone())?;
             }
-            let first_agreement = matches!(entry.entry, Entry::Agreement(_))
-                && assessor.agreements().is_empty();
+            let first_agreement =
+                matches!(entry.entry, Entry::Agreement(_)) && assessor.agreements().is_empty();
             assessor.append(entry)?;
             if first_agreement {
                 assessor.set_params(tolerances(assessor.log().entries()))?;
