@@ -8,7 +8,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::Signer as _;
 use sha2::{Digest, Sha256};
 
-use crate::KeyError;
+use crate::note::NoteSignature;
+use crate::{KeyError, NoteError};
 
 /// The name of a key, as it appears in verifier keys and signature lines.
 ///
@@ -251,6 +252,7 @@ impl fmt::Debug for VerifierKey {
 pub struct SigningKey {
     name: KeyName,
     id: KeyId,
+    algorithm: Algorithm,
     key: ed25519_dalek::SigningKey,
 }
 
@@ -267,9 +269,47 @@ impl SigningKey {
 
     /// Builds the key from a 32-byte Ed25519 seed (RFC 8032 private key).
     pub fn from_seed(name: KeyName, seed: &[u8; 32]) -> SigningKey {
+        SigningKey::from_seed_for(name, Algorithm::Ed25519, seed)
+    }
+
+    /// Generates a fresh witness key, which makes timestamped
+    /// cosignatures (type `0x04`) with [`SigningKey::cosign`].
+    pub fn generate_cosigner(name: &str) -> Result<SigningKey, KeyError> {
+        let mut key = SigningKey::generate(name)?;
+        key.algorithm = Algorithm::CosignatureV1;
+        key.id = KeyId::compute(&key.name, key.algorithm, key.key.verifying_key().as_bytes());
+        Ok(key)
+    }
+
+    /// Builds a key of either signature type from a 32-byte Ed25519 seed.
+    pub fn from_seed_for(name: KeyName, algorithm: Algorithm, seed: &[u8; 32]) -> SigningKey {
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
-        let id = KeyId::compute(&name, Algorithm::Ed25519, key.verifying_key().as_bytes());
-        SigningKey { name, id, key }
+        let id = KeyId::compute(&name, algorithm, key.verifying_key().as_bytes());
+        SigningKey { name, id, algorithm, key }
+    }
+
+    /// The signature type this key makes.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// A tlog-cosignature/v1 signature of a checkpoint body at `time`
+    /// (seconds since the Unix epoch), by a witness key.
+    pub fn cosign(&self, checkpoint_body: &str, time: u64) -> Result<NoteSignature, NoteError> {
+        if self.algorithm != Algorithm::CosignatureV1 {
+            return Err(NoteError::WrongKeyType("cosignatures need a cosignature (0x04) key"));
+        }
+        // SPEC(tlog-cosignature): "the timestamp MUST NOT be zero" in a
+        // witness's answer, and the checkpoint body must be a note text.
+        if time == 0 {
+            return Err(NoteError::InvalidText("a cosignature's timestamp must not be zero"));
+        }
+        crate::note::check_text(checkpoint_body)?;
+        let message = cosignature_message(time, checkpoint_body);
+        let mut signature = Vec::with_capacity(72);
+        signature.extend_from_slice(&time.to_be_bytes());
+        signature.extend_from_slice(&self.key.sign(message.as_bytes()).to_bytes());
+        Ok(NoteSignature::new(self.name.as_str().to_owned(), self.id, signature))
     }
 
     /// The key name.
@@ -284,13 +324,13 @@ impl SigningKey {
 
     /// The verifier key that checks this key's signatures.
     pub fn verifier_key(&self) -> VerifierKey {
-        VerifierKey::from_parts(self.name.clone(), Algorithm::Ed25519, self.key.verifying_key())
+        VerifierKey::from_parts(self.name.clone(), self.algorithm, self.key.verifying_key())
     }
 
     /// The private key in `PRIVATE+KEY+...` form. Keep it secret.
     pub fn to_private_key_string(&self) -> String {
         let mut raw = [0u8; 33];
-        raw[0] = Algorithm::Ed25519.type_byte();
+        raw[0] = self.algorithm.type_byte();
         raw[1..].copy_from_slice(self.key.as_bytes());
         format!("{PRIVATE_KEY_PREFIX}{}+{}+{}", self.name, self.id, BASE64.encode(raw))
     }
@@ -324,14 +364,11 @@ impl FromStr for SigningKey {
             .map_err(|_| KeyError::Malformed("key material is not valid base64"))?;
         let (&type_byte, seed) =
             raw.split_first().ok_or(KeyError::Malformed("key material is empty"))?;
-        match Algorithm::from_type_byte(type_byte)? {
-            Algorithm::Ed25519 => {}
-            _ => return Err(KeyError::UnsupportedAlgorithm(type_byte)),
-        }
+        let algorithm = Algorithm::from_type_byte(type_byte)?;
         let seed: &[u8; 32] = seed
             .try_into()
             .map_err(|_| KeyError::Malformed("an Ed25519 private key is a 32-byte seed"))?;
-        let key = SigningKey::from_seed(name, seed);
+        let key = SigningKey::from_seed_for(name, algorithm, seed);
         if key.id != stated {
             return Err(KeyError::IdMismatch { stated, computed: key.id });
         }

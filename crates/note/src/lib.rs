@@ -99,6 +99,9 @@ pub enum NoteError {
     /// Signing was asked for with no key.
     #[error("no key to sign with")]
     NoSigners,
+    /// The key cannot make this kind of signature.
+    #[error("wrong key type: {0}")]
+    WrongKeyType(&'static str),
 }
 
 /// Why a note is malformed.

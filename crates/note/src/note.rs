@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use crate::key::{KeyId, KeyName, SigningKey, VerifierKey, is_valid_name};
+use crate::key::{Algorithm, KeyId, KeyName, SigningKey, VerifierKey, is_valid_name};
 use crate::{MalformedNote, NoteError};
 
 /// The most signatures a note may carry.
@@ -26,6 +26,18 @@ pub struct NoteSignature {
 }
 
 impl NoteSignature {
+    pub(crate) fn new(name: String, id: KeyId, signature: Vec<u8>) -> NoteSignature {
+        NoteSignature { name, id, signature }
+    }
+
+    /// The signature line, `— <name> <base64(key ID || signature)>`, with
+    /// its newline: what a witness answers to `add-checkpoint`.
+    pub fn to_line(&self) -> String {
+        let mut line = String::with_capacity(self.name.len() + 110);
+        self.write_line(&mut line);
+        line
+    }
+
     /// The key name on the signature line.
     pub fn name(&self) -> &str {
         &self.name
@@ -301,9 +313,15 @@ impl UnverifiedNote {
     /// Adds signatures by `signers` to the note, replacing any earlier
     /// signature by the same key name and ID. The earlier signatures are not
     /// checked.
+    ///
+    /// Cosignature keys are refused: a cosignature needs a timestamp (see
+    /// [`SigningKey::cosign`] and [`UnverifiedNote::add_signature`]).
     pub fn add_signatures(&mut self, signers: &[&SigningKey]) -> Result<(), NoteError> {
         if self.signatures.len() + signers.len() > MAX_SIGNATURES {
             return Err(NoteError::Malformed(MalformedNote::TooManySignatures));
+        }
+        if signers.iter().any(|s| s.algorithm() != Algorithm::Ed25519) {
+            return Err(NoteError::WrongKeyType("a cosignature key signs only with a timestamp"));
         }
         for signer in signers {
             self.signatures.retain(|s| !(s.id == signer.id() && s.name == signer.name().as_str()));
@@ -313,6 +331,20 @@ impl UnverifiedNote {
                 signature: signer.sign_bytes(self.text.as_bytes()).to_vec(),
             });
         }
+        Ok(())
+    }
+}
+
+impl UnverifiedNote {
+    /// Adds a signature made elsewhere (a witness's cosignature, say),
+    /// replacing any earlier one by the same key name and ID. It is not
+    /// checked here.
+    pub fn add_signature(&mut self, signature: NoteSignature) -> Result<(), NoteError> {
+        self.signatures.retain(|s| !(s.id == signature.id && s.name == signature.name));
+        if self.signatures.len() == MAX_SIGNATURES {
+            return Err(NoteError::Malformed(MalformedNote::TooManySignatures));
+        }
+        self.signatures.push(signature);
         Ok(())
     }
 }
@@ -368,7 +400,7 @@ impl VerifiedNote {
     }
 }
 
-fn check_text(text: &str) -> Result<(), NoteError> {
+pub(crate) fn check_text(text: &str) -> Result<(), NoteError> {
     if !text.ends_with('\n') {
         return Err(NoteError::InvalidText("the text must end in a newline"));
     }
