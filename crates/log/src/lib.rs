@@ -14,6 +14,8 @@
 //!   proofs from any [`HashReader`], a narrow trait that reads the hashes of
 //!   complete perfect subtrees ([`NodeId`]) in one batch per proof;
 //!   [`verify_inclusion`] and [`verify_consistency`] check them.
+//! * [`Policy`]: a C2SP tlog-policy (logs, witnesses, quorum) and the
+//!   check that a checkpoint is signed by the log and cosigned by a quorum.
 //! * [`TileId`], [`BundleId`] and [`TilePath`]: tile and entry bundle
 //!   identities and their strict path syntax; [`tiles_for_size`] and
 //!   [`new_tiles`] list the tiles of a tree; [`TileHashReader`] is a
@@ -56,6 +58,7 @@ mod bundle;
 mod checkpoint;
 mod hash;
 mod memory;
+mod policy;
 mod proof;
 mod sequencer;
 mod storage;
@@ -77,6 +80,7 @@ pub use crate::bundle::{
 };
 pub use crate::hash::{EMPTY_ROOT, HASH_SIZE, Hash, HashError, leaf_hash, node_hash};
 pub use crate::memory::{MemoryTree, MissingNode};
+pub use crate::policy::{Policy, PolicyError, WitnessedCheckpoint};
 pub use crate::proof::{
     HashReader, ProofError, ProveError, consistency_proof, inclusion_proof,
     root_from_inclusion_proof, tree_root, verify_consistency, verify_consistency_allowing_empty,
