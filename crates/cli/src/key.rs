@@ -10,7 +10,8 @@ use crate::io::read_signing_key;
 
 #[derive(Subcommand)]
 pub enum KeyCommand {
-    /// Generate an Ed25519 signing key; print its verifier key.
+    /// Generate an Ed25519 signing key (or, with --cosigner, a witness
+    /// key); print its verifier key.
     ///
     /// The private key is written to FILE (mode 0600) in the form
     /// PRIVATE+KEY+<name>+<key id>+<base64>, as Go's sumdb/note writes it.
@@ -30,6 +31,10 @@ pub struct GenerateArgs {
     /// overwritten.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Make a witness key: it signs timestamped checkpoint cosignatures
+    /// (tlog-cosignature/v1, type 0x04) and nothing else.
+    #[arg(long)]
+    cosigner: bool,
 }
 
 #[derive(Args)]
@@ -50,7 +55,11 @@ pub fn run(command: KeyCommand) -> Result<()> {
 }
 
 fn generate(args: GenerateArgs) -> Result<()> {
-    let key = SigningKey::generate(&args.name)?;
+    let key = if args.cosigner {
+        SigningKey::generate_cosigner(&args.name)?
+    } else {
+        SigningKey::generate(&args.name)?
+    };
     truce_store::write_key_file(&args.out, &key)?;
     println!("{}", key.verifier_key());
     Ok(())

@@ -20,6 +20,7 @@ mod report;
 mod server;
 mod simulate;
 mod submit;
+mod witness;
 
 /// Truce: signed incident reports in an append-only transparency log, and
 /// verdicts anyone can recompute from it.
@@ -60,6 +61,10 @@ enum Command {
     /// Write a data directory holding a simulated log: a realistic,
     /// deterministic scenario for tests and benchmarks.
     Simulate(simulate::SimulateArgs),
+    /// Run a witness that cosigns a log's consistent checkpoints, or
+    /// monitor a log for a split view.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 /// A check that failed: the command ran, and its answer is "no" (exit 1).
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Command::Incidents(args) => report::incidents(args),
         Command::Demo(args) => demo::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Witness(command) => witness::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
