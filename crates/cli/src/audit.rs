@@ -13,6 +13,7 @@ use truce_note::VerifierKey;
 
 use crate::CheckFailed;
 use crate::fetch::{DirSource, Source, UrlSource, required};
+use crate::io::{check_policy, read_policy};
 
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("log").required(true).args(["dir", "url"])))]
@@ -35,6 +36,10 @@ pub struct AuditArgs {
     /// Also check every entry as a Truce entry against the log's registry.
     #[arg(long)]
     entries: bool,
+    /// A witness policy (C2SP tlog-policy): accept the log's checkpoint
+    /// only if a quorum of these witnesses cosigned it.
+    #[arg(long, value_name = "FILE")]
+    witness_policy: Option<PathBuf>,
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
@@ -51,6 +56,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let checkpoint = source
         .get("checkpoint")?
         .ok_or_else(|| CheckFailed("audit failed: the log has no checkpoint".into()))?;
+    let policy = read_policy(args.witness_policy.as_deref())?;
+    let witnesses = match &policy {
+        Some(policy) => Some(check_policy(policy, &checkpoint, &origin)?),
+        None => None,
+    };
     let checkpoint = VerifiedCheckpoint::verify(&checkpoint, &vkey, &origin)
         .map_err(|e| failed(format!("checkpoint: {e}")))?;
     let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
@@ -112,5 +122,8 @@ pub fn run(args: AuditArgs) -> Result<()> {
     progress.finish_and_clear();
     let root = auditor.finish().map_err(|e| failed(e.to_string()))?;
     println!("verified {} entries, root {root}", checkpoint.size());
+    if let Some(witnesses) = witnesses {
+        println!("the checkpoint is cosigned by {}", witnesses.join(", "));
+    }
     Ok(())
 }

@@ -4,7 +4,10 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use truce_log::Policy;
 use truce_note::{SigningKey, VerifierKey};
+
+use crate::CheckFailed;
 
 /// Reads a whole input: a file, or standard input for `-` or no path.
 pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
@@ -51,4 +54,21 @@ pub fn read_verifier_keys(args: &[String]) -> Result<Vec<VerifierKey>> {
         }
     }
     Ok(keys)
+}
+
+/// Reads a witness policy file (C2SP tlog-policy), if one is given.
+pub fn read_policy(path: Option<&Path>) -> Result<Option<Policy>> {
+    let Some(path) = path else { return Ok(None) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Some(Policy::parse(&text).with_context(|| format!("{}", path.display()))?))
+}
+
+/// Checks a signed checkpoint against the witness policy: the names of
+/// the witnesses that cosigned it, or a failed check.
+pub fn check_policy(policy: &Policy, checkpoint: &[u8], origin: &str) -> Result<Vec<String>> {
+    let witnessed = policy
+        .verify(checkpoint, Some(origin))
+        .map_err(|e| CheckFailed(format!("witness policy: {e}")))?;
+    Ok(witnessed.cosigned().iter().map(|(name, _)| name.clone()).collect())
 }

@@ -14,6 +14,7 @@ use truce_store::{FsStorage, SqliteDedup};
 
 use crate::CheckFailed;
 use crate::audit::{self, AuditArgs};
+use crate::io::{check_policy, read_policy};
 use crate::io::{read_input, read_signing_key};
 
 #[derive(Subcommand)]
@@ -95,6 +96,10 @@ pub struct VerifyProofArgs {
     /// The entry the proof is for, byte for byte.
     #[arg(long, value_name = "FILE")]
     entry: PathBuf,
+    /// A witness policy (C2SP tlog-policy): accept the log's checkpoint
+    /// only if a quorum of these witnesses cosigned it.
+    #[arg(long, value_name = "FILE")]
+    witness_policy: Option<PathBuf>,
 }
 
 pub fn run(command: LogCommand) -> Result<()> {
@@ -237,6 +242,10 @@ fn verify_proof(args: VerifyProofArgs) -> Result<()> {
     let proof = TlogProof::parse(&proof).map_err(|e| CheckFailed(format!("refused: {e}")))?;
     let checkpoint: VerifiedCheckpoint =
         proof.verify(&entry, &vkey, &origin).map_err(|e| CheckFailed(format!("refused: {e}")))?;
+    if let Some(policy) = read_policy(args.witness_policy.as_deref())? {
+        let witnesses = check_policy(&policy, proof.checkpoint_bytes(), &origin)?;
+        println!("the checkpoint is cosigned by {}", witnesses.join(", "));
+    }
     println!(
         "entry {} is in {origin} at tree size {} (root {})",
         proof.index(),

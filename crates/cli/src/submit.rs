@@ -1,7 +1,7 @@
 //! `truce submit`: sign (if needed), submit, and check the inclusion proof
 //! of every entry before reporting it logged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
@@ -13,7 +13,7 @@ use truce_log::TlogProof;
 use truce_note::{UnverifiedNote, VerifierKey};
 
 use crate::CheckFailed;
-use crate::io::read_signing_key;
+use crate::io::{check_policy, read_policy, read_signing_key};
 
 #[derive(Args)]
 pub struct SubmitArgs {
@@ -28,6 +28,14 @@ pub struct SubmitArgs {
     /// server states is used, which only checks the server against itself.
     #[arg(long, value_name = "VKEY")]
     log_vkey: Option<String>,
+    /// A witness policy (C2SP tlog-policy): report success only once an entry's
+    /// proof is against a checkpoint that a quorum of them cosigned (waits
+    /// up to --witness-wait seconds).
+    #[arg(long, value_name = "FILE")]
+    witness_policy: Option<PathBuf>,
+    /// How long to wait for a witnessed checkpoint, in seconds.
+    #[arg(long, default_value_t = 30)]
+    witness_wait: u64,
     /// Entry files: JSON entries to sign, or signed entries.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -66,6 +74,8 @@ pub fn run(args: SubmitArgs) -> Result<()> {
         eprintln!("note: checking proofs with the key the server states: {log_key}");
     }
 
+    let policy = read_policy(args.witness_policy.as_deref())?;
+
     let progress = ProgressBar::new(notes.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} entries {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -76,10 +86,17 @@ pub fn run(args: SubmitArgs) -> Result<()> {
         for ((result, note), file) in results.iter().zip(chunk).zip(files) {
             match result["index"].as_u64() {
                 Some(index) => {
-                    let proof = client.get_text(&format!("/v1/proof/{index}"))?;
-                    let proof = TlogProof::parse(proof.as_bytes()).map_err(|e| {
-                        CheckFailed(format!("{}: the server's proof: {e}", file.display()))
-                    })?;
+                    let proof = match &policy {
+                        None => fetch_proof(&client, index, file)?,
+                        Some(policy) => witnessed_proof(
+                            &client,
+                            index,
+                            file,
+                            policy,
+                            &origin,
+                            args.witness_wait,
+                        )?,
+                    };
                     let checkpoint = proof.verify(note, &log_key, &origin).map_err(|e| {
                         CheckFailed(format!(
                             "{}: the inclusion proof does not verify: {e}",
@@ -110,6 +127,39 @@ pub fn run(args: SubmitArgs) -> Result<()> {
         return Err(CheckFailed(format!("{refused} of {} entries refused", notes.len())).into());
     }
     Ok(())
+}
+
+fn fetch_proof(client: &Client, index: u64, file: &Path) -> Result<TlogProof> {
+    let proof = client.get_text(&format!("/v1/proof/{index}"))?;
+    Ok(TlogProof::parse(proof.as_bytes())
+        .map_err(|e| CheckFailed(format!("{}: the server's proof: {e}", file.display())))?)
+}
+
+/// The entry's proof once it is against a checkpoint the policy accepts:
+/// the log asks its witnesses after each checkpoint, so this is a moment
+/// after the acknowledgement.
+fn witnessed_proof(
+    client: &Client,
+    index: u64,
+    file: &Path,
+    policy: &truce_log::Policy,
+    origin: &str,
+    wait_secs: u64,
+) -> Result<TlogProof> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_secs);
+    loop {
+        let proof = fetch_proof(client, index, file)?;
+        match check_policy(policy, proof.checkpoint_bytes(), origin) {
+            Ok(_) => return Ok(proof),
+            Err(e) if std::time::Instant::now() >= deadline => {
+                return Err(e.context(format!(
+                    "{}: no witnessed checkpoint within {wait_secs} s",
+                    file.display()
+                )));
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
 }
 
 /// A problem, in one line and its errors below.

@@ -20,6 +20,12 @@ use serde::Deserialize;
 /// queue_entries = 65536         # entries waiting to be sequenced; then 503
 /// rate_per_second = 200         # entries per second per source
 /// rate_burst = 2000             # entries a source may send at once
+/// witness_timeout_ms = 3000     # how long to wait for each witness
+///
+/// [[witness]]                   # one table per witness (C2SP tlog-witness)
+/// name = "un"
+/// url = "https://witness.un.example"   # its submission prefix
+/// vkey = "un.example/witness+a0059f11+BAOh..."
 /// ```
 ///
 /// Environment variables: `TRUCE_LISTEN`, `TRUCE_MAX_BODY_BYTES`,
@@ -49,6 +55,23 @@ pub struct Config {
     pub rate_per_second: f64,
     /// Entries a source may submit at once.
     pub rate_burst: f64,
+    /// The witnesses asked to cosign each checkpoint.
+    #[serde(rename = "witness")]
+    pub witnesses: Vec<WitnessConfig>,
+    /// How long to wait for each witness's answer, in milliseconds.
+    pub witness_timeout_ms: u64,
+}
+
+/// A witness the log asks for cosignatures.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessConfig {
+    /// A name for logs and metrics.
+    pub name: String,
+    /// Its submission prefix: `add-checkpoint` is posted below it.
+    pub url: String,
+    /// Its cosignature verifier key.
+    pub vkey: String,
 }
 
 impl Default for Config {
@@ -63,6 +86,8 @@ impl Default for Config {
             queue_entries: 65_536,
             rate_per_second: 200.0,
             rate_burst: 2000.0,
+            witnesses: Vec::new(),
+            witness_timeout_ms: 3000,
         }
     }
 }

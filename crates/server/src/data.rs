@@ -65,6 +65,11 @@ impl DataDir {
         self.root.join("index.sqlite")
     }
 
+    /// The latest checkpoint with its witnesses' cosignatures.
+    pub fn witnessed_checkpoint(&self) -> PathBuf {
+        self.root.join("witnessed-checkpoint")
+    }
+
     /// Reads a key file.
     pub fn read_key(path: &Path) -> Result<SigningKey, ServerError> {
         truce_store::read_key_file(path).map_err(|e| ServerError::Setup(e.to_string()))

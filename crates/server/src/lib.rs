@@ -34,6 +34,7 @@ mod ingest;
 mod metrics;
 mod problem;
 mod state;
+mod witnessing;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -44,7 +45,7 @@ use truce_note::UnverifiedNote;
 use truce_store::FsStorage;
 
 pub use crate::api::OPENAPI;
-pub use crate::config::{Config, ConfigError};
+pub use crate::config::{Config, ConfigError, WitnessConfig};
 pub use crate::data::{DataDir, InitOptions, OPERATOR, init, init_with_keys};
 pub use crate::problem::{PROBLEM_BASE, Problem};
 
@@ -70,6 +71,7 @@ pub enum ServerError {
 pub struct App {
     shared: Arc<Shared>,
     ingest: std::thread::JoinHandle<()>,
+    witnessing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl App {
@@ -79,6 +81,7 @@ impl App {
         let data = DataDir::new(&config.data);
         let origin = stored_origin(&data)?;
         let log_key = DataDir::read_key(&data.log_key())?.verifier_key();
+        let witnesses = witnessing::configured(&config)?;
         let ingest = Ingest::recover(&data, &origin, config.max_commit_entries)?;
         let (sender, receiver) = mpsc::channel(1024);
         let checkpoint = ingest_checkpoint(&ingest);
@@ -88,7 +91,22 @@ impl App {
         let ingest = std::thread::Builder::new()
             .name("truce-ingest".into())
             .spawn(move || ingest.run(receiver, for_thread))?;
-        Ok(App { shared, ingest })
+        // Without witnesses configured there is no witnessed checkpoint:
+        // an old one saved by an earlier configuration would go stale.
+        let witnessing = if witnesses.is_empty() {
+            None
+        } else {
+            if let Some(saved) = witnessing::saved(&shared) {
+                shared.set_witnessed(saved);
+            }
+            let for_thread = shared.clone();
+            Some(
+                std::thread::Builder::new()
+                    .name("truce-witnessing".into())
+                    .spawn(move || witnessing::run(for_thread, witnesses))?,
+            )
+        };
+        Ok(App { shared, ingest, witnessing })
     }
 
     /// The router of the API, for serving or for tests.
@@ -105,7 +123,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router();
-        let App { shared, ingest } = self;
+        let App { shared, ingest, witnessing } = self;
         // Assess the log as it stands now rather than on the first request
         // (a million entries take seconds); requests meanwhile wait for it.
         let warm = shared.clone();
@@ -123,6 +141,12 @@ impl App {
             .await
             .map_err(|e| ServerError::Setup(format!("ingestion thread: {e}")))?
             .map_err(|_| ServerError::Setup("the ingestion thread panicked".into()))?;
+        if let Some(witnessing) = witnessing {
+            tokio::task::spawn_blocking(move || witnessing.join())
+                .await
+                .map_err(|e| ServerError::Setup(format!("witnessing thread: {e}")))?
+                .map_err(|_| ServerError::Setup("the witnessing thread panicked".into()))?;
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::data::DataDir;
 use crate::ingest::{Outcome, Refusal, Submission};
 use crate::metrics::Metrics;
+use crate::witnessing::Witnessed;
 
 /// State shared by the handlers.
 pub struct Shared {
@@ -27,9 +28,13 @@ pub struct Shared {
     pub(crate) storage: FsStorage,
     pub(crate) metrics: Metrics,
     pub(crate) assessments: crate::assessment::Assessments,
-    data: DataDir,
+    pub(crate) data: DataDir,
     registry: RwLock<Arc<Registry>>,
     checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
+    /// Signalled when a new checkpoint is published.
+    checkpoint_changed: (Mutex<()>, Condvar),
+    /// The latest checkpoint with its witnesses' cosignatures.
+    witnessed: RwLock<Option<Arc<Witnessed>>>,
     indexes: Pool<QueryIndex>,
     dedups: Pool<SqliteDedup>,
     /// Taken away at shutdown, so that the ingestion thread ends.
@@ -60,6 +65,8 @@ impl Shared {
             assessments: Default::default(),
             registry: RwLock::new(Arc::new(Registry::new())),
             checkpoint: RwLock::new(Arc::new(checkpoint)),
+            checkpoint_changed: (Mutex::new(()), Condvar::new()),
+            witnessed: RwLock::new(None),
             indexes: Pool::default(),
             dedups: Pool::default(),
             queued: AtomicUsize::new(0),
@@ -99,6 +106,36 @@ impl Shared {
             Ok(mut c) => *c = checkpoint,
             Err(poisoned) => *poisoned.into_inner() = checkpoint,
         }
+        let _guard = self.checkpoint_changed.0.lock();
+        self.checkpoint_changed.1.notify_all();
+    }
+
+    /// Waits until a checkpoint of another size than `size` is published,
+    /// or `timeout` passes.
+    pub(crate) fn wait_for_checkpoint(&self, size: u64, timeout: std::time::Duration) {
+        let (lock, changed) = &self.checkpoint_changed;
+        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if self.checkpoint().size() == size {
+            let _ = changed.wait_timeout(guard, timeout);
+        }
+    }
+
+    /// The latest checkpoint with its witnesses' cosignatures: only when
+    /// witnesses are configured, once they were first asked.
+    pub(crate) fn witnessed(&self) -> Option<Arc<Witnessed>> {
+        self.witnessed.read().map(|w| w.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub(crate) fn set_witnessed(&self, witnessed: Witnessed) {
+        match self.witnessed.write() {
+            Ok(mut w) => *w = Some(Arc::new(witnessed)),
+            Err(poisoned) => *poisoned.into_inner() = Some(Arc::new(witnessed)),
+        }
+    }
+
+    /// Whether the server stopped taking entries.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.submissions.lock().map_or(true, |s| s.is_none())
     }
 
     /// Runs `f` with a read connection to the query index.

@@ -19,9 +19,14 @@ use crate::state::Shared;
 /// long-lived".
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// `GET /checkpoint`: the latest signed checkpoint, cached briefly.
+/// `GET /checkpoint`: the latest signed checkpoint, cached briefly. With
+/// witnesses configured, the latest one they were asked to cosign, with
+/// their cosignatures (a round behind the newest at most).
 pub(crate) async fn checkpoint(State(shared): State<Arc<Shared>>) -> Response {
-    let body = shared.checkpoint().to_bytes();
+    let body = match shared.witnessed() {
+        Some(witnessed) => witnessed.note.clone(),
+        None => shared.checkpoint().to_bytes(),
+    };
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -86,7 +91,14 @@ pub(crate) async fn proof(
     Query(query): Query<ProofQuery>,
 ) -> Result<Response, Problem> {
     let latest = shared.checkpoint();
-    let size = query.size.unwrap_or(latest.size());
+    // With witnesses, prove against the witnessed checkpoint (cosigned)
+    // when it covers the entry.
+    let witnessed = shared.witnessed();
+    let default_size = match &witnessed {
+        Some(w) if index < w.size => w.size,
+        _ => latest.size(),
+    };
+    let size = query.size.unwrap_or(default_size);
     if index >= size || size > latest.size() {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -98,7 +110,9 @@ pub(crate) async fn proof(
     let text = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Problem> {
         let unavailable =
             |e: String| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e);
-        let checkpoint = if size == latest.size() {
+        let checkpoint = if let Some(w) = witnessed.filter(|w| w.size == size) {
+            w.note.clone()
+        } else if size == latest.size() {
             latest.to_bytes()
         } else {
             reader

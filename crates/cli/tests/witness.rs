@@ -1,0 +1,275 @@
+//! A log and three witness processes on loopback, with a 2-of-3 witness
+//! policy: normal operation gathers three cosignatures; with one witness
+//! stopped the log goes on with two; a forked checkpoint gets no
+//! cosignature from the witnesses that saw the other branch, and a client
+//! with the policy refuses it; a witness that comes back is brought up to
+//! date, also by a log restarted with no memory of the witnesses.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::truce;
+use truce_log::{Checkpoint, MemoryTree, Policy, TlogProof, inclusion_proof, leaf_hash};
+use truce_witness::AddCheckpoint;
+
+const ORIGIN: &str = "test.example/witnessed";
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn start(dir: &std::path::Path, args: &[&str], port: u16) -> Process {
+    let child = Command::new(env!("CARGO_BIN_EXE_truce"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{args:?} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Process(child)
+}
+
+fn witness(dir: &std::path::Path, n: usize, port: u16, log_vkey: &str) -> Process {
+    let (key, state, listen) = (format!("w{n}.key"), format!("w{n}"), format!("127.0.0.1:{port}"));
+    let log = format!("{ORIGIN}={log_vkey}");
+    let args =
+        ["witness", "serve", "--key", &key, "--state", &state, "--listen", &listen, "--log", &log];
+    start(dir, &args, port)
+}
+
+/// The witnesses (by policy name) that cosigned the served checkpoint,
+/// once its size is at least `size`.
+fn cosigned_at_least(url: &str, policy: &Policy, size: u64, wanted: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let note = ureq::get(format!("{url}/checkpoint"))
+            .call()
+            .expect("checkpoint")
+            .body_mut()
+            .read_to_vec()
+            .expect("body");
+        let quorum_none = Policy::parse(&policy_without_quorum(policy)).expect("parses");
+        let witnessed = quorum_none.verify(&note, Some(ORIGIN)).expect("the log's checkpoint");
+        let names: Vec<String> = witnessed.cosigned().iter().map(|(n, _)| n.clone()).collect();
+        if witnessed.checkpoint().size() >= size && names.len() == wanted {
+            return names;
+        }
+        assert!(Instant::now() < deadline, "size {size} with {wanted} cosignatures: got {names:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The same logs and witnesses, with no quorum: to read who cosigned.
+fn policy_without_quorum(policy: &Policy) -> String {
+    let mut text: String = policy.logs().map(|k| format!("log {k}\n")).collect();
+    for (name, key, _) in policy.witnesses() {
+        text.push_str(&format!("witness {name} {key}\n"));
+    }
+    text + "quorum none\n"
+}
+
+fn register(dir: &std::path::Path, url: &str, log_vkey: &str, n: usize) -> std::process::Output {
+    let out = truce(
+        dir,
+        &["key", "generate", "--name", &format!("m{n}"), "--out", &format!("m{n}.key")],
+        b"",
+    );
+    let source = format!(
+        r#"{{"type":"truce.source/v1","source":"m{n}","action":"register","key":"{}","name":"Monitor {n}","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
+        text(&out.stdout).trim()
+    );
+    let file = format!("m{n}.json");
+    std::fs::write(dir.join(&file), source).expect("writes");
+    let args = [
+        "submit",
+        "--url",
+        url,
+        "--key",
+        "data/keys/operator.key",
+        "--log-vkey",
+        log_vkey,
+        "--witness-policy",
+        "policy.txt",
+        "--witness-wait",
+        "20",
+        &file,
+    ];
+    truce(dir, &args, b"")
+}
+
+#[test]
+fn three_witnesses_a_quorum_of_two_and_a_fork() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let out = truce(dir, &["init", "--data", "data", "--origin", ORIGIN], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log_vkey = text(&truce(dir, &["key", "public", "--key", "data/keys/log.key"], b"").stdout)
+        .trim()
+        .to_owned();
+
+    let mut ports = Vec::new();
+    let mut policy = format!("log {log_vkey}\n");
+    let mut config = String::from("witness_timeout_ms = 2000\n");
+    let mut witnesses = Vec::new();
+    for n in 1..=3 {
+        let name = format!("w{n}.example/witness");
+        let out = truce(
+            dir,
+            &["key", "generate", "--cosigner", "--name", &name, "--out", &format!("w{n}.key")],
+            b"",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let vkey = text(&out.stdout).trim().to_owned();
+        let port = free_port();
+        policy.push_str(&format!("witness w{n} {vkey}\n"));
+        config.push_str(&format!(
+            "[[witness]]\nname = \"w{n}\"\nurl = \"http://127.0.0.1:{port}\"\nvkey = \"{vkey}\"\n"
+        ));
+        witnesses.push(Some(witness(dir, n, port, &log_vkey)));
+        ports.push(port);
+    }
+    policy.push_str("group two-of-three 2 w1 w2 w3\nquorum two-of-three\n");
+    std::fs::write(dir.join("policy.txt"), &policy).expect("writes");
+    std::fs::write(dir.join("truce.toml"), &config).expect("writes");
+    let policy = Policy::parse(&policy).expect("parses");
+
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let serve = ["serve", "--data", "data", "--listen", &listen, "--config", "truce.toml"];
+    let server = start(dir, &serve, port);
+
+    // Normal operation: every witness cosigns.
+    let out = register(dir, &url, &log_vkey, 1);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cosigned_at_least(&url, &policy, 2, 3), ["w1", "w2", "w3"]);
+    let audit = truce(
+        dir,
+        &["log", "audit", "--url", &url, "--vkey", &log_vkey, "--witness-policy", "policy.txt"],
+        b"",
+    );
+    assert!(audit.status.success(), "{}", text(&audit.stderr));
+    assert!(
+        text(&audit.stdout).contains("the checkpoint is cosigned by w1, w2, w3"),
+        "{}",
+        text(&audit.stdout)
+    );
+
+    // One witness down: the log goes on, cosigned by two, which the
+    // policy accepts.
+    witnesses[2] = None;
+    let out = register(dir, &url, &log_vkey, 2);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cosigned_at_least(&url, &policy, 3, 2), ["w1", "w2"]);
+
+    // A fork: the log's key signs another tree of the same size, then a
+    // larger one, then a smaller one. The witnesses that saw the real
+    // branch cosign none of them.
+    let log_key =
+        truce_store::read_key_file(&dir.join("data/keys/log.key")).expect("the log's key");
+    let size = 3;
+    let mut fork = MemoryTree::new();
+    for i in 0..size + 3 {
+        fork.append(leaf_hash(format!("forged {i}").as_bytes())).expect("appends");
+    }
+    let forged = |n: u64| {
+        let root = truce_log::tree_root(n, &fork).expect("root");
+        Checkpoint::new(ORIGIN, n, root).expect("valid").sign(&log_key).expect("signs")
+    };
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for &witness_port in &ports[..2] {
+        let post = |body: AddCheckpoint| {
+            agent
+                .post(format!("http://127.0.0.1:{witness_port}/add-checkpoint"))
+                .send(&body.to_bytes()[..])
+                .expect("answers")
+                .status()
+                .as_u16()
+        };
+        let same_size =
+            AddCheckpoint { old: size, proof: vec![], checkpoint: forged(size).to_bytes() };
+        assert_eq!(post(same_size), 422, "same size, another root");
+        let proof = truce_log::consistency_proof(size, size + 3, &fork).expect("proof");
+        let larger = AddCheckpoint { old: size, proof, checkpoint: forged(size + 3).to_bytes() };
+        assert_eq!(post(larger), 422, "a larger tree that does not extend the one seen");
+        let smaller = AddCheckpoint { old: size, proof: vec![], checkpoint: forged(1).to_bytes() };
+        assert_eq!(post(smaller), 400, "a smaller tree");
+    }
+    // A client given the forged checkpoint: its inclusion proof is sound,
+    // its log signature is genuine, and only the policy stops it.
+    let entry = b"forged 0";
+    let proof = TlogProof::new(0, inclusion_proof(0, size, &fork).expect("proof"), &forged(size));
+    std::fs::write(dir.join("forged.proof"), proof.to_bytes()).expect("writes");
+    std::fs::write(dir.join("forged.entry"), entry).expect("writes");
+    let verify = [
+        "log",
+        "verify-proof",
+        "--vkey",
+        &log_vkey,
+        "--proof",
+        "forged.proof",
+        "--entry",
+        "forged.entry",
+    ];
+    assert!(truce(dir, &verify, b"").status.success(), "without a policy, a fork is undetectable");
+    let mut with_policy = verify.to_vec();
+    with_policy.extend(["--witness-policy", "policy.txt"]);
+    let refused = truce(dir, &with_policy, b"");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("witness policy"), "{}", text(&refused.stderr));
+
+    // A monitor following the log and the witnesses sees one history; one
+    // that remembers the forged checkpoint reports the split view, with
+    // both signed checkpoints.
+    let (w1, w2) =
+        (format!("http://127.0.0.1:{}", ports[0]), format!("http://127.0.0.1:{}", ports[1]));
+    let monitor = ["witness", "monitor", "--log", &url, "--vkey", &log_vkey, "--once"];
+    let mut with_witnesses = monitor.to_vec();
+    with_witnesses.extend(["--witness", &w1, "--witness", &w2]);
+    let out = truce(dir, &with_witnesses, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with(&format!("consistent: {ORIGIN} at size 3")));
+    std::fs::write(dir.join("seen.checkpoint"), forged(size).to_bytes()).expect("writes");
+    let mut remembering = monitor.to_vec();
+    remembering.extend(["--state", "seen.checkpoint"]);
+    let out = truce(dir, &remembering, b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let evidence = text(&out.stderr);
+    assert!(evidence.contains("SPLIT VIEW"), "{evidence}");
+    assert_eq!(evidence.matches(&format!("{ORIGIN}\n3\n")).count(), 2, "{evidence}");
+
+    // The third witness comes back, behind: the log brings it up to date.
+    witnesses[2] = Some(witness(dir, 3, ports[2], &log_vkey));
+    let out = register(dir, &url, &log_vkey, 3);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cosigned_at_least(&url, &policy, 4, 3), ["w1", "w2", "w3"]);
+
+    // A restarted log knows no witness's size: each answers 409 with its
+    // own, and is asked again from there.
+    drop(server);
+    let _server = start(dir, &serve, port);
+    let out = register(dir, &url, &log_vkey, 4);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cosigned_at_least(&url, &policy, 5, 3), ["w1", "w2", "w3"]);
+}

@@ -1,0 +1,230 @@
+//! Asking witnesses to cosign each new checkpoint (C2SP tlog-witness),
+//! and publishing it with every cosignature collected.
+//!
+//! A thread follows the published checkpoint. For each new one it asks
+//! every configured witness at once, with a consistency proof from the
+//! size that witness last cosigned; a witness that answers 409 names its
+//! size and is asked again from there (brought up to date); one that is
+//! down or slow is skipped until the next checkpoint: the log never waits
+//! for witnesses. The checkpoint, with the cosignatures that verified, is
+//! written to `witnessed-checkpoint` in the data directory (atomically)
+//! and served at `/checkpoint`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use truce_log::{StorageTiles, TileHashReader, VerifiedCheckpoint, consistency_proof};
+use truce_note::{NoteSignature, UnverifiedNote, VerifierKey};
+use truce_witness::AddCheckpoint;
+
+use crate::ServerError;
+use crate::config::Config;
+use crate::state::Shared;
+
+/// A configured witness.
+pub(crate) struct Witness {
+    name: String,
+    url: String,
+    key: VerifierKey,
+    /// The size it last cosigned, as far as the log knows.
+    known: Option<u64>,
+}
+
+/// A checkpoint with the cosignatures collected for it.
+pub(crate) struct Witnessed {
+    pub(crate) size: u64,
+    pub(crate) note: Vec<u8>,
+}
+
+/// The witnesses of the configuration, their keys checked.
+pub(crate) fn configured(config: &Config) -> Result<Vec<Witness>, ServerError> {
+    config
+        .witnesses
+        .iter()
+        .map(|w| {
+            let key: VerifierKey = w
+                .vkey
+                .parse()
+                .map_err(|e| ServerError::Setup(format!("witness {:?}: vkey: {e}", w.name)))?;
+            if key.algorithm() != truce_note::Algorithm::CosignatureV1 {
+                return Err(ServerError::Setup(format!(
+                    "witness {:?}: vkey is not a cosignature (0x04) key",
+                    w.name
+                )));
+            }
+            Ok(Witness {
+                name: w.name.clone(),
+                url: w.url.trim_end_matches('/').to_owned(),
+                key,
+                known: None,
+            })
+        })
+        .collect()
+}
+
+/// Follows the published checkpoint until the server closes.
+pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_millis(shared.config.witness_timeout_ms)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut done = shared.witnessed().map(|w| w.size);
+    while !shared.is_closed() {
+        let checkpoint = shared.checkpoint();
+        if done == Some(checkpoint.size()) {
+            shared.wait_for_checkpoint(checkpoint.size(), Duration::from_secs(1));
+            continue;
+        }
+        let cosignatures = round(&shared, &agent, &mut witnesses, &checkpoint);
+        match publish(&shared, &checkpoint, cosignatures) {
+            Ok(()) => done = Some(checkpoint.size()),
+            Err(e) => {
+                tracing::error!("cannot publish the witnessed checkpoint: {e}");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+/// Asks every witness at once; the cosignatures that verified.
+fn round(
+    shared: &Shared,
+    agent: &ureq::Agent,
+    witnesses: &mut [Witness],
+    checkpoint: &VerifiedCheckpoint,
+) -> Vec<NoteSignature> {
+    std::thread::scope(|scope| {
+        let asks: Vec<_> = witnesses
+            .iter_mut()
+            .map(|witness| scope.spawn(move || ask(shared, agent, witness, checkpoint)))
+            .collect();
+        asks.into_iter().filter_map(|a| a.join().ok().flatten()).collect()
+    })
+}
+
+fn ask(
+    shared: &Shared,
+    agent: &ureq::Agent,
+    witness: &mut Witness,
+    checkpoint: &VerifiedCheckpoint,
+) -> Option<NoteSignature> {
+    let size = checkpoint.size();
+    let mut old = witness.known.filter(|&k| k <= size).unwrap_or(0);
+    // Twice at most: once more after a 409 names the witness's size.
+    for _ in 0..2 {
+        let proof = if old == 0 || old == size {
+            Vec::new()
+        } else {
+            let tiles = TileHashReader::new(size, StorageTiles(&shared.storage));
+            match consistency_proof(old, size, &tiles) {
+                Ok(proof) => proof,
+                Err(e) => {
+                    tracing::error!(
+                        "witness {}: consistency proof {old} to {size}: {e}",
+                        witness.name
+                    );
+                    return None;
+                }
+            }
+        };
+        let body = AddCheckpoint { old, proof, checkpoint: checkpoint.to_bytes() }.to_bytes();
+        let url = format!("{}/add-checkpoint", witness.url);
+        let mut response = match agent.post(&url).send(&body[..]) {
+            Ok(response) => response,
+            Err(e) => {
+                tracing::warn!("witness {} at {url}: {e}", witness.name);
+                return None;
+            }
+        };
+        let status = response.status().as_u16();
+        let text =
+            response.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
+        match status {
+            200 => {
+                let cosignature = verified(checkpoint, &text, &witness.key);
+                if cosignature.is_none() {
+                    tracing::error!(
+                        "witness {}: its answer holds no valid cosignature",
+                        witness.name
+                    );
+                } else {
+                    witness.known = Some(size);
+                }
+                return cosignature;
+            }
+            409 => match text.trim_end_matches('\n').parse::<u64>() {
+                Ok(theirs) if theirs <= size && theirs != old => old = theirs,
+                Ok(theirs) => {
+                    tracing::error!(
+                        "witness {} has cosigned size {theirs}, beyond this log's {size}",
+                        witness.name
+                    );
+                    return None;
+                }
+                Err(_) => {
+                    tracing::warn!("witness {}: 409 without a size", witness.name);
+                    return None;
+                }
+            },
+            _ => {
+                tracing::warn!("witness {}: HTTP {status}: {}", witness.name, text.trim());
+                witness.known = None;
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// The witness's cosignature in `lines`, if it verifies over the
+/// checkpoint.
+fn verified(
+    checkpoint: &VerifiedCheckpoint,
+    lines: &str,
+    key: &VerifierKey,
+) -> Option<NoteSignature> {
+    // SPEC(tlog-witness): the client may append the answer to the
+    // checkpoint and verify the note with the witness keys it trusts.
+    let mut note = checkpoint.to_bytes();
+    note.extend_from_slice(lines.as_bytes());
+    let verified = UnverifiedNote::parse(&note).ok()?.verify(key).ok()?;
+    verified
+        .signatures()
+        .iter()
+        .find(|s| s.name() == key.name().as_str() && s.id() == key.id())
+        .cloned()
+}
+
+/// Writes the checkpoint with its cosignatures and serves it.
+fn publish(
+    shared: &Shared,
+    checkpoint: &VerifiedCheckpoint,
+    cosignatures: Vec<NoteSignature>,
+) -> Result<(), std::io::Error> {
+    let mut note = checkpoint.note().clone().into_unverified();
+    for cosignature in cosignatures {
+        note.add_signature(cosignature).map_err(std::io::Error::other)?;
+    }
+    let note = note.to_bytes();
+    let path = shared.data.witnessed_checkpoint();
+    let aside = path.with_extension("new");
+    let mut file = std::fs::File::create(&aside)?;
+    std::io::Write::write_all(&mut file, &note)?;
+    file.sync_all()?;
+    std::fs::rename(&aside, &path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    shared.set_witnessed(Witnessed { size: checkpoint.size(), note });
+    Ok(())
+}
+
+/// The witnessed checkpoint saved by an earlier run, if it is the log's
+/// and no larger than the log.
+pub(crate) fn saved(shared: &Shared) -> Option<Witnessed> {
+    let note = std::fs::read(shared.data.witnessed_checkpoint()).ok()?;
+    let checkpoint = VerifiedCheckpoint::verify(&note, &shared.log_key, &shared.origin).ok()?;
+    (checkpoint.size() <= shared.checkpoint().size())
+        .then_some(Witnessed { size: checkpoint.size(), note })
+}
