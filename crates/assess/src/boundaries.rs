@@ -18,6 +18,11 @@ use crate::geo::{Point, in_polygon};
 /// `MultiPolygon` feature per country with properties `iso_a3` and `name`.
 pub const COUNTRIES_GEOJSON: &str = include_str!("../data/boundaries/countries.geojson");
 
+/// Ukraine's first-level divisions (oblasts, Kyiv city, the Autonomous
+/// Republic of Crimea, Sevastopol) as a GeoJSON `FeatureCollection`, each
+/// feature with properties `name` and `iso` (ISO 3166-2).
+pub const OBLASTS_GEOJSON: &str = include_str!("../data/boundaries/oblasts.geojson");
+
 /// One country's outline.
 #[derive(Clone, Debug)]
 pub struct Country {

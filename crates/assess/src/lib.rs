@@ -63,7 +63,7 @@ mod notes;
 mod render;
 
 pub use crate::assessor::{Agreements, Assessor};
-pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, countries, country_at};
+pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, OBLASTS_GEOJSON, countries, country_at};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
     ViolationLine, daily_report,

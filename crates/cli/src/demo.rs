@@ -177,6 +177,7 @@ fn submit(client: &Client, value: &Value, key: &SigningKey, what: &str) -> Resul
 fn print_tour(url: &str, root: &std::path::Path, size: u64, serving: bool) {
     println!(
         "\nTruce demo: {size} entries of the sample scenario (November 2025) are in the log.\n\
+         \n  Dashboard:       {url}/\
          \n  Data directory:  {root}\
          \n  API:             {url}/openapi.json\
          \n\nTry:\

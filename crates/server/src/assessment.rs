@@ -26,6 +26,10 @@ pub(crate) struct Assessed {
     pub(crate) params: Params,
     /// The findings.
     pub(crate) findings: Findings,
+    /// The sources of each incident's reports, by incident, sorted.
+    pub(crate) incident_sources: Vec<Vec<String>>,
+    /// The dashboard's summary of these findings, made on first request.
+    pub(crate) dashboard: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// The assessor following the log, and its latest snapshot.
@@ -88,11 +92,29 @@ impl Following {
                 Assessor::new(log, Agreements::All, params).map_err(fail)?
             }
         };
+        let findings = assessor.findings();
+        let log = assessor.log();
+        let incident_sources = findings
+            .incidents
+            .iter()
+            .map(|incident| {
+                let mut sources: Vec<String> = incident
+                    .reports
+                    .iter()
+                    .filter_map(|&r| log.entry(r).map(|e| e.source.as_str().to_owned()))
+                    .collect();
+                sources.sort_unstable();
+                sources.dedup();
+                sources
+            })
+            .collect();
         let assessed = Arc::new(Assessed {
             size,
             agreements: assessor.agreements(),
             params: *assessor.params(),
-            findings: assessor.findings(),
+            findings,
+            incident_sources,
+            dashboard: std::sync::OnceLock::new(),
         });
         self.assessor = Some(assessor);
         self.latest = Some(assessed.clone());

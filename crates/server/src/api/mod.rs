@@ -14,6 +14,7 @@ use crate::problem::Problem;
 use crate::state::Shared;
 
 mod assess;
+mod dashboard;
 mod entries;
 mod query;
 mod tlog;
@@ -34,6 +35,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/reports", get(query::reports))
         .route("/v1/reports/{index}", get(query::report))
         .route("/v1/entries/{index}", get(query::entry))
+        .route("/v1/entries/{index}/note", get(dashboard::note))
+        .route("/v1/dashboard", get(dashboard::summary))
         .route("/v1/sources", get(query::sources))
         .route("/v1/agreements", get(query::agreements))
         .route("/v1/incidents", get(assess::incidents))
@@ -43,7 +46,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/log", get(tlog::log_info))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+        .route("/openapi.json", get(openapi));
+    let reads = dashboard::paths()
+        .fold(reads, |router, path| router.route(path, get(dashboard::file)))
         .layer(CompressionLayer::new());
     Router::new()
         .route("/v1/entries", post(entries::post_entries))
@@ -93,6 +98,8 @@ mod tests {
             ("get", "/v1/reports"),
             ("get", "/v1/reports/{index}"),
             ("get", "/v1/entries/{index}"),
+            ("get", "/v1/entries/{index}/note"),
+            ("get", "/v1/dashboard"),
             ("get", "/v1/sources"),
             ("get", "/v1/agreements"),
             ("get", "/v1/incidents"),

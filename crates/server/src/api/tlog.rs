@@ -140,12 +140,21 @@ pub(crate) async fn proof(
 /// `GET /v1/log`: what a client needs to verify the log.
 pub(crate) async fn log_info(State(shared): State<Arc<Shared>>) -> Response {
     let checkpoint = shared.checkpoint();
+    let witnesses: Vec<_> = shared
+        .config
+        .witnesses
+        .iter()
+        .map(|w| json!({"name": w.name, "url": w.url, "vkey": w.vkey}))
+        .collect();
+    let witnessed = shared.witnessed();
     let body = json!({
         "origin": shared.origin,
         "vkey": shared.log_key.to_string(),
         "size": checkpoint.size(),
         "root_hash": checkpoint.root().to_string(),
         "checkpoint": String::from_utf8_lossy(&checkpoint.to_bytes()),
+        "witnesses": witnesses,
+        "witnessed_checkpoint": witnessed.map(|w| String::from_utf8_lossy(&w.note).into_owned()),
     });
     ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }

@@ -1,0 +1,232 @@
+// In-browser verification of log entries, with WebCrypto only (SHA-256 and
+// Ed25519): an entry's signature by its source, its leaf hash, its inclusion
+// proof up to the root of a checkpoint, the checkpoint's signature by the log,
+// and the witnesses' cosignatures (tlog-cosignature/v1). Nothing here trusts
+// the server: every check is against keys and bytes the page can show.
+//
+// The formats are C2SP signed-note, tlog-checkpoint, tlog-proof and RFC 6962.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function b64decode(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function b64encode(bytes) {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** A verifier key `<name>+<hex id>+<base64(type || key)>`, its ID checked. */
+export async function parseVerifierKey(text) {
+  // The name holds no "+"; the base64 may.
+  const match = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(text.trim());
+  if (!match) throw new Error(`not a verifier key: ${text}`);
+  const [, name, hex, b64] = match;
+  const raw = b64decode(b64);
+  if (raw.length !== 33 || (raw[0] !== 0x01 && raw[0] !== 0x04)) {
+    throw new Error(`unsupported key type in ${name}`);
+  }
+  // SPEC(signed-note): the key ID is the first four bytes of
+  // SHA-256(name || 0x0A || type || public key).
+  const digest = await sha256(concat(encoder.encode(name), new Uint8Array([0x0a]), raw));
+  const id = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+  if (id !== hex) throw new Error(`key ID ${hex} of ${name} does not match its key (${id})`);
+  const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, [
+    "verify",
+  ]);
+  return { name, id: digest.slice(0, 4), type: raw[0], key, text: text.trim() };
+}
+
+/** A signed note: its text and signature lines (not yet verified). */
+export function parseNote(bytes) {
+  const text = decoder.decode(bytes);
+  const split = text.lastIndexOf("\n\n");
+  if (split < 0) throw new Error("not a signed note: no blank line before the signatures");
+  const body = text.slice(0, split + 1);
+  const lines = text.slice(split + 2);
+  if (!lines.endsWith("\n")) throw new Error("not a signed note: no final newline");
+  const signatures = lines
+    .slice(0, -1)
+    .split("\n")
+    .map((line) => {
+      const match = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!match) throw new Error(`malformed signature line: ${line}`);
+      const blob = b64decode(match[2]);
+      return { name: match[1], id: blob.slice(0, 4), signature: blob.slice(4) };
+    });
+  return { text: body, signatures };
+}
+
+/** Verifies the signature of `key` on a note; false if it is absent. */
+async function verifyNoteSignature(note, key) {
+  const line = note.signatures.find((s) => s.name === key.name && equal(s.id, key.id));
+  if (!line) return { present: false, ok: false };
+  if (key.type === 0x01) {
+    const ok = await crypto.subtle.verify("Ed25519", key.key, line.signature, encoder.encode(note.text));
+    return { present: true, ok };
+  }
+  // SPEC(tlog-cosignature): an 8-byte big-endian timestamp, then Ed25519
+  // over "cosignature/v1\ntime <t>\n" || checkpoint body.
+  if (line.signature.length !== 72) return { present: true, ok: false };
+  const time = new DataView(line.signature.buffer, line.signature.byteOffset, 8).getBigUint64(0);
+  const message = encoder.encode(`cosignature/v1\ntime ${time}\n${note.text}`);
+  const ok = await crypto.subtle.verify("Ed25519", key.key, line.signature.slice(8), message);
+  return { present: true, ok, time: Number(time) };
+}
+
+/** A c2sp.org/tlog-proof@v1. */
+export function parseTlogProof(bytes) {
+  const text = decoder.decode(bytes);
+  const split = text.indexOf("\n\n");
+  if (split < 0) throw new Error("malformed proof: no checkpoint");
+  const lines = text.slice(0, split).split("\n");
+  if (lines.shift() !== "c2sp.org/tlog-proof@v1") throw new Error("not a c2sp.org/tlog-proof@v1");
+  if (lines[0] && lines[0].startsWith("extra ")) lines.shift();
+  const index = /^index (0|[1-9][0-9]*)$/.exec(lines.shift() || "");
+  if (!index) throw new Error("malformed proof: no index line");
+  const hashes = lines.map((l) => {
+    const h = b64decode(l);
+    if (h.length !== 32) throw new Error("malformed proof: a hash is not 32 bytes");
+    return h;
+  });
+  return { index: BigInt(index[1]), hashes, checkpoint: encoder.encode(text.slice(split + 2)) };
+}
+
+/** The checkpoint body: origin, size, root. */
+export function parseCheckpoint(text) {
+  const lines = text.split("\n");
+  if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Error("malformed checkpoint");
+  const root = b64decode(lines[2]);
+  if (root.length !== 32) throw new Error("malformed checkpoint root");
+  return { origin: lines[0], size: BigInt(lines[1]), root };
+}
+
+/** RFC 6962 (RFC 9162 section 2.1.3.2): the root an inclusion proof leads to. */
+async function rootFromInclusion(leaf, index, size, hashes) {
+  if (index >= size) throw new Error(`index ${index} is not below size ${size}`);
+  let fn = index;
+  let sn = size - 1n;
+  let r = leaf;
+  for (const p of hashes) {
+    if (sn === 0n) throw new Error("the proof is too long");
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await sha256(concat(new Uint8Array([1]), p, r));
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      r = await sha256(concat(new Uint8Array([1]), r, p));
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new Error("the proof is too short");
+  return r;
+}
+
+/**
+ * Verifies the entry at `index` and returns the steps checked, each
+ * `{ what, ok, detail }`; `ok` of the whole is whether every step passed.
+ * `context`: `{ fetchBytes, logKey, sourceKeys, witnesses }` where
+ * `logKey` and `sourceKeys` (by key name) come from parseVerifierKey.
+ */
+export async function verifyEntry(index, context) {
+  const steps = [];
+  const step = (what, ok, detail) => {
+    steps.push({ what, ok, detail });
+    return ok;
+  };
+  try {
+    const entry = await context.fetchBytes(`/v1/entries/${index}/note`);
+    const note = parseNote(entry);
+    const signer = note.signatures.map((s) => context.sourceKeys.get(s.name)).find(Boolean);
+    if (!signer) {
+      step("entry signature", false, `signed by ${note.signatures.map((s) => s.name).join(", ")}: no registered source`);
+    } else {
+      const result = await verifyNoteSignature(note, signer);
+      step("entry signature", result.ok, `Ed25519 signature by ${signer.text}`);
+    }
+    const leaf = await sha256(concat(new Uint8Array([0]), entry));
+    step("leaf hash", true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
+
+    const proof = parseTlogProof(await context.fetchBytes(`/v1/proof/${index}`));
+    step("proof is for this entry", proof.index === BigInt(index), `tlog-proof index ${proof.index}`);
+    const checkpointNote = parseNote(proof.checkpoint);
+    const checkpoint = parseCheckpoint(checkpointNote.text);
+    const logSignature = await verifyNoteSignature(checkpointNote, context.logKey);
+    step(
+      "checkpoint signature",
+      logSignature.ok && checkpoint.origin === context.logKey.name,
+      `${checkpoint.origin} at size ${checkpoint.size}, signed by ${context.logKey.text}`,
+    );
+    let root;
+    try {
+      root = await rootFromInclusion(leaf, proof.index, checkpoint.size, proof.hashes);
+    } catch (e) {
+      root = new Uint8Array();
+    }
+    step(
+      "inclusion proof",
+      equal(root, checkpoint.root),
+      `${proof.hashes.length} hashes lead to root ${b64encode(checkpoint.root)}`,
+    );
+    for (const witness of context.witnesses) {
+      const result = await verifyNoteSignature(checkpointNote, witness);
+      if (result.present) {
+        const when = result.time ? ` at ${new Date(result.time * 1000).toISOString()}` : "";
+        step(`cosignature by ${witness.name}`, result.ok, `tlog-cosignature/v1${when}`);
+      }
+    }
+  } catch (e) {
+    step("verification", false, e.message);
+  }
+  return { ok: steps.every((s) => s.ok), steps };
+}
+
+/** Verifies a pasted signed note (an entry or a checkpoint) or tlog-proof. */
+export async function verifyPasted(text, context) {
+  const bytes = encoder.encode(text.endsWith("\n") ? text : `${text}\n`);
+  if (text.startsWith("c2sp.org/tlog-proof@v1")) {
+    const proof = parseTlogProof(bytes);
+    return verifyEntry(Number(proof.index), {
+      ...context,
+      fetchBytes: async (path) => (path.startsWith("/v1/proof/") ? bytes : context.fetchBytes(path)),
+    });
+  }
+  const note = parseNote(bytes);
+  const steps = [];
+  const keys = [context.logKey, ...context.sourceKeys.values(), ...context.witnesses];
+  for (const key of keys) {
+    const result = await verifyNoteSignature(note, key);
+    if (result.present) steps.push({ what: `signature by ${key.name}`, ok: result.ok, detail: key.text });
+  }
+  if (steps.length === 0) steps.push({ what: "signature", ok: false, detail: "signed by no key this log knows" });
+  return { ok: steps.every((s) => s.ok), steps };
+}

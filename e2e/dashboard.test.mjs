@@ -1,0 +1,156 @@
+// The dashboard against `truce demo`, in headless Chromium: the map shows
+// the scenario's incidents, filters change what is shown and live in the
+// URL, an incident shows its grade and verdicts, "Verify" succeeds on the
+// genuine log and fails visibly when the server serves a tampered entry or
+// proof, and no request leaves 127.0.0.1.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { launch, openPage, startDemo } from "./harness.mjs";
+
+let demo;
+let browser;
+let summary;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+  summary = await (await fetch(`${demo.url}/v1/dashboard`)).json();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+const markers = (page) => page.$eval("#map", (c) => Number(c.dataset.markers));
+
+test("the map shows every incident of the scenario, and nothing leaves 127.0.0.1", async () => {
+  const { page, requests, errors, context } = await openPage(browser, demo.url);
+  const total = summary.incidents.id.length;
+  assert.ok(total >= 10, `the scenario has incidents (${total})`);
+  assert.equal(await markers(page), total);
+  assert.match(await page.textContent("#count"), new RegExp(`^${total} incidents`));
+  assert.equal(await page.$$eval("#incident-table tbody tr", (rows) => rows.length), total);
+  // Countries, oblasts and the timeline are drawn from the server's data.
+  assert.ok(await page.$$eval("#timeline rect", (r) => r.length) > 0);
+  for (const view of ["compliance", "sources", "log"]) {
+    await page.click(`nav a[data-view=${view}]`);
+    await page.waitForSelector(`#view-${view}:not([hidden])`);
+  }
+  assert.ok(await page.$$eval("#daily-reports li", (l) => l.length) > 0);
+  assert.ok(await page.$$eval("#sources-table tbody tr", (r) => r.length) > 0);
+  const outside = requests.filter((u) => !/^(http:\/\/127\.0\.0\.1:\d+\/|data:|blob:)/.test(u));
+  assert.deepEqual(outside, [], "every request stays on the loopback server");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("filtering by party changes the count, and the URL holds the filter", async () => {
+  const { page, context } = await openPage(browser, demo.url);
+  const total = await markers(page);
+  const party = summary.parties.indexOf("ru");
+  assert.ok(party >= 0, "the scenario attributes incidents to ru");
+  const expected = summary.incidents.party.filter((p) => p === party).length;
+  await page.selectOption("#filters [name=party]", "ru");
+  await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.markers) === n, expected);
+  assert.ok(expected < total);
+  assert.match(page.url(), /party=ru/);
+  assert.match(await page.textContent("#count"), new RegExp(`^${expected} of ${total} incidents`));
+  // The same URL in a new page shows the same view.
+  const shared = await openPage(browser, page.url());
+  assert.equal(await markers(shared.page), expected);
+  assert.equal(await shared.page.$eval("#filters [name=party]", (s) => s.value), "ru");
+  await shared.context.close();
+  await context.close();
+});
+
+/** An incident of the scenario with a violation verdict. */
+function violationIncident() {
+  const i = summary.incidents.violations.findIndex((v) => v.length > 0);
+  assert.ok(i >= 0, "the scenario has a violation");
+  return summary.incidents.id[i];
+}
+
+test("an incident page shows its grade and verdicts, and verifies", async () => {
+  const id = violationIncident();
+  const { page, requests, context } = await openPage(browser, `${demo.url}/#incident=${id}`);
+  await page.waitForSelector("#verdicts tbody tr");
+  const detail = await (await fetch(`${demo.url}/v1/incidents/${id}`)).json();
+  assert.equal((await page.textContent("#grade-card .grade")).trim(), detail.incident.grade);
+  assert.equal(await page.$$eval("#verdicts tbody tr", (r) => r.length), detail.incident.verdicts.length);
+  assert.ok((await page.textContent("#verdicts")).includes("violation"));
+  assert.ok(await page.$$eval("#reports tbody tr", (r) => r.length) >= 1);
+  await page.click("#verify");
+  await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+  assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
+  assert.match(await page.textContent("#verify-result"), /Verified: all \d+ entries/);
+  const steps = await page.$$eval("#verify-result li", (l) => l.map((x) => x.textContent));
+  for (const what of ["entry signature", "leaf hash", "checkpoint signature", "inclusion proof"]) {
+    assert.ok(steps.some((s) => s.startsWith(what)), `${what} was checked`);
+  }
+  assert.ok(requests.every((u) => /^(http:\/\/127\.0\.0\.1:\d+\/|data:|blob:)/.test(u)));
+  await context.close();
+});
+
+async function verifyWithTampering(pattern, tamper) {
+  const id = violationIncident();
+  const { page, context } = await openPage(browser, `${demo.url}/#incident=${id}`);
+  await page.route(pattern, async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    await route.fulfill({ response, body: tamper(body) });
+  });
+  await page.waitForSelector("#verify");
+  await page.click("#verify");
+  await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+  const outcome = await page.$eval("#verify-result", (r) => r.dataset.outcome);
+  const text = await page.textContent("#verify-result");
+  const visible = await page.isVisible("#verify-result .step-failed");
+  await context.close();
+  return { outcome, text, visible };
+}
+
+test("a tampered entry fails verification, visibly", async () => {
+  // One character of the entry's JSON changed: the source's signature and
+  // the leaf hash no longer match.
+  const result = await verifyWithTampering("**/v1/entries/*/note", (body) => {
+    const text = body.toString("utf8");
+    const at = text.indexOf('"id":"') + 6;
+    return Buffer.from(text.slice(0, at) + (text[at] === "x" ? "y" : "x") + text.slice(at + 1), "utf8");
+  });
+  assert.equal(result.outcome, "failed");
+  assert.match(result.text, /Verification FAILED/);
+  assert.ok(result.visible);
+});
+
+test("a tampered proof fails verification, visibly", async () => {
+  // One hash of the inclusion proof replaced.
+  const result = await verifyWithTampering("**/v1/proof/*", (body) => {
+    const lines = body.toString("utf8").split("\n");
+    const at = lines.findIndex((l, i) => i > 1 && l.length === 44);
+    if (at > 0) lines[at] = `${lines[at][0] === "A" ? "B" : "A"}${lines[at].slice(1)}`;
+    return Buffer.from(lines.join("\n"), "utf8");
+  });
+  assert.equal(result.outcome, "failed");
+  assert.match(result.text, /inclusion proof/);
+  assert.ok(result.visible);
+});
+
+test("the dashboard is usable with the keyboard and on a phone-sized screen", async () => {
+  const { page, context } = await openPage(browser, demo.url, { width: 390, height: 844 });
+  const total = summary.incidents.id.length;
+  assert.equal(await markers(page), total);
+  // Tab reaches the map, whose arrow keys pan it, and the incident links.
+  await page.focus("#map");
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("+");
+  const link = page.locator("#incident-table tbody a").first();
+  await link.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#view-incident:not([hidden]) #grade-card");
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 400, `no horizontal scrolling on a phone (${width} px)`);
+  await context.close();
+});

@@ -1,0 +1,71 @@
+// Starts `truce demo` (or `truce serve` on a given data directory) on a
+// loopback port and a headless Chromium, for the end-to-end tests, the
+// screenshots and the load benchmark.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const TRUCE = process.env.TRUCE_BIN || new URL("../target/debug/truce", import.meta.url).pathname;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+/** Runs `truce args...` until it prints its URL; returns { url, stop }. */
+export async function startTruce(args) {
+  const child = spawn(TRUCE, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const url = await new Promise((resolve, reject) => {
+    const look = (chunk) => {
+      output += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
+      if (match) resolve(match[0]);
+    };
+    child.stdout.on("data", look);
+    child.stderr.on("data", look);
+    child.on("exit", (code) => reject(new Error(`truce ${args.join(" ")} exited (${code}):\n${output}`)));
+    setTimeout(() => reject(new Error(`truce did not start:\n${output}`)), 120_000).unref();
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.on("exit", resolve);
+      child.kill("SIGTERM");
+    });
+  return { url, stop };
+}
+
+/** `truce demo` in a fresh temporary data directory. */
+export async function startDemo() {
+  const dir = mkdtempSync(join(tmpdir(), "truce-e2e-"));
+  const server = await startTruce(["demo", "--listen", "127.0.0.1:0", "--data", join(dir, "demo")]);
+  // The demo prints its URL once the scenario is loaded.
+  return {
+    ...server,
+    dir,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+/** A page that records every request it makes. */
+export async function openPage(browser, url, viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const requests = [];
+  page.on("request", (request) => requests.push(request.url()));
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  return { page, requests, errors, context };
+}
