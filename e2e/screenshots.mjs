@@ -29,7 +29,8 @@ try {
       await page.waitForSelector("#verify-result[data-outcome]");
     }
     await page.waitForTimeout(200);
-    await page.screenshot({ path: `${out}${file}` });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${out}${file}`, fullPage: file === "incident.png" });
     console.log(`docs/screenshots/${file}`);
     await context.close();
   }

@@ -606,12 +606,13 @@ function renderTimeline() {
   }
   chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const plot = height - 16;
+  const top = 14;
   for (let d = 0; d < range.days; d++) {
     let y = plot;
     for (let g = 0; g < grades; g++) {
       const n = counts[d * grades + g];
       if (!n) continue;
-      const h = (n / peak) * (plot - 4);
+      const h = (n / peak) * (plot - top);
       y -= h;
       chart.append(
         svg("rect", { x: d * barWidth, y, width: Math.max(1, barWidth - 1), height: h, fill: GRADE_COLORS[state.data.grades[g]] }, undefined),
@@ -622,7 +623,7 @@ function renderTimeline() {
   const last = dayOf((range.first + range.days - 1) * DAY);
   chart.append(svg("text", { x: 2, y: height - 3, "font-size": 10, fill: "#57606a" }, first));
   chart.append(svg("text", { x: width - 2, y: height - 3, "font-size": 10, "text-anchor": "end", fill: "#57606a" }, last));
-  chart.append(svg("text", { x: 2, y: 10, "font-size": 10, fill: "#57606a" }, `${peak} a day at most`));
+  chart.append(svg("text", { x: width - 2, y: 10, "font-size": 10, "text-anchor": "end", fill: "#57606a" }, `at most ${peak} a day`));
   // The time filter, drawn as the brush.
   if (state.filters.from || state.filters.to) {
     const a = state.filters.from ? (secondsOf(state.filters.from) / DAY - range.first) * barWidth : 0;
@@ -914,6 +915,7 @@ function renderCompliance() {
         el("p", { class: "muted", text: `Entry ${agreement.index}; in force from ${agreement.entry.in_force.from}${agreement.entry.in_force.to ? ` to ${agreement.entry.in_force.to}` : ""}` }),
         table,
         chart,
+        range ? el("p", { class: "muted", text: `Violations per day, ${dayOf(range.first * DAY)} to ${dayOf((range.first + range.days - 1) * DAY)}, by party:` }) : null,
         el("p", { class: "muted" }, data.parties.map((p, k) => el("span", { style: `color:${PARTY_COLORS[k % PARTY_COLORS.length]};margin-right:1rem`, text: `■ ${p.toUpperCase()}` }))),
       );
     }),
