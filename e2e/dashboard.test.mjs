@@ -154,3 +154,41 @@ test("the dashboard is usable with the keyboard and on a phone-sized screen", as
   assert.ok(width <= 400, `no horizontal scrolling on a phone (${width} px)`);
   await context.close();
 });
+
+test("with a witness policy, an uncosigned checkpoint does not verify", async () => {
+  const log = await (await fetch(`${demo.url}/v1/log`)).json();
+  // A witness key of the cosignature type (0x04), with its key ID.
+  const name = "witness.example/w1";
+  const raw = new Uint8Array(33);
+  raw[0] = 0x04;
+  raw.set(new Uint8Array(32).fill(7), 1);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new Uint8Array([...new TextEncoder().encode(name), 0x0a, ...raw])),
+  );
+  const id = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+  const witness = `${name}+${id}+${Buffer.from(raw).toString("base64")}`;
+  const policy = `log ${log.vkey}\nwitness w1 ${witness}\nquorum w1\n`;
+
+  const { page, context } = await openPage(browser, `${demo.url}/#view=log`);
+  await page.waitForSelector("#policy");
+  await page.fill("#policy", policy);
+  await page.click("#policy-save");
+  await page.waitForFunction(() => document.querySelector("#policy-status").textContent.startsWith("Saved"));
+  await page.goto(`${demo.url}/#incident=${violationIncident()}`);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.click("#verify");
+  await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+  assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "failed");
+  assert.match(await page.textContent("#verify-result"), /witness policy: cosigned by no witness; quorum w1/);
+  // A policy without a quorum of witnesses accepts the log's signature.
+  await page.goto(`${demo.url}/#view=log`);
+  await page.waitForSelector("#policy");
+  await page.fill("#policy", `log ${log.vkey}\nquorum none\n`);
+  await page.click("#policy-save");
+  await page.goto(`${demo.url}/#incident=${violationIncident()}`);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.click("#verify");
+  await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+  assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
+  await context.close();
+});

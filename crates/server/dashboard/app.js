@@ -3,7 +3,7 @@
 // incident rests on. Everything it loads comes from the server it was
 // served by: it works with no internet at all.
 
-import { parseNote, parseVerifierKey, verifyEntry, verifyPasted } from "/verify.js";
+import { parsePolicy, parseVerifierKey, verifyEntry, verifyPasted } from "/verify.js";
 
 const GRADE_COLORS = {
   verified: "#0b6e4f",
@@ -88,8 +88,18 @@ async function load() {
   for (const w of log.witnesses || []) {
     witnesses.push(await parseVerifierKey(w.vkey));
   }
-  state.keys = { fetchBytes: getBytes, logKey: await parseVerifierKey(log.vkey), sourceKeys, witnesses };
+  state.keys = { fetchBytes: getBytes, logKey: await parseVerifierKey(log.vkey), sourceKeys, witnesses, policy: null };
+  const saved = localStorage.getItem(POLICY_KEY);
+  if (saved) {
+    try {
+      state.keys.policy = await parsePolicy(saved);
+    } catch (e) {
+      console.warn(`the saved witness policy: ${e.message}`);
+    }
+  }
 }
+
+const POLICY_KEY = "truce.witness-policy";
 
 async function allAgreements() {
   const agreements = [];
@@ -832,7 +842,8 @@ async function renderIncident(id) {
     el("tbody", {}, reportRows),
   );
   const result = el("div", { id: "verify-result", "aria-live": "polite" });
-  const button = el("button", { type: "button", id: "verify" }, `Verify the ${cited.size} entries this rests on`);
+  const policyNote = state.keys.policy ? " (with your witness policy)" : "";
+  const button = el("button", { type: "button", id: "verify" }, `Verify the ${cited.size} entries this rests on${policyNote}`);
   button.addEventListener("click", () => runVerification([...cited].sort((a, b) => a - b), result, button));
   const scroll = (table) => el("div", { class: "scroll" }, table);
   body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), el("section", { class: "verify" }, button, result));
@@ -961,20 +972,41 @@ function renderSources() {
 
 async function renderLog() {
   const log = await getJson("/v1/log");
-  const checkpoint = new TextEncoder().encode(log.checkpoint);
-  const note = parseNote(checkpoint);
-  const cosigned = [];
-  for (const witness of state.keys.witnesses) {
-    const line = note.signatures.find((s) => s.name === witness.name);
-    cosigned.push(el("li", { text: `${witness.text}: ${line ? "cosigned" : "no cosignature on this checkpoint"}` }));
-  }
+  const witnessedText = log.witnessed_checkpoint || log.checkpoint;
+  const pasted = await verifyPasted(witnessedText, state.keys);
+  const cosigned = state.keys.witnesses.map((witness) => {
+    const step = pasted.steps.find((s) => s.what === `signature by ${witness.name}`);
+    const status = !step ? "no cosignature on this checkpoint" : step.ok ? "cosignature verified" : "INVALID cosignature";
+    return el("li", { class: step && !step.ok ? "step-failed" : "", text: `${witness.text}: ${status}` });
+  });
+  const policyText = localStorage.getItem(POLICY_KEY) || "";
+  const policyBox = el("textarea", { id: "policy", rows: 6, spellcheck: "false", "aria-describedby": "policy-help" });
+  policyBox.value = policyText;
+  const status = el("p", { id: "policy-status", "aria-live": "polite", text: state.keys.policy ? "A witness policy is in force for verification." : "No witness policy: verification trusts the log's key alone." });
+  const save = el("button", { type: "button", id: "policy-save" }, "Use this policy");
+  save.addEventListener("click", async () => {
+    const text = policyBox.value.trim();
+    try {
+      state.keys.policy = text ? await parsePolicy(text) : null;
+      if (text) localStorage.setItem(POLICY_KEY, text);
+      else localStorage.removeItem(POLICY_KEY);
+      status.textContent = text ? "Saved: verification now requires this policy's quorum." : "Cleared: verification trusts the log's key alone.";
+    } catch (e) {
+      status.textContent = e.message;
+    }
+  });
   $("#log-body").replaceChildren(
     el("p", { text: `Origin ${log.origin}; ${log.size} entries; root ${log.root_hash}` }),
     el("p", {}, "Log key: ", el("span", { class: "hash", text: log.vkey })),
-    el("h3", { text: "Latest checkpoint" }),
-    el("pre", { class: "note", text: log.checkpoint }),
+    el("h3", { text: log.witnessed_checkpoint ? "Latest witnessed checkpoint" : "Latest checkpoint" }),
+    el("pre", { class: "note", text: witnessedText }),
     el("h3", { text: "Witnesses" }),
     cosigned.length ? el("ul", {}, cosigned) : el("p", { class: "muted", text: "This log is configured with no witnesses." }),
+    el("h3", { text: "Your witness policy" }),
+    el("p", { id: "policy-help", class: "muted", text: "A C2SP tlog-policy (log, witness, group and quorum lines). Kept in this browser; with it, Verify accepts a checkpoint only if the policy's log signed it and a quorum of its witnesses cosigned it." }),
+    policyBox,
+    el("p", {}, save),
+    status,
   );
 }
 

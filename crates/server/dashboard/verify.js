@@ -152,6 +152,75 @@ async function rootFromInclusion(leaf, index, size, hashes) {
 }
 
 /**
+ * A witness policy (C2SP tlog-policy): the logs accepted, the witnesses,
+ * their groups and the quorum. Throws on a malformed policy, naming the
+ * line.
+ */
+export async function parsePolicy(text) {
+  const policy = { logs: [], members: new Map(), quorum: null };
+  let quorumSeen = false;
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const words = lines[n].split(/[ \t]+/).filter(Boolean);
+    if (words.length === 0 || words[0].startsWith("#")) continue;
+    const fail = (why) => new Error(`policy line ${n + 1}: ${why}`);
+    const [keyword, ...args] = words;
+    const fresh = (name) => {
+      if (name === "none" || policy.members.has(name)) throw fail(`${name} is reserved or defined twice`);
+    };
+    if (keyword === "log" && args.length >= 1 && args.length <= 2) {
+      policy.logs.push(await parseVerifierKey(args[0]));
+    } else if (keyword === "witness" && args.length >= 2 && args.length <= 3) {
+      fresh(args[0]);
+      const key = await parseVerifierKey(args[1]);
+      if (key.type !== 0x04) throw fail("a witness key must be a cosignature (0x04) key");
+      policy.members.set(args[0], { key });
+    } else if (keyword === "group" && args.length >= 3) {
+      const [name, threshold, ...members] = args;
+      fresh(name);
+      for (const m of members) if (!policy.members.has(m)) throw fail(`${m} is not defined above`);
+      const k = threshold === "all" ? members.length : threshold === "any" ? 1 : Number(threshold);
+      if (!Number.isInteger(k) || k < 1 || k > members.length || /^0/.test(threshold)) throw fail(`bad threshold ${threshold}`);
+      policy.members.set(name, { k, members });
+    } else if (keyword === "quorum" && args.length === 1) {
+      if (quorumSeen) throw fail("a second quorum line");
+      quorumSeen = true;
+      if (args[0] !== "none") {
+        if (!policy.members.has(args[0])) throw fail(`${args[0]} is not defined above`);
+        policy.quorum = args[0];
+      }
+    } else {
+      throw fail(`cannot read "${lines[n]}"`);
+    }
+  }
+  if (!quorumSeen) throw new Error("policy: no quorum line");
+  return policy;
+}
+
+function witnessed(policy, name, cosigned) {
+  const member = policy.members.get(name);
+  if (!member) return false;
+  if (member.key) return cosigned.has(name);
+  return member.members.filter((m) => witnessed(policy, m, cosigned)).length >= member.k;
+}
+
+/** Checks a checkpoint note against a policy: which witnesses cosigned, and whether they make the quorum. */
+async function checkPolicy(policy, note) {
+  const cosigned = new Set();
+  const bad = [];
+  for (const [name, member] of policy.members) {
+    if (!member.key) continue;
+    const result = await verifyNoteSignature(note, member.key);
+    if (result.present && result.ok) cosigned.add(name);
+    if (result.present && !result.ok) bad.push(name);
+  }
+  const ok = bad.length === 0 && (policy.quorum === null || witnessed(policy, policy.quorum, cosigned));
+  const names = [...cosigned].join(", ") || "no witness";
+  const detail = bad.length ? `invalid cosignature by ${bad.join(", ")}` : `cosigned by ${names}; quorum ${policy.quorum || "none"}`;
+  return { ok, detail };
+}
+
+/**
  * Verifies the entry at `index` and returns the steps checked, each
  * `{ what, ok, detail }`; `ok` of the whole is whether every step passed.
  * `context`: `{ fetchBytes, logKey, sourceKeys, witnesses }` where
@@ -180,11 +249,14 @@ export async function verifyEntry(index, context) {
     step("proof is for this entry", proof.index === BigInt(index), `tlog-proof index ${proof.index}`);
     const checkpointNote = parseNote(proof.checkpoint);
     const checkpoint = parseCheckpoint(checkpointNote.text);
-    const logSignature = await verifyNoteSignature(checkpointNote, context.logKey);
+    // With a policy, the log's key is the policy's, not the server's word.
+    const logKeys = context.policy ? context.policy.logs.filter((k) => k.name === checkpoint.origin) : [context.logKey];
+    let signedBy = null;
+    for (const key of logKeys) if ((await verifyNoteSignature(checkpointNote, key)).ok) signedBy = key;
     step(
       "checkpoint signature",
-      logSignature.ok && checkpoint.origin === context.logKey.name,
-      `${checkpoint.origin} at size ${checkpoint.size}, signed by ${context.logKey.text}`,
+      signedBy !== null && checkpoint.origin === signedBy.name,
+      `${checkpoint.origin} at size ${checkpoint.size}, signed by ${signedBy ? signedBy.text : logKeys.map((k) => k.text).join(" or ") || "no key of the policy"}`,
     );
     let root;
     try {
@@ -197,6 +269,10 @@ export async function verifyEntry(index, context) {
       equal(root, checkpoint.root),
       `${proof.hashes.length} hashes lead to root ${b64encode(checkpoint.root)}`,
     );
+    if (context.policy) {
+      const result = await checkPolicy(context.policy, checkpointNote);
+      step("witness policy", result.ok, result.detail);
+    }
     for (const witness of context.witnesses) {
       const result = await verifyNoteSignature(checkpointNote, witness);
       if (result.present) {
