@@ -24,6 +24,12 @@ after(async () => {
   await demo?.stop();
 });
 
+async function streamText(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 const markers = (page) => page.$eval("#map", (c) => Number(c.dataset.markers));
 
 test("the map shows every incident of the scenario, and nothing leaves 127.0.0.1", async () => {
@@ -58,6 +64,12 @@ test("filtering by party changes the count, and the URL holds the filter", async
   assert.ok(expected < total);
   assert.match(page.url(), /party=ru/);
   assert.match(await page.textContent("#count"), new RegExp(`^${expected} of ${total} incidents`));
+  // The export holds exactly the filtered incidents.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const csv = (await streamText(await download.createReadStream())).trim().split("\n");
+  assert.equal(csv[0].split(",")[0], "id");
+  assert.equal(csv.length - 1, expected);
+  assert.ok(csv.slice(1).every((line) => line.includes(",ru,")));
   // The same URL in a new page shows the same view.
   const shared = await openPage(browser, page.url());
   assert.equal(await markers(shared.page), expected);

@@ -1,5 +1,6 @@
 //! The borders drawn on Truce's maps: Ukraine and its neighbours, within
-//! internationally recognised borders (Crimea is Ukraine).
+//! internationally recognised borders (Crimea is Ukraine), and Ukraine's
+//! oblasts.
 //!
 //! The polygons come from Natural Earth's public-domain 1:10m countries in
 //! the German point of view, clipped to the region and simplified; see
@@ -126,6 +127,54 @@ mod tests {
         // The Black Sea and the Sea of Azov belong to nobody on the map.
         assert_eq!(code(43.5, 34.0), None);
         assert_eq!(code(46.2, 36.5), None);
+    }
+
+    /// The ISO 3166-2 codes of the oblasts (and cities with their status)
+    /// whose outlines hold the point.
+    fn oblasts_at(lat: f64, lon: f64) -> Vec<String> {
+        let collection: serde_json::Value =
+            serde_json::from_str(OBLASTS_GEOJSON).expect("valid GeoJSON");
+        let ring = |r: &serde_json::Value| -> Vec<Position> {
+            let points = r.as_array().expect("a ring");
+            points
+                .iter()
+                .map(|p| Position {
+                    lon: p[0].as_f64().expect("lon"),
+                    lat: p[1].as_f64().expect("lat"),
+                })
+                .collect()
+        };
+        let polygon = |p: &serde_json::Value| -> Vec<Vec<Position>> {
+            p.as_array().expect("a polygon").iter().map(ring).collect()
+        };
+        let features = collection["features"].as_array().expect("features");
+        assert_eq!(features.len(), 27, "24 oblasts, Kyiv, Crimea and Sevastopol");
+        features
+            .iter()
+            .filter(|f| {
+                let g = &f["geometry"];
+                let polygons: Vec<Vec<Vec<Position>>> = match g["type"].as_str() {
+                    Some("Polygon") => vec![polygon(&g["coordinates"])],
+                    Some("MultiPolygon") => {
+                        g["coordinates"].as_array().expect("polygons").iter().map(polygon).collect()
+                    }
+                    other => panic!("unexpected geometry {other:?}"),
+                };
+                polygons.iter().any(|rings| in_polygon(Point { lat, lon }, rings))
+            })
+            .map(|f| f["properties"]["iso"].as_str().expect("an ISO code").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn crimea_and_sevastopol_are_ukrainian_divisions() {
+        assert_eq!(oblasts_at(44.952, 34.102), ["UA-43"], "Simferopol");
+        assert_eq!(oblasts_at(44.585, 33.545), ["UA-40"], "Sevastopol");
+        assert_eq!(oblasts_at(49.990, 36.230), ["UA-63"], "Kharkiv");
+        assert_eq!(oblasts_at(49.840, 24.030), ["UA-46"], "Lviv");
+        assert_eq!(oblasts_at(50.450, 30.523), ["UA-30"], "Kyiv city, not Kyiv Oblast");
+        assert_eq!(oblasts_at(48.015, 37.803), ["UA-14"], "Donetsk");
+        assert!(oblasts_at(47.222, 39.720).is_empty(), "Rostov-on-Don is not in Ukraine");
     }
 
     #[test]

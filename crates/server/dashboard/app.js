@@ -535,9 +535,7 @@ function setUpMap() {
     if (target.items.length === 1) {
       openIncident(state.data.incidents.id[target.items[0]]);
     } else {
-      const rect = canvas.getBoundingClientRect();
       zoomAt(target.x, target.y, 2);
-      void rect;
     }
   });
   canvas.addEventListener(
