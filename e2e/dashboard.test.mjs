@@ -204,3 +204,22 @@ test("with a witness policy, an uncosigned checkpoint does not verify", async ()
   assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
   await context.close();
 });
+
+test("a pasted checkpoint or proof is verified, a forged one is not", async () => {
+  const log = await (await fetch(`${demo.url}/v1/log`)).json();
+  const proof = await (await fetch(`${demo.url}/v1/proof/3`)).text();
+  const { page, context } = await openPage(browser, `${demo.url}/#view=log`);
+  const check = async (text) => {
+    await page.fill("#paste", text);
+    await page.click("#paste-form button");
+    await page.waitForFunction(() => document.querySelector("#paste-result").textContent.length > 0);
+    const result = await page.textContent("#paste-result");
+    await page.$eval("#paste-result", (r) => r.replaceChildren());
+    return result;
+  };
+  assert.match(await check(log.checkpoint), /^Verified/);
+  assert.match(await check(proof), /^Verified/);
+  const forged = log.checkpoint.replace(/\n(\d+)\n/, (_, n) => `\n${Number(n) + 1}\n`);
+  assert.match(await check(forged), /^FAILED/);
+  await context.close();
+});
