@@ -11,39 +11,16 @@ use serde_json::{Value, json};
 use truce_assess::{DailyOptions, Finding, Grade, Incident, Provenance};
 use truce_entry::{EventKind, TargetCategory, Timestamp};
 
+use super::query::entries_at;
+use super::{bad_parameter, blocking, only};
 use crate::assessment::Assessed;
 use crate::problem::Problem;
 use crate::state::Shared;
 
-fn bad(name: &'static str, message: impl Into<String>) -> Problem {
-    let message = message.into();
-    let mut problem =
-        Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", format!("{name}: {message}"));
-    problem.extra.push(("parameter", json!(name)));
-    problem
-}
-
-fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), Problem> {
-    match params.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(unknown) => {
-            let mut problem = Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-parameter",
-                format!("unknown parameter {unknown:?}; known: {}", known.join(", ")),
-            );
-            problem.extra.push(("parameter", json!(unknown)));
-            Err(problem)
-        }
-        None => Ok(()),
-    }
-}
-
-async fn assessed(shared: &Arc<Shared>) -> Result<Arc<Assessed>, Problem> {
+/// The assessment of the log at its latest checkpoint.
+pub(crate) async fn assessed(shared: &Arc<Shared>) -> Result<Arc<Assessed>, Problem> {
     let shared = shared.clone();
-    tokio::task::spawn_blocking(move || shared.assessments.current(&shared))
-        .await
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))
+    blocking(move || shared.assessments.current(&shared)).await
 }
 
 /// What `GET /v1/incidents` can filter on.
@@ -68,20 +45,19 @@ fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, P
     let time = |name: &'static str| -> Result<Option<jiff::Timestamp>, Problem> {
         params
             .get(name)
-            .map(|t| Timestamp::parse(t).map(|t| t.instant()).map_err(|m| bad(name, m)))
+            .map(|t| Timestamp::parse(t).map(|t| t.instant()).map_err(|m| bad_parameter(name, m)))
             .transpose()
     };
     let bbox = match params.get("bbox") {
         None => None,
         Some(b) => {
-            let n: Vec<f64> = b
-                .split(',')
-                .map(|x| x.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad("bbox", "must be min_lon,min_lat,max_lon,max_lat"))?;
+            let n: Vec<f64> =
+                b.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(
+                    |_| bad_parameter("bbox", "must be min_lon,min_lat,max_lon,max_lat"),
+                )?;
             match n[..] {
                 [a, b, c, d] if a <= c && b <= d => Some([a, b, c, d]),
-                _ => return Err(bad("bbox", "must be min_lon,min_lat,max_lon,max_lat")),
+                _ => return Err(bad_parameter("bbox", "must be min_lon,min_lat,max_lon,max_lat")),
             }
         }
     };
@@ -89,7 +65,10 @@ fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, P
     if let Some(g) = &grade
         && !Grade::ALL.iter().any(|x| x.as_str() == g)
     {
-        return Err(bad("grade", "must be verified, probable, reported, contested or discounted"));
+        return Err(bad_parameter(
+            "grade",
+            "must be verified, probable, reported, contested or discounted",
+        ));
     }
     let limit = match params.get("limit") {
         None => 100,
@@ -97,7 +76,7 @@ fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, P
             .parse::<usize>()
             .ok()
             .filter(|l| (1..=1000).contains(l))
-            .ok_or_else(|| bad("limit", "must be 1 to 1000"))?,
+            .ok_or_else(|| bad_parameter("limit", "must be 1 to 1000"))?,
     };
     Ok(IncidentFilter {
         from: time("from")?,
@@ -106,10 +85,13 @@ fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, P
         grade,
         party: params.get("party").cloned(),
         rule: params.get("rule").cloned(),
-        kind: params.get("kind").map(|k| k.parse().map_err(|m| bad("kind", m))).transpose()?,
+        kind: params
+            .get("kind")
+            .map(|k| k.parse().map_err(|m| bad_parameter("kind", m)))
+            .transpose()?,
         target: params
             .get("target")
-            .map(|t| t.parse().map_err(|m| bad("target", m)))
+            .map(|t| t.parse().map_err(|m| bad_parameter("target", m)))
             .transpose()?,
         after: params.get("cursor").cloned(),
         limit,
@@ -201,18 +183,7 @@ pub(crate) async fn incident(
             Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no incident {id}"))
         })?;
     let indices: Vec<u64> = incident.reports.iter().chain(&incident.superseded).copied().collect();
-    let reader = shared.clone();
-    let rows = tokio::task::spawn_blocking(move || {
-        reader.with_index(|index| {
-            indices
-                .iter()
-                .filter_map(|&i| index.entry(i).transpose())
-                .collect::<Result<Vec<_>, _>>()
-        })
-    })
-    .await
-    .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    let rows = entries_at(&shared, indices).await?;
     let reports: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -240,7 +211,7 @@ pub(crate) async fn verdicts(
             .iter()
             .any(|x| x.as_str() == f)
     {
-        return Err(bad("finding", "must be violation, no_violation or no_finding"));
+        return Err(bad_parameter("finding", "must be violation, no_violation or no_finding"));
     }
     let assessed = assessed(&shared).await?;
     let verdicts: Vec<Value> = assessed
@@ -284,7 +255,7 @@ pub(crate) async fn daily(
             .parse::<i8>()
             .ok()
             .filter(|h| (0..=23).contains(h))
-            .ok_or_else(|| bad("cutoff_hour", "must be 0 to 23"))?,
+            .ok_or_else(|| bad_parameter("cutoff_hour", "must be 0 to 23"))?,
     };
     let assessed = assessed(&shared).await?;
     let checkpoint = shared.checkpoint();
@@ -312,7 +283,7 @@ pub(crate) async fn daily(
     };
     let options = DailyOptions { date, time_zone, cutoff_hour };
     let report = truce_assess::daily_report(&assessed.findings, &options, provenance)
-        .map_err(|e| bad("time_zone", e.to_string()))?;
+        .map_err(|e| bad_parameter("time_zone", e.to_string()))?;
     Ok(match params.get("format").map(String::as_str) {
         None | Some("json") => {
             ([(header::CONTENT_TYPE, "application/json")], report.canonical_json()).into_response()
@@ -326,6 +297,6 @@ pub(crate) async fn daily(
             truce_assess::markdown(&report),
         )
             .into_response(),
-        Some(_) => return Err(bad("format", "must be json, html or md")),
+        Some(_) => return Err(bad_parameter("format", "must be json, html or md")),
     })
 }

@@ -12,6 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use truce_entry::Entry;
 
+use super::assess::assessed;
+use super::blocking;
+use super::query::entries_at;
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -49,22 +52,11 @@ pub(crate) async fn note(
 ) -> Result<Response, Problem> {
     let size = shared.checkpoint().size();
     let reader = shared.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || truce_log::read_entry(&reader.storage, index, size))
-            .await
-            .map_err(|e| {
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
-            .map_err(|e| {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string())
-            })?
-            .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::NOT_FOUND,
-                    "not-found",
-                    format!("no entry {index} in the log"),
-                )
-            })?;
+    let bytes = blocking(move || truce_log::read_entry(&reader.storage, index, size))
+        .await?
+        .ok_or_else(|| {
+            Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no entry {index} in the log"))
+        })?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -80,11 +72,7 @@ pub(crate) async fn note(
 /// agreements' zones: what the map, the timeline and the filters need,
 /// small enough for 100,000 incidents.
 pub(crate) async fn summary(State(shared): State<Arc<Shared>>) -> Result<Response, Problem> {
-    let for_task = shared.clone();
-    let assessed = tokio::task::spawn_blocking(move || for_task.assessments.current(&for_task))
-        .await
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    let assessed = assessed(&shared).await?;
     let zones = agreement_zones(&shared, &assessed.agreements).await?;
     let body = assessed.dashboard.get_or_init(|| build(&assessed, zones)).clone();
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -92,28 +80,21 @@ pub(crate) async fn summary(State(shared): State<Arc<Shared>>) -> Result<Respons
 
 /// The zones of the agreements judged against, as GeoJSON features.
 async fn agreement_zones(shared: &Arc<Shared>, agreements: &[u64]) -> Result<Vec<Value>, Problem> {
-    let (shared, agreements) = (shared.clone(), agreements.to_vec());
-    let rows = tokio::task::spawn_blocking(move || {
-        shared.with_index(|index| {
-            agreements
-                .iter()
-                .filter_map(|&i| index.entry(i).transpose())
-                .collect::<Result<Vec<_>, _>>()
-        })
-    })
-    .await
-    .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    let rows = entries_at(shared, agreements.to_vec()).await?;
     let mut features = Vec::new();
     for row in rows {
         let Ok(value) = serde_json::from_str::<Value>(&row.json) else { continue };
         let Ok(Entry::Agreement(agreement)) = Entry::from_value(&value) else { continue };
         for zone in &agreement.zones {
+            let geometry = value["zones"].as_array().and_then(|zones| {
+                zones
+                    .iter()
+                    .find(|z| z["id"] == json!(zone.id.as_str()))
+                    .map(|z| z["geometry"].clone())
+            });
             features.push(json!({
                 "type": "Feature",
-                "geometry": value["zones"].as_array().and_then(|zs| {
-                    zs.iter().find(|z| z["id"] == json!(zone.id.as_str())).map(|z| z["geometry"].clone())
-                }),
+                "geometry": geometry,
                 "properties": {
                     "agreement": row.index, "title": agreement.title.as_str(),
                     "zone": zone.id.as_str(), "name": zone.name.as_str(),

@@ -59,6 +59,50 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Runs blocking work (storage, the index, the engine) off the async
+/// threads. A store that fails is 503; a task that panicked, 500.
+pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))
+}
+
+/// A query parameter with a wrong value: 400, naming it.
+pub(crate) fn bad_parameter(name: &'static str, message: impl Into<String>) -> Problem {
+    let message = message.into();
+    let mut problem =
+        Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", format!("{name}: {message}"));
+    problem.extra.push(("parameter", serde_json::json!(name)));
+    problem
+}
+
+/// Checks that only `known` parameters are present: a typo must not widen
+/// a search silently.
+pub(crate) fn only(
+    params: &std::collections::HashMap<String, String>,
+    known: &[&str],
+) -> Result<(), Problem> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => {
+            let mut problem = Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-parameter",
+                format!("unknown parameter {unknown:?}; known: {}", known.join(", ")),
+            );
+            problem.extra.push(("parameter", serde_json::json!(unknown)));
+            Err(problem)
+        }
+        None => Ok(()),
+    }
+}
+
 async fn healthz(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {
     let size = shared.checkpoint().size();
     (

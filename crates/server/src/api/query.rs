@@ -12,36 +12,12 @@ use serde_json::{Value, json};
 use truce_entry::{EntryType, EventKind, TargetCategory, Timestamp};
 use truce_store::{EntryRow, ReportFilter};
 
+use super::{bad_parameter, blocking, only};
 use crate::problem::Problem;
 use crate::state::Shared;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
-
-fn bad_parameter(name: &'static str, message: impl Into<String>) -> Problem {
-    let message = message.into();
-    let mut problem =
-        Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", format!("{name}: {message}"));
-    problem.extra.push(("parameter", json!(name)));
-    problem
-}
-
-/// Checks that only `known` parameters are present: a typo must not widen
-/// a search silently.
-fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), Problem> {
-    match params.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(unknown) => {
-            let mut problem = Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-parameter",
-                format!("unknown parameter {unknown:?}; known: {}", known.join(", ")),
-            );
-            problem.extra.push(("parameter", json!(unknown)));
-            Err(problem)
-        }
-        None => Ok(()),
-    }
-}
 
 fn cursor_and_limit(params: &HashMap<String, String>) -> Result<(Option<u64>, u32), Problem> {
     let cursor = params
@@ -230,15 +206,7 @@ pub(crate) async fn reports(
     let filter = report_filter(&params)?;
     let limit = filter.limit as usize;
     let reader = shared.clone();
-    let rows =
-        tokio::task::spawn_blocking(move || reader.with_index(|index| index.reports(&filter)))
-            .await
-            .map_err(|e| {
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
-            .map_err(|e| {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string())
-            })?;
+    let rows = blocking(move || reader.with_index(|index| index.reports(&filter))).await?;
     let next_cursor =
         (rows.len() == limit).then(|| rows.last().map(|r| r.index.to_string())).flatten();
     if wants_geojson(&headers) {
@@ -251,13 +219,27 @@ pub(crate) async fn reports(
 }
 
 async fn one_entry(shared: Arc<Shared>, index: u64) -> Result<EntryRow, Problem> {
-    tokio::task::spawn_blocking(move || shared.with_index(|i| i.entry(index)))
-        .await
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?
-        .ok_or_else(|| {
-            Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no entry {index}"))
+    blocking(move || shared.with_index(|i| i.entry(index))).await?.ok_or_else(|| {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no entry {index}"))
+    })
+}
+
+/// The index's rows of the entries at `indices` (those it holds), in that
+/// order.
+pub(crate) async fn entries_at(
+    shared: &Arc<Shared>,
+    indices: Vec<u64>,
+) -> Result<Vec<EntryRow>, Problem> {
+    let shared = shared.clone();
+    blocking(move || {
+        shared.with_index(|index| {
+            indices
+                .iter()
+                .filter_map(|&i| index.entry(i).transpose())
+                .collect::<Result<Vec<_>, _>>()
         })
+    })
+    .await
 }
 
 /// `GET /v1/reports/{index}`.
@@ -303,10 +285,7 @@ pub(crate) async fn sources(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     only(&params, &[])?;
-    let rows = tokio::task::spawn_blocking(move || shared.with_index(|i| i.sources()))
-        .await
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    let rows = blocking(move || shared.with_index(|i| i.sources())).await?;
     let sources: Vec<Value> = rows
         .iter()
         .map(|s| {
@@ -328,12 +307,10 @@ pub(crate) async fn agreements(
 ) -> Result<Response, Problem> {
     only(&params, &["cursor", "limit"])?;
     let (after, limit) = cursor_and_limit(&params)?;
-    let rows = tokio::task::spawn_blocking(move || {
+    let rows = blocking(move || {
         shared.with_index(|i| i.entries_of_type(EntryType::Agreement, after, limit))
     })
-    .await
-    .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))?;
+    .await?;
     let next_cursor =
         (rows.len() == limit as usize).then(|| rows.last().map(|r| r.index.to_string())).flatten();
     page("agreements", &rows, next_cursor)
