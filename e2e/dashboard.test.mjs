@@ -5,9 +5,12 @@
 // proof, and no request leaves 127.0.0.1.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { launch, openPage, startDemo } from "./harness.mjs";
+import { TRUCE, launch, openPage, startDemo } from "./harness.mjs";
 
 let demo;
 let browser;
@@ -221,5 +224,34 @@ test("a pasted checkpoint or proof is verified, a forged one is not", async () =
   assert.match(await check(proof), /^Verified/);
   const forged = log.checkpoint.replace(/\n(\d+)\n/, (_, n) => `\n${Number(n) + 1}\n`);
   assert.match(await check(forged), /^FAILED/);
+  await context.close();
+});
+
+test("entries signed with a key the source has since rotated still verify", async () => {
+  // The operator rotates the Kharkiv monitoring team's key.
+  const sources = (await (await fetch(`${demo.url}/v1/sources`)).json()).sources;
+  const team = sources.find((s) => s.source === "omm-kharkiv");
+  assert.ok(team, "the scenario has the Kharkiv team");
+  const run = (args) => execFileSync(TRUCE, args, { cwd: demo.dir, encoding: "utf8" });
+  const key = run(["key", "generate", "--name", "demo.truce.example/omm-kharkiv-2", "--out", "omm-kharkiv-2.key"]).trim();
+  const update = {
+    type: "truce.source/v1", source: team.source, action: "update", key,
+    name: team.name, role: team.role, organisation: team.organisation, reliability: team.reliability,
+  };
+  writeFileSync(join(demo.dir, "rotate.json"), JSON.stringify(update));
+  run(["submit", "--url", demo.url, "--key", join(demo.dir, "demo", "keys", "operator.key"), "rotate.json"]);
+  const rotated = (await (await fetch(`${demo.url}/v1/sources`)).json()).sources.find((s) => s.source === team.source);
+  assert.equal(rotated.key, key);
+  assert.deepEqual(rotated.previous_keys, [team.key]);
+
+  // An incident resting on the team's earlier reports still verifies.
+  const c = summary.incidents;
+  const teamIndex = summary.sources.indexOf(team.source);
+  const i = c.sources.findIndex((s) => s.includes(teamIndex));
+  assert.ok(i >= 0, "an incident with a report by the team");
+  const { page, context } = await openPage(browser, `${demo.url}/#incident=${c.id[i]}`);
+  await page.click("#verify");
+  await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+  assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
   await context.close();
 });

@@ -22,6 +22,9 @@ pub struct RegisteredSource {
     pub id: Identifier,
     /// Its current verifier key.
     pub key: VerifierKey,
+    /// The keys it used before, oldest first: they stay valid for the
+    /// entries they signed while current, so a verifier needs them.
+    pub previous_keys: Vec<VerifierKey>,
     /// Its name for people.
     pub name: String,
     /// Its role.
@@ -309,16 +312,20 @@ impl Registry {
                 if self.retired_keys.contains_key(&key_ref) {
                     return conflict(format!("the key {key} was retired and cannot be used again"));
                 }
+                // Every check before any change: a refused entry leaves the
+                // registry as it was.
+                let was_operator = existing.is_some_and(|s| s.role == Role::Operator);
+                if was_operator && role != Role::Operator && !self.has_other_operator(id) {
+                    return conflict(format!("source {id} is the last operator and must stay one"));
+                }
+                let mut previous_keys = existing.map_or_else(Vec::new, |s| s.previous_keys.clone());
                 if let Some(old) = existing {
                     let old_ref = (old.key.name().clone(), old.key.id());
                     if old_ref != key_ref {
                         self.active_keys.remove(&old_ref);
                         self.retired_keys.insert(old_ref, (id.clone(), index));
+                        previous_keys.push(old.key.clone());
                     }
-                }
-                let was_operator = existing.is_some_and(|s| s.role == Role::Operator);
-                if was_operator && role != Role::Operator && !self.has_other_operator(id) {
-                    return conflict(format!("source {id} is the last operator and must stay one"));
                 }
                 let registered_at = existing.map_or(index, |s| s.registered_at);
                 self.active_keys.insert(key_ref, id.clone());
@@ -327,6 +334,7 @@ impl Registry {
                     RegisteredSource {
                         id: id.clone(),
                         key,
+                        previous_keys,
                         name: name.as_str().to_owned(),
                         role,
                         organisation: organisation.as_str().to_owned(),

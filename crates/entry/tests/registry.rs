@@ -200,3 +200,21 @@ fn an_entry_verified_before_a_revocation_is_not_admitted_after_it() {
         Some(AdmissionError::RevokedSigner { signer: "m1".parse_id(), revoked_at: 2 })
     );
 }
+
+#[test]
+fn a_refused_update_changes_nothing_and_rotations_keep_the_old_keys() {
+    let (mut registry, operator, monitor) = registry();
+    // The last operator may not stop being one, even with a new key: the
+    // refusal must leave its old key in force.
+    let demote_and_rotate = source("op", "update", &key("new-operator"), "monitor");
+    assert!(matches!(
+        registry.admit(2, &sign(&demote_and_rotate, &[&operator])),
+        Err(AdmissionError::RegistryConflict(_))
+    ));
+    let rotate_monitor = source("m1", "update", &key("monitor-2"), "monitor");
+    registry.admit(2, &sign(&rotate_monitor, &[&operator])).expect("the operator still signs");
+    let m1 = registry.source(&"m1".parse_id()).expect("m1");
+    assert_eq!(m1.key, key("monitor-2").verifier_key());
+    assert_eq!(m1.previous_keys, [monitor.verifier_key()]);
+    assert!(registry.source(&"op".parse_id()).expect("op").previous_keys.is_empty());
+}

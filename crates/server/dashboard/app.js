@@ -3,7 +3,7 @@
 // incident rests on. Everything it loads comes from the server it was
 // served by: it works with no internet at all.
 
-import { parsePolicy, parseVerifierKey, verifyEntry, verifyPasted } from "/verify.js";
+import { keyRef, parsePolicy, parseVerifierKey, verifyEntry, verifyPasted } from "/verify.js";
 
 const GRADE_COLORS = {
   verified: "#0b6e4f",
@@ -75,13 +75,17 @@ async function load() {
   ]);
   Object.assign(state, { log, data, sources: sources.sources, countries, oblasts });
   state.agreements = await allAgreements();
+  // Every key each source has signed with, current or rotated away, by
+  // key name and ID.
   const sourceKeys = new Map();
   for (const s of state.sources) {
-    try {
-      const key = await parseVerifierKey(s.key);
-      sourceKeys.set(key.name, key);
-    } catch (e) {
-      console.warn(`source ${s.source}: ${e.message}`);
+    for (const text of [s.key, ...(s.previous_keys || [])]) {
+      try {
+        const key = await parseVerifierKey(text);
+        sourceKeys.set(keyRef(key.name, key.id), key);
+      } catch (e) {
+        console.warn(`source ${s.source}: ${e.message}`);
+      }
     }
   }
   const witnesses = [];

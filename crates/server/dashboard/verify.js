@@ -61,6 +61,11 @@ export async function parseVerifierKey(text) {
   return { name, id: digest.slice(0, 4), type: raw[0], key, text: text.trim() };
 }
 
+/** The name and ID of a key, as one string: how keys are looked up. */
+export function keyRef(name, id) {
+  return `${name}+${Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** A signed note: its text and signature lines (not yet verified). */
 export function parseNote(bytes) {
   const text = decoder.decode(bytes);
@@ -223,8 +228,8 @@ async function checkPolicy(policy, note) {
 /**
  * Verifies the entry at `index` and returns the steps checked, each
  * `{ what, ok, detail }`; `ok` of the whole is whether every step passed.
- * `context`: `{ fetchBytes, logKey, sourceKeys, witnesses }` where
- * `logKey` and `sourceKeys` (by key name) come from parseVerifierKey.
+ * `context`: `{ fetchBytes, logKey, sourceKeys, witnesses, policy }`
+ * where `logKey` and `sourceKeys` (by keyRef) come from parseVerifierKey.
  */
 export async function verifyEntry(index, context) {
   const steps = [];
@@ -235,7 +240,7 @@ export async function verifyEntry(index, context) {
   try {
     const entry = await context.fetchBytes(`/v1/entries/${index}/note`);
     const note = parseNote(entry);
-    const signer = note.signatures.map((s) => context.sourceKeys.get(s.name)).find(Boolean);
+    const signer = note.signatures.map((s) => context.sourceKeys.get(keyRef(s.name, s.id))).find(Boolean);
     if (!signer) {
       step("entry signature", false, `signed by ${note.signatures.map((s) => s.name).join(", ")}: no registered source`);
     } else {

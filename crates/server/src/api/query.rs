@@ -285,13 +285,21 @@ pub(crate) async fn sources(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     only(&params, &[])?;
+    let registry = shared.registry();
     let rows = blocking(move || shared.with_index(|i| i.sources())).await?;
     let sources: Vec<Value> = rows
         .iter()
         .map(|s| {
+            // Keys rotated away still verify what they signed.
+            let previous: Vec<String> = truce_entry::Identifier::new(s.id.as_str())
+                .ok()
+                .and_then(|id| registry.source(&id))
+                .map(|r| r.previous_keys.iter().map(ToString::to_string).collect())
+                .unwrap_or_default();
             json!({
                 "source": s.id, "name": s.name, "role": s.role, "organisation": s.organisation,
                 "party": s.party, "reliability": s.reliability, "key": s.key,
+                "previous_keys": previous,
                 "registered_at": s.registered_at, "updated_at": s.updated_at,
                 "revoked_at": s.revoked_at, "active": s.revoked_at.is_none(),
             })
