@@ -336,6 +336,12 @@ impl UnverifiedNote {
 }
 
 impl UnverifiedNote {
+    /// Keeps only the signatures for which `keep` is true: to republish a
+    /// note with only the signatures one checked, say.
+    pub fn retain_signatures(&mut self, keep: impl FnMut(&NoteSignature) -> bool) {
+        self.signatures.retain(keep);
+    }
+
     /// Adds a signature made elsewhere (a witness's cosignature, say),
     /// replacing any earlier one by the same key name and ID. It is not
     /// checked here.

@@ -186,7 +186,13 @@ impl Witness {
         let body = checkpoint.checkpoint().body();
         let cosignature =
             self.key.cosign(&body, now()).map_err(|e| AddError::BadRequest(e.to_string()))?;
+        // What is recorded, and shown to monitors: the log's signatures
+        // that verified and this cosignature, nothing unchecked.
+        let verified = checkpoint.note().verified();
         let mut cosigned = checkpoint.note().clone().into_unverified();
+        cosigned.retain_signatures(|s| {
+            verified.iter().any(|v| v.key().name().as_str() == s.name() && v.key().id() == s.id())
+        });
         cosigned
             .add_signature(cosignature.clone())
             .map_err(|e| AddError::BadRequest(e.to_string()))?;

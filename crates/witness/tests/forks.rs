@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use truce_log::{Checkpoint, Hash, MemoryTree, consistency_proof, leaf_hash};
-use truce_note::{Algorithm, KeyName, SigningKey};
+use truce_note::{Algorithm, KeyName, SigningKey, UnverifiedNote};
 use truce_witness::{AddCheckpoint, AddError, Witness};
 
 const ORIGIN: &str = "mission.example/log";
@@ -88,6 +88,23 @@ fn forks_rollbacks_and_other_roots_get_no_cosignature() {
         "the same checkpoint again"
     );
     assert_eq!(witness.latest_of(ORIGIN).expect("state").root, root(&honest, 20));
+
+    // A signature the witness cannot check is not recorded or shown.
+    let stranger = SigningKey::from_seed_for(
+        KeyName::new("stranger.example/w").expect("name"),
+        Algorithm::CosignatureV1,
+        &[9; 32],
+    );
+    let checkpoint = Checkpoint::new(ORIGIN, 20, root(&honest, 20)).expect("valid");
+    let mut note =
+        checkpoint.clone().sign(&log_key()).expect("signs").note().clone().into_unverified();
+    note.add_signature(stranger.cosign(&checkpoint.body(), 5).expect("cosigns")).expect("adds");
+    let body = AddCheckpoint { old: 20, proof: vec![], checkpoint: note.to_bytes() };
+    assert_eq!(status(&witness.add_checkpoint(&body.to_bytes())), 200);
+    let recorded =
+        UnverifiedNote::parse(&witness.latest_of(ORIGIN).expect("state").note).expect("parses");
+    let names: Vec<&str> = recorded.signatures().iter().map(|s| s.name()).collect();
+    assert_eq!(names, [ORIGIN, "w.example/witness"]);
 }
 
 #[test]

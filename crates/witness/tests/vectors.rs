@@ -152,7 +152,11 @@ fn the_litewitness_sequence_over_http() {
         .expect("answers");
     assert_eq!(monitored.status().as_u16(), 200);
     let note = monitored.body_mut().read_to_vec().expect("body");
-    UnverifiedNote::parse(&note).expect("parses").verify(&log_key).expect("the log's signature");
+    let monitored = UnverifiedNote::parse(&note).expect("parses");
+    // Only the log's signature and the witness's cosignature: nothing the
+    // witness did not check.
+    assert_eq!(monitored.signatures().len(), 2);
+    monitored.verify(&log_key).expect("the log's signature");
     let missing = agent
         .get(&format!("http://{address}/{}/checkpoint", "0".repeat(64)))
         .call()
