@@ -26,8 +26,6 @@ pub(crate) struct Assessed {
     pub(crate) params: Params,
     /// The findings.
     pub(crate) findings: Findings,
-    /// The sources of each incident's reports, by incident, sorted.
-    pub(crate) incident_sources: Vec<Vec<String>>,
     /// The dashboard's summary of these findings, made on first request.
     pub(crate) dashboard: std::sync::OnceLock<Vec<u8>>,
 }
@@ -68,6 +66,31 @@ impl Assessments {
     }
 }
 
+impl Assessments {
+    /// The sources of each incident's reports, sorted, by incident. The log
+    /// only grows, so the assessor's log, however far it has moved on,
+    /// knows the source of every report of an earlier snapshot.
+    pub(crate) fn sources_of(&self, incidents: &[truce_assess::Incident]) -> Vec<Vec<String>> {
+        let following = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(log) = following.assessor.as_ref().map(Assessor::log) else {
+            return vec![Vec::new(); incidents.len()];
+        };
+        incidents
+            .iter()
+            .map(|incident| {
+                let mut sources: Vec<String> = incident
+                    .reports
+                    .iter()
+                    .filter_map(|&r| log.entry(r).map(|e| e.source.as_str().to_owned()))
+                    .collect();
+                sources.sort_unstable();
+                sources.dedup();
+                sources
+            })
+            .collect()
+    }
+}
+
 impl Following {
     fn catch_up(&mut self, shared: &Shared, size: u64) -> Result<Arc<Assessed>, ServerError> {
         let from = self.assessor.as_ref().map_or(0, |a| a.log().size());
@@ -92,28 +115,11 @@ impl Following {
                 Assessor::new(log, Agreements::All, params).map_err(fail)?
             }
         };
-        let findings = assessor.findings();
-        let log = assessor.log();
-        let incident_sources = findings
-            .incidents
-            .iter()
-            .map(|incident| {
-                let mut sources: Vec<String> = incident
-                    .reports
-                    .iter()
-                    .filter_map(|&r| log.entry(r).map(|e| e.source.as_str().to_owned()))
-                    .collect();
-                sources.sort_unstable();
-                sources.dedup();
-                sources
-            })
-            .collect();
         let assessed = Arc::new(Assessed {
             size,
             agreements: assessor.agreements(),
             params: *assessor.params(),
-            findings,
-            incident_sources,
+            findings: assessor.findings(),
             dashboard: std::sync::OnceLock::new(),
         });
         self.assessor = Some(assessor);

@@ -73,8 +73,20 @@ pub(crate) async fn note(
 /// small enough for 100,000 incidents.
 pub(crate) async fn summary(State(shared): State<Arc<Shared>>) -> Result<Response, Problem> {
     let assessed = assessed(&shared).await?;
+    if let Some(body) = assessed.dashboard.get() {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response());
+    }
     let zones = agreement_zones(&shared, &assessed.agreements).await?;
-    let body = assessed.dashboard.get_or_init(|| build(&assessed, zones)).clone();
+    // Made once per log size, off the async threads: it waits for the
+    // assessor and walks every incident.
+    let body = blocking(move || {
+        let body = assessed.dashboard.get_or_init(|| {
+            let sources = shared.assessments.sources_of(&assessed.findings.incidents);
+            build(&assessed, &sources, zones)
+        });
+        Ok::<_, std::convert::Infallible>(body.clone())
+    })
+    .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -151,14 +163,16 @@ struct Columns<'a> {
     sources: Vec<Vec<usize>>,
 }
 
-fn build(assessed: &crate::assessment::Assessed, zones: Vec<Value>) -> Vec<u8> {
+fn build(
+    assessed: &crate::assessment::Assessed,
+    incident_sources: &[Vec<String>],
+    zones: Vec<Value>,
+) -> Vec<u8> {
     let (mut kinds, mut targets, mut parties, mut rules, mut sources) =
         (Names::default(), Names::default(), Names::default(), Names::default(), Names::default());
     let grades = truce_assess::Grade::ALL;
     let mut c = Columns::default();
-    for (incident, incident_sources) in
-        assessed.findings.incidents.iter().zip(&assessed.incident_sources)
-    {
+    for (incident, incident_sources) in assessed.findings.incidents.iter().zip(incident_sources) {
         c.id.push(&incident.id);
         c.from.push(seconds(&incident.time.from));
         c.to.push(seconds(&incident.time.to));
