@@ -255,3 +255,29 @@ test("entries signed with a key the source has since rotated still verify", asyn
   assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
   await context.close();
 });
+
+test("the page offers to update itself when the log grows", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await context.addInitScript(() => localStorage.setItem("truce.poll-ms", "200"));
+  const page = await context.newPage();
+  await page.goto(`${demo.url}/#view=sources`);
+  await page.waitForSelector("body[data-ready=true]");
+  const before = await page.$$eval("#sources-table tbody tr", (rows) => rows.length);
+  const key = execFileSync(TRUCE, ["key", "generate", "--name", "demo.truce.example/late-monitor", "--out", "late.key"], {
+    cwd: demo.dir,
+    encoding: "utf8",
+  }).trim();
+  const registration = {
+    type: "truce.source/v1", source: "late-monitor", action: "register", key,
+    name: "A late monitor", role: "monitor", organisation: "Ceasefire Monitoring Mission", reliability: "B",
+  };
+  writeFileSync(join(demo.dir, "late.json"), JSON.stringify(registration));
+  execFileSync(TRUCE, ["submit", "--url", demo.url, "--key", join(demo.dir, "demo", "keys", "operator.key"), "late.json"], { cwd: demo.dir });
+  await page.waitForSelector("#log-grew:not([hidden])", { timeout: 10_000 });
+  assert.match(await page.textContent("#log-grew"), /grown by 1 entry/);
+  await page.click("#log-grew button");
+  await page.waitForFunction((n) => document.querySelectorAll("#sources-table tbody tr").length === n + 1, before);
+  assert.ok(await page.isHidden("#log-grew"));
+  assert.match(page.url(), /view=sources/);
+  await context.close();
+});

@@ -167,6 +167,9 @@ function fillSelect(name, values, describe = label) {
   for (const v of values) select.append(el("option", { value: v, text: describe(v) }));
 }
 
+let filtersWired = false;
+
+/** Fills the filters' choices from the data; wires them the first time. */
 function setUpFilters() {
   const { data } = state;
   const sourceName = new Map(state.sources.map((s) => [s.source, s.name]));
@@ -176,6 +179,11 @@ function setUpFilters() {
   fillSelect("kind", data.kinds);
   fillSelect("target", data.targets);
   fillSelect("source", data.sources, (s) => `${sourceName.get(s) || s} (${s})`);
+  $("#legend").replaceChildren(
+    ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), label(g))),
+  );
+  if (filtersWired) return;
+  filtersWired = true;
   const form = $("#filters");
   form.addEventListener("change", () => {
     for (const name of FILTERS) state.filters[name] = form.elements[name].value || undefined;
@@ -188,9 +196,6 @@ function setUpFilters() {
     writeHash("map");
     route();
   });
-  $("#legend").replaceChildren(
-    ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), label(g))),
-  );
   $("#export-geojson").addEventListener("click", (e) => download(e, "application/geo+json", exportGeoJson()));
   $("#export-csv").addEventListener("click", (e) => download(e, "text/csv", exportCsv()));
 }
@@ -1056,6 +1061,40 @@ function route() {
   else if (view === "log") renderLog();
 }
 
+function describeLog() {
+  const { log, data } = state;
+  $("#log-line").textContent = `${log.origin} · ${log.size} entries · ${data.incidents.id.length} incidents · checkpoint root ${log.root_hash}`;
+}
+
+/**
+ * Watches the log's size; when it grows, offers to update the page (the
+ * filters and the view stay). Every `truce.poll-ms` milliseconds (kept in
+ * the browser; 15 s by default).
+ */
+function watchLog() {
+  const every = Number(localStorage.getItem("truce.poll-ms")) || 15000;
+  const banner = $("#log-grew");
+  banner.querySelector("button").addEventListener("click", async () => {
+    banner.hidden = true;
+    await load();
+    describeLog();
+    setUpFilters();
+    route();
+  });
+  setInterval(async () => {
+    try {
+      const health = await getJson("/healthz");
+      const grown = health.log_size - state.log.size;
+      if (grown > 0) {
+        banner.querySelector("span").textContent = `The log has grown by ${grown} ${grown === 1 ? "entry" : "entries"}.`;
+        banner.hidden = false;
+      }
+    } catch (e) {
+      // The server is away for a moment: ask again later.
+    }
+  }, every);
+}
+
 async function start() {
   const started = performance.now();
   try {
@@ -1064,14 +1103,14 @@ async function start() {
     $("#log-line").textContent = `Cannot load the log: ${e.message}`;
     return;
   }
-  const { log, data } = state;
-  $("#log-line").textContent = `${log.origin} · ${log.size} entries · ${data.incidents.id.length} incidents · checkpoint root ${log.root_hash}`;
+  describeLog();
   setUpFilters();
   setUpMap();
   setUpBrush();
   setUpPaste();
   window.addEventListener("hashchange", route);
   route();
+  watchLog();
   document.body.dataset.ready = "true";
   document.body.dataset.loadMs = String(Math.round(performance.now() - started));
 }
