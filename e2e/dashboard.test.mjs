@@ -44,6 +44,17 @@ test("the map shows every incident of the scenario, and nothing leaves 127.0.0.1
   assert.equal(await page.$$eval("#incident-table tbody tr", (rows) => rows.length), total);
   // Countries, oblasts and the timeline are drawn from the server's data.
   assert.ok(await page.$$eval("#timeline rect", (r) => r.length) > 0);
+  // Zooming and dragging the timeline's brush work, and the brush filters.
+  for (const button of ["#zoom-in", "#zoom-out", "#zoom-reset"]) await page.click(button);
+  const box = await page.locator("#timeline").boundingBox();
+  await page.mouse.move(box.x + 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.up();
+  await page.waitForFunction(() => location.hash.includes("from="));
+  assert.ok((await markers(page)) < total, "the first days hold only some incidents");
+  await page.click("#timeline");
+  await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.markers) === n, total);
   for (const view of ["compliance", "sources", "log"]) {
     await page.click(`nav a[data-view=${view}]`);
     await page.waitForSelector(`#view-${view}:not([hidden])`);

@@ -22,6 +22,10 @@ use crate::state::Shared;
 const FILES: &[(&str, &str, &str)] = &[
     ("/", "text/html; charset=utf-8", include_str!("../../dashboard/index.html")),
     ("/app.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/app.js")),
+    ("/common.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/common.js")),
+    ("/map.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/map.js")),
+    ("/charts.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/charts.js")),
+    ("/views.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/views.js")),
     ("/verify.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/verify.js")),
     ("/app.css", "text/css; charset=utf-8", include_str!("../../dashboard/app.css")),
     ("/map/countries.geojson", "application/geo+json", truce_assess::COUNTRIES_GEOJSON),

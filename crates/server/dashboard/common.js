@@ -1,0 +1,141 @@
+// What the dashboard's modules share: the state loaded from the server,
+// the filters (kept in the URL), colours, and small DOM and date helpers.
+
+export const GRADE_COLORS = {
+  verified: "#0b6e4f",
+  probable: "#1f5f99",
+  reported: "#d08c00",
+  contested: "#7b2d8e",
+  discounted: "#8c959f",
+};
+
+export const PARTY_COLORS = ["#b35806", "#542788", "#1b7837", "#c51b7d", "#2166ac", "#8c510a"];
+
+export const FILTERS = ["party", "grade", "rule", "kind", "target", "source", "from", "to"];
+
+export const DAY = 86400;
+
+export const POLICY_KEY = "truce.witness-policy";
+
+export const state = {
+  data: null, // /v1/dashboard
+  log: null, // /v1/log
+  sources: [], // /v1/sources
+  agreements: [], // agreement entries
+  countries: null,
+  oblasts: null,
+  keys: null, // verification context
+  filters: {},
+  filtered: new Int32Array(0),
+};
+
+export const $ = (selector) => document.querySelector(selector);
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attributes)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const SVG = "http://www.w3.org/2000/svg";
+
+export function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export async function getJson(path) {
+  const response = await fetch(path, { headers: { accept: "application/json" } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+export async function getBytes(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export const label = (text) => (text || "").replaceAll("_", " ");
+
+export const dayOf = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+export const secondsOf = (day) => Date.parse(`${day}T00:00:00Z`) / 1000;
+
+export const when = (iso) => iso.replace("T", " ").replace(/:00Z$/, " UTC").replace(/Z$/, " UTC");
+
+export function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const filters = {};
+  for (const name of FILTERS) if (params.get(name)) filters[name] = params.get(name);
+  return { view: params.get("view") || (params.get("incident") ? "incident" : "map"), incident: params.get("incident"), filters };
+}
+
+export function writeHash(view, extra = {}) {
+  const params = new URLSearchParams({ view });
+  for (const [k, v] of Object.entries(state.filters)) if (v) params.set(k, v);
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  const hash = `#${params}`;
+  if (hash !== location.hash) history.pushState(null, "", hash);
+}
+
+/** The incidents passing the filters; `withoutTime` ignores from/to. */
+export function applyFilters(withoutTime = false) {
+  const { data, filters } = state;
+  const c = data.incidents;
+  const find = (list, name) => (filters[name] ? list.indexOf(filters[name]) : -2);
+  const party = find(data.parties, "party");
+  const grade = find(data.grades, "grade");
+  const rule = find(data.rules, "rule");
+  const kind = find(data.kinds, "kind");
+  const target = find(data.targets, "target");
+  const source = find(data.sources, "source");
+  const from = !withoutTime && filters.from ? secondsOf(filters.from) : -Infinity;
+  const to = !withoutTime && filters.to ? secondsOf(filters.to) + DAY : Infinity;
+  const out = new Int32Array(c.id.length);
+  let n = 0;
+  for (let i = 0; i < c.id.length; i++) {
+    if (party !== -2 && c.party[i] !== party) continue;
+    if (grade !== -2 && c.grade[i] !== grade) continue;
+    if (rule !== -2 && !c.violations[i].includes(rule)) continue;
+    if (kind !== -2 && !c.kinds[i].includes(kind)) continue;
+    if (target !== -2 && !c.targets[i].includes(target)) continue;
+    if (source !== -2 && !c.sources[i].includes(source)) continue;
+    if (c.to[i] < from || c.from[i] >= to) continue;
+    out[n++] = i;
+  }
+  return out.subarray(0, n);
+}
+
+/** Days from the first to the last incident of `indices`. */
+export function dayRange(indices) {
+  const c = state.data.incidents;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const i of indices) {
+    min = Math.min(min, c.from[i]);
+    max = Math.max(max, c.from[i]);
+  }
+  if (min === Infinity) return null;
+  const first = Math.floor(min / DAY);
+  return { first, days: Math.floor(max / DAY) - first + 1 };
+}
+
+export function gradeBadge(grade) {
+  return el("span", { class: `grade ${grade}`, text: label(grade) });
+}
+
+export function openIncident(id) {
+  location.hash = `#incident=${encodeURIComponent(id)}`;
+}
