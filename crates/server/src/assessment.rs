@@ -95,10 +95,7 @@ impl Following {
     fn catch_up(&mut self, shared: &Shared, size: u64) -> Result<Arc<Assessed>, ServerError> {
         let from = self.assessor.as_ref().map_or(0, |a| a.log().size());
         let rows = shared.with_index(|index| index.entries_between(from, size))?;
-        let entries = rows
-            .into_iter()
-            .map(|(index, source, json)| parse(index, source, &json))
-            .collect::<Result<Vec<_>, _>>()?;
+        let entries = parse_all(rows)?;
         let fail = |e: truce_assess::AssessError| ServerError::Unavailable(e.to_string());
         let assessor = match self.assessor.take() {
             // An append costs about ten times an entry's share of a full
@@ -162,6 +159,47 @@ fn tolerances(entries: &[LogEntry]) -> Params {
             _ => None,
         })
         .unwrap_or_default()
+}
+
+/// The entries as the index holds them, read back for the engine, in
+/// order; on every core when there are many (after a start, the whole log).
+fn parse_all(rows: Vec<(u64, String, String)>) -> Result<Vec<LogEntry>, ServerError> {
+    let parse_chunk = |chunk: Vec<(u64, String, String)>| {
+        chunk
+            .into_iter()
+            .map(|(index, source, json)| parse(index, source, &json))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let threads = if rows.len() < 10_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    };
+    if threads == 1 {
+        return parse_chunk(rows);
+    }
+    let size = rows.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut rest = rows;
+    while rest.len() > size {
+        let tail = rest.split_off(size);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    let parsed: Vec<Result<Vec<LogEntry>, ServerError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            chunks.into_iter().map(|chunk| scope.spawn(move || parse_chunk(chunk))).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut entries = Vec::new();
+    for chunk in parsed {
+        entries.extend(chunk?);
+    }
+    Ok(entries)
 }
 
 /// An entry as the index holds it, read back for the engine.
