@@ -211,3 +211,23 @@ fn parse(index: u64, source: String, json: &str) -> Result<LogEntry, ServerError
     let source = Identifier::new(source).map_err(|e| unreadable(e.to_string()))?;
     Ok(LogEntry { index, source, entry })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = include_str!("../../entry/tests/data/valid/report-kharkiv.json");
+
+    #[test]
+    fn many_entries_are_parsed_in_order_and_one_bad_entry_is_named() {
+        let rows = |n: u64| -> Vec<(u64, String, String)> {
+            (0..n).map(|i| (i, "omm-1".to_owned(), REPORT.to_owned())).collect()
+        };
+        let parsed = parse_all(rows(12_000)).expect("parses");
+        assert!(parsed.iter().enumerate().all(|(k, e)| e.index == k as u64));
+        let mut bad = rows(12_000);
+        bad[11_321].2 = "{\"type\": \"truce.report/v1\"}".to_owned();
+        let error = parse_all(bad).map(|_| ()).expect_err("refused");
+        assert!(error.to_string().contains("entry 11321"), "{error}");
+    }
+}
