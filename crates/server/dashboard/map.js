@@ -181,15 +181,7 @@ export function drawMap() {
     if (g.items.length === 1) {
       const i = g.items[0];
       const r = Math.min(14, 4 + Math.sqrt(c.harm[i]));
-      ctx.beginPath();
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
-      ctx.fillStyle = GRADE_COLORS[state.data.grades[c.grade[i]]];
-      ctx.globalAlpha = 0.85;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = "#fff";
-      ctx.lineWidth = 1.2;
-      ctx.stroke();
+      disc(ctx, x, y, r, GRADE_COLORS[state.data.grades[c.grade[i]]], 0.85, 1.2);
       map.drawn.push({ x, y, r: r + 2, items: g.items });
     } else {
       // The cluster's colour is its most common grade.
@@ -197,15 +189,7 @@ export function drawMap() {
       for (const i of g.items) counts[c.grade[i]]++;
       const grade = state.data.grades[counts.indexOf(Math.max(...counts))];
       const r = Math.min(26, 9 + 3 * Math.log2(g.items.length));
-      ctx.beginPath();
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
-      ctx.fillStyle = GRADE_COLORS[grade];
-      ctx.globalAlpha = 0.75;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = "#fff";
-      ctx.lineWidth = 2;
-      ctx.stroke();
+      disc(ctx, x, y, r, GRADE_COLORS[grade], 0.75, 2);
       ctx.fillStyle = "#fff";
       ctx.font = "600 11px system-ui, sans-serif";
       ctx.textAlign = "center";
@@ -216,6 +200,19 @@ export function drawMap() {
   }
   canvas.dataset.markers = String(shown);
   canvas.dataset.symbols = String(map.drawn.length);
+}
+
+/** A marker: a filled, white-edged disc. */
+function disc(ctx, x, y, r, color, alpha, edge) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = color;
+  ctx.globalAlpha = alpha;
+  ctx.fill();
+  ctx.globalAlpha = 1;
+  ctx.strokeStyle = "#fff";
+  ctx.lineWidth = edge;
+  ctx.stroke();
 }
 
 function hit(event) {
