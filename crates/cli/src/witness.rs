@@ -183,7 +183,7 @@ fn monitor(args: MonitorArgs) -> Result<()> {
                 if let Some(path) = &args.state
                     && last.as_ref().is_none_or(|l| l.size < seen.size)
                 {
-                    save(path, &seen.note)?;
+                    truce_store::replace_file(path, &seen.note)?;
                 }
                 if last.as_ref().is_none_or(|l| l.size <= seen.size) {
                     println!("consistent: {origin} at size {} ({})", seen.size, seen.root);
@@ -262,15 +262,4 @@ fn check_once(
         }
     }
     Ok(current)
-}
-
-/// Replaces `path` with `bytes`: written aside, synced, renamed over.
-fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let aside = path.with_extension("new");
-    let mut file = std::fs::File::create(&aside)
-        .with_context(|| format!("cannot write {}", aside.display()))?;
-    std::io::Write::write_all(&mut file, bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&aside, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -80,32 +80,20 @@ impl Shared {
     }
 
     pub(crate) fn registry(&self) -> Arc<Registry> {
-        self.registry
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        snapshot(&self.registry)
     }
 
     pub(crate) fn set_registry(&self, registry: Arc<Registry>) {
-        match self.registry.write() {
-            Ok(mut r) => *r = registry,
-            Err(poisoned) => *poisoned.into_inner() = registry,
-        }
+        replace(&self.registry, registry);
     }
 
     /// The latest published checkpoint.
     pub(crate) fn checkpoint(&self) -> Arc<VerifiedCheckpoint> {
-        self.checkpoint
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        snapshot(&self.checkpoint)
     }
 
     pub(crate) fn set_checkpoint(&self, checkpoint: Arc<VerifiedCheckpoint>) {
-        match self.checkpoint.write() {
-            Ok(mut c) => *c = checkpoint,
-            Err(poisoned) => *poisoned.into_inner() = checkpoint,
-        }
+        replace(&self.checkpoint, checkpoint);
         let _guard = self.checkpoint_changed.0.lock();
         self.checkpoint_changed.1.notify_all();
     }
@@ -123,14 +111,11 @@ impl Shared {
     /// The latest checkpoint with its witnesses' cosignatures: only when
     /// witnesses are configured, once they were first asked.
     pub(crate) fn witnessed(&self) -> Option<Arc<Witnessed>> {
-        self.witnessed.read().map(|w| w.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        snapshot(&self.witnessed)
     }
 
     pub(crate) fn set_witnessed(&self, witnessed: Witnessed) {
-        match self.witnessed.write() {
-            Ok(mut w) => *w = Some(Arc::new(witnessed)),
-            Err(poisoned) => *poisoned.into_inner() = Some(Arc::new(witnessed)),
-        }
+        replace(&self.witnessed, Some(Arc::new(witnessed)));
     }
 
     /// Whether the server stopped taking entries.
@@ -243,6 +228,21 @@ impl Shared {
     /// Called by the ingestion thread once it answered `count` entries.
     pub(crate) fn dequeued(&self, count: usize) {
         self.queued.fetch_sub(count, Ordering::SeqCst);
+    }
+}
+
+/// A copy of what a published snapshot holds. A writer that panicked
+/// left a whole value (they only ever swap one in), so poisoning is
+/// ignored.
+fn snapshot<T: Clone>(lock: &RwLock<T>) -> T {
+    lock.read().map(|v| v.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+}
+
+/// Publishes a new snapshot.
+fn replace<T>(lock: &RwLock<T>, value: T) {
+    match lock.write() {
+        Ok(mut v) => *v = value,
+        Err(poisoned) => *poisoned.into_inner() = value,
     }
 }
 

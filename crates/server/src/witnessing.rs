@@ -207,15 +207,8 @@ fn publish(
         note.add_signature(cosignature).map_err(std::io::Error::other)?;
     }
     let note = note.to_bytes();
-    let path = shared.data.witnessed_checkpoint();
-    let aside = path.with_extension("new");
-    let mut file = std::fs::File::create(&aside)?;
-    std::io::Write::write_all(&mut file, &note)?;
-    file.sync_all()?;
-    std::fs::rename(&aside, &path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
+    truce_store::replace_file(&shared.data.witnessed_checkpoint(), &note)
+        .map_err(std::io::Error::other)?;
     shared.set_witnessed(Witnessed { size: checkpoint.size(), note });
     Ok(())
 }

@@ -176,6 +176,20 @@ enum Replace {
     Atomically,
 }
 
+/// Replaces the file at `path` with `contents` durably and atomically: a
+/// reader sees the old file or the new one, never part of either, and the
+/// new one survives a crash once this returns (written aside, fsynced,
+/// renamed over, directory fsynced).
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let temp = path.with_file_name(name);
+    write_synced(&temp, contents)?;
+    fs::rename(&temp, path).map_err(io_error("rename", path))?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    sync_dir(dir)
+}
+
 fn write_synced(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     let mut file = File::create(path).map_err(io_error("create", path))?;
     file.write_all(contents).map_err(io_error("write", path))?;
@@ -277,5 +291,24 @@ impl LogStorage for FsStorage {
 
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
         Ok(read_optional(&self.history_path(size))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_file_holds_the_new_bytes_and_nothing_is_left_aside() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("witnessed-checkpoint");
+        replace_file(&path, b"first").expect("writes");
+        replace_file(&path, b"second").expect("replaces");
+        assert_eq!(fs::read(&path).expect("reads"), b"second");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("lists")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["witnessed-checkpoint"]);
     }
 }

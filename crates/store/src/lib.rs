@@ -36,6 +36,6 @@ mod index;
 mod keys;
 
 pub use crate::dedup::SqliteDedup;
-pub use crate::fs::{CHECKPOINT, FsError, FsStorage};
+pub use crate::fs::{CHECKPOINT, FsError, FsStorage, replace_file};
 pub use crate::index::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
 pub use crate::keys::{KeyFileError, read_key_file, write_key_file};
