@@ -169,9 +169,14 @@ test("the dashboard is usable with the keyboard and on a phone-sized screen", as
   const total = summary.incidents.id.length;
   assert.equal(await markers(page), total);
   // Tab reaches the map, whose arrow keys pan it, and the incident links.
+  const view = () => page.$eval("#map", (c) => c.dataset.view.split(",").map(Number));
   await page.focus("#map");
+  const [lon, lat, zoom] = await view();
   await page.keyboard.press("ArrowLeft");
+  await page.waitForFunction((before) => Number(document.querySelector("#map").dataset.view.split(",")[0]) < before, lon);
   await page.keyboard.press("+");
+  await page.waitForFunction((before) => Number(document.querySelector("#map").dataset.view.split(",")[2]) > before, zoom);
+  assert.equal((await view())[1].toFixed(2), lat.toFixed(2), "panning left keeps the latitude");
   const link = page.locator("#incident-table tbody a").first();
   await link.focus();
   await page.keyboard.press("Enter");

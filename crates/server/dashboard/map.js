@@ -199,6 +199,7 @@ export function drawMap() {
     }
   }
   canvas.dataset.markers = String(shown);
+  canvas.dataset.view = `${map.center[0].toFixed(4)},${map.center[1].toFixed(4)},${map.zoom.toFixed(2)}`;
   canvas.dataset.symbols = String(map.drawn.length);
 }
 
