@@ -309,9 +309,10 @@ fn main() {
     let (single_entries, rest) = entries.split_at(singles);
     let (batch_entries, paced_entries) = rest.split_at(batched);
 
-    let rate = ingest(&server.url, single_entries, 64, 1);
+    let clients = env_usize("TRUCE_BENCH_CLIENTS", 256);
+    let rate = ingest(&server.url, single_entries, clients, 1);
     println!(
-        "\ningest over HTTP, single entries, 64 clients: {rate:.0} entries/s ({:.2}x of one-by-one verification)",
+        "\ningest over HTTP, single entries, {clients} clients: {rate:.0} entries/s ({:.2}x of one-by-one verification)",
         rate / single
     );
     let rate = ingest(&server.url, batch_entries, 4, 1000);

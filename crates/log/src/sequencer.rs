@@ -24,7 +24,7 @@
 //! edge of the tree from the tiles and check it gives the signed root,
 //! bring the dedup index up to date.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use truce_note::SigningKey;
 
@@ -113,6 +113,10 @@ pub struct Sequencer<S, D> {
     partial_tiles: Vec<Vec<Hash>>,
     /// The entries in the rightmost, incomplete bundle.
     partial_bundle: Vec<Vec<u8>>,
+    /// The leaves the last [`Sequencer::find`] found absent, and the log
+    /// size it looked at: an `append` at that size need not ask the dedup
+    /// index about them again.
+    absent: Option<(u64, HashSet<Hash>)>,
     poisoned: bool,
 }
 
@@ -172,6 +176,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             tree,
             partial_tiles,
             partial_bundle,
+            absent: None,
             poisoned: false,
         };
         sequencer.catch_up_dedup()?;
@@ -186,6 +191,11 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     /// The storage.
     pub fn storage(&self) -> &S {
         &self.storage
+    }
+
+    /// The dedup index.
+    pub fn dedup(&self) -> &D {
+        &self.dedup
     }
 
     /// Appends a batch of entries, publishes a checkpoint that covers them,
@@ -217,8 +227,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
 
         // 1. Hashes and duplicates.
         let leaves = leaf_hashes(entries);
-        let mut known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
-        self.confirm_duplicates(entries, &mut known)?;
+        let known = self.logged_indices(entries, &leaves)?;
 
         // 2. The extended tree, tiles and bundles, in memory.
         let mut next = NextState {
@@ -287,7 +296,31 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             self.catch_up_dedup()?;
         }
         let leaves = leaf_hashes(entries);
-        let mut known = self.dedup.lookup(&leaves).map_err(SequencerError::Dedup)?;
+        let known = self.logged_indices(entries, &leaves)?;
+        let absent = leaves.iter().zip(&known).filter(|(_, k)| k.is_none()).map(|(l, _)| *l);
+        self.absent = Some((self.checkpoint.size(), absent.collect()));
+        Ok(known)
+    }
+
+    /// The log index of each of `entries` (with their `leaves`) that is
+    /// already in the log. Leaves the last [`Sequencer::find`] found absent
+    /// at this size are not asked about again.
+    fn logged_indices<E: AsRef<[u8]>>(
+        &mut self,
+        entries: &[E],
+        leaves: &[Hash],
+    ) -> Result<Vec<Option<u64>>, SequencerError> {
+        let size = self.checkpoint.size();
+        let absent = self.absent.take().filter(|(at, _)| *at == size).map(|(_, a)| a);
+        let unknown: Vec<usize> = (0..leaves.len())
+            .filter(|&i| absent.as_ref().is_none_or(|a| !a.contains(&leaves[i])))
+            .collect();
+        let asked: Vec<Hash> = unknown.iter().map(|&i| leaves[i]).collect();
+        let found = self.dedup.lookup(&asked).map_err(SequencerError::Dedup)?;
+        let mut known = vec![None; leaves.len()];
+        for (i, index) in unknown.into_iter().zip(found) {
+            known[i] = index;
+        }
         self.confirm_duplicates(entries, &mut known)?;
         Ok(known)
     }
@@ -428,10 +461,10 @@ impl NextState {
 /// hashing the entries is most of the sequencer's own work.
 fn leaf_hashes<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Hash> {
     const PER_THREAD: usize = 1024;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads == 1 || entries.len() < 2 * PER_THREAD {
+    if entries.len() < 2 * PER_THREAD {
         return entries.iter().map(|e| leaf_hash(e.as_ref())).collect();
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = entries.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = entries

@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use truce_log::{
-    BoxError, Checkpoint, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
+    BoxError, Checkpoint, Hash, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
     TilePath, TreeAuditor, VerifiedCheckpoint, bundles_for_size, inclusion_proof, leaf_hash,
     tiles_for_size, verify_inclusion,
 };
@@ -231,6 +231,63 @@ fn resubmitted_entries_keep_their_index() {
     drop(log);
     let mut log = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).expect("opens");
     assert_eq!(log.append(&[entry(3)]).expect("appends")[0].index, 3);
+}
+
+/// A dedup index that remembers the leaves it was asked about.
+#[derive(Default)]
+struct CountingDedup {
+    inner: MemoryDedup,
+    asked: RefCell<Vec<Hash>>,
+}
+
+impl truce_log::DedupIndex for CountingDedup {
+    fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
+        self.asked.borrow_mut().extend_from_slice(leaves);
+        self.inner.lookup(leaves)
+    }
+    fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError> {
+        self.inner.insert(entries, new_size)
+    }
+    fn covered_size(&self) -> Result<u64, BoxError> {
+        self.inner.covered_size()
+    }
+    fn clear(&mut self) -> Result<(), BoxError> {
+        self.inner.clear()
+    }
+}
+
+#[test]
+fn an_append_after_find_asks_the_dedup_index_only_about_what_find_did_not_rule_out() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, CountingDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0), entry(1)]).expect("appends");
+    let leaf = |i: u64| leaf_hash(&entry(i));
+    let asked = |log: &Sequencer<&TestStorage, CountingDedup>| {
+        std::mem::take(&mut *log.dedup().asked.borrow_mut())
+    };
+    asked(&log);
+
+    assert_eq!(log.find(&[entry(1), entry(2), entry(3)]).expect("finds"), [Some(1), None, None]);
+    assert_eq!(asked(&log), [leaf(1), leaf(2), leaf(3)]);
+    // 2 and 3 were ruled out at this size; 4 was not asked about.
+    let logged = log.append(&[entry(2), entry(3), entry(1), entry(4)]).expect("appends");
+    let got: Vec<(u64, bool)> = logged.iter().map(|l| (l.index, l.duplicate)).collect();
+    assert_eq!(got, [(2, false), (3, false), (1, true), (4, false)]);
+    assert_eq!(asked(&log), [leaf(1), leaf(4)]);
+
+    // What find ruled out holds for one append at that size only.
+    log.find(&[entry(5)]).expect("finds");
+    log.append(&[entry(6)]).expect("appends");
+    asked(&log);
+    assert_eq!(log.append(&[entry(5)]).expect("appends")[0].index, 6);
+    assert_eq!(asked(&log), [leaf(5)]);
+    log.find(&[entry(7)]).expect("finds");
+    log.append(&[entry(7)]).expect("appends");
+    assert_eq!(
+        log.append(&[entry(7)]).expect("appends")[0],
+        truce_log::Logged { index: 7, leaf: leaf(7), duplicate: true }
+    );
 }
 
 #[test]

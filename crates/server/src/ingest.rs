@@ -1,23 +1,25 @@
-//! Ingestion: the one thread that admits entries in log order, sequences
-//! them, and keeps the registry and the query index in step with the log.
+//! Ingestion: the one thread that admits entries in log order and
+//! sequences them, keeping the registry in step with the log.
 //!
 //! Handlers do the expensive half of admission on every core (parse,
 //! verify signatures against a snapshot of the registry) and send the
 //! verified entries here. This thread takes whatever has arrived as one
 //! group commit, and for each entry, in order: answers an entry already in
 //! the log with its index; admits the others against the registry as it
-//! stands (a revocation earlier in the batch counts); checks what needs the
+//! stands (a revocation earlier in the group counts); checks what needs the
 //! index (a reused local id, a `supersedes` or a reference to another
-//! entry); appends the admitted ones; applies them to the index; publishes
-//! the new registry and checkpoint; and replies. Nothing is acknowledged
-//! before the sequencer returns, that is before the entries are durable and
-//! covered by a signed checkpoint.
+//! entry, also among entries the index writer has not written yet);
+//! appends the admitted ones; and hands the group to the index writer
+//! (`indexer.rs`), which indexes it, publishes the new registry and
+//! checkpoint and replies, while this thread admits the next group.
+//! Nothing is acknowledged before the entries are durable, covered by a
+//! signed checkpoint, and in the index.
 //!
 //! When anything fails after the log may have changed, the thread recovers
 //! through the start-up path ([`Ingest::recover`]): the log is the truth,
 //! the registry and the index are rebuilt from it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
@@ -27,6 +29,7 @@ use truce_store::{FsStorage, IndexedEntry, QueryIndex, SqliteDedup};
 
 use crate::ServerError;
 use crate::data::DataDir;
+use crate::indexer::{self, Group, Indexer, indexed};
 use crate::state::Shared;
 
 /// Entries a handler verified, on their way to the log.
@@ -67,7 +70,12 @@ pub(crate) struct Ingest {
     origin: String,
     sequencer: Sequencer<FsStorage, SqliteDedup>,
     registry: Registry,
+    /// A read connection to the query index.
     index: QueryIndex,
+    /// The index writer; started with the first group.
+    indexer: Option<Indexer>,
+    /// Appended entries the index writer may not have written yet.
+    unindexed: Unindexed,
     max_commit: usize,
 }
 
@@ -110,6 +118,8 @@ impl Ingest {
             sequencer,
             registry,
             index,
+            indexer: None,
+            unindexed: Unindexed::default(),
             max_commit,
         };
         ingest.index_from(indexed, size)?;
@@ -156,7 +166,8 @@ impl Ingest {
         shared.set_checkpoint(Arc::new(self.sequencer.checkpoint().clone()));
     }
 
-    /// Runs until every sender is gone, committing what arrives in groups.
+    /// Runs until every sender is gone, committing what arrives in groups
+    /// and handing each group to the index writer, which answers it.
     pub(crate) fn run(mut self, mut submissions: mpsc::Receiver<Submission>, shared: Arc<Shared>) {
         while let Some(first) = submissions.blocking_recv() {
             let mut count = first.entries.len();
@@ -170,25 +181,62 @@ impl Ingest {
                     Err(_) => break,
                 }
             }
+            if self.indexer.as_ref().is_some_and(Indexer::failed) {
+                self.try_recover(&shared);
+            }
             let started = std::time::Instant::now();
             let sizes: Vec<usize> = jobs.iter().map(|j| j.entries.len()).collect();
             let entries: Vec<SignedEntry> =
                 jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.entries)).collect();
-            let outcomes = self.commit(entries, &shared);
+            let (outcomes, appended, registry_changed) = self.commit(entries, &shared);
             shared.metrics.commit(count, started.elapsed());
-            shared.dequeued(count);
             let mut outcomes = outcomes.into_iter();
-            for (job, size) in jobs.into_iter().zip(sizes) {
-                let mine: Vec<Outcome> = outcomes.by_ref().take(size).collect();
-                // A handler that gave up (timeout) no longer listens.
-                let _ = job.reply.send(mine);
+            let replies = jobs
+                .into_iter()
+                .zip(sizes)
+                .map(|(job, size)| (job.reply, outcomes.by_ref().take(size).collect()))
+                .collect();
+            let group = Group {
+                appended,
+                checkpoint: self.sequencer.checkpoint().clone(),
+                registry: registry_changed.then(|| Arc::new(self.registry.clone())),
+                replies,
+            };
+            match self.indexer(&shared) {
+                Ok(indexer) => indexer.send(group),
+                Err(e) => {
+                    tracing::error!(error = %e, "the index writer cannot start");
+                    for (reply, outcomes) in group.replies {
+                        let _ = reply.send(indexer::unavailable(outcomes));
+                    }
+                    shared.dequeued(count);
+                }
             }
         }
+        // Dropping the index writer waits until it answered every group.
+        self.indexer.take();
         tracing::info!("ingestion stopped: every queued entry was answered");
     }
 
-    /// Commits one group; returns an outcome per entry, in order.
-    fn commit(&mut self, entries: Vec<SignedEntry>, shared: &Shared) -> Vec<Outcome> {
+    /// The index writer, started over a connection of its own when there
+    /// is none (at first, and after a recovery).
+    fn indexer(&mut self, shared: &Arc<Shared>) -> Result<&Indexer, ServerError> {
+        if self.indexer.is_none() {
+            let index = QueryIndex::open(&self.data.index())
+                .map_err(|e| ServerError::Unavailable(format!("query index: {e}")))?;
+            let indexed = self.sequencer.checkpoint().size();
+            self.indexer = Some(Indexer::start(index, indexed, shared.clone())?);
+        }
+        self.indexer.as_ref().ok_or_else(|| ServerError::Unavailable("no index writer".into()))
+    }
+
+    /// Commits one group: returns an outcome per entry, in order, the
+    /// entries it appended, and whether it changed the registry.
+    fn commit(
+        &mut self,
+        entries: Vec<SignedEntry>,
+        shared: &Arc<Shared>,
+    ) -> (Vec<Outcome>, Vec<(u64, Hash, Admitted)>, bool) {
         let bytes: Vec<&[u8]> = entries.iter().map(|e| e.as_bytes()).collect();
         let unavailable = |message: String| {
             Outcome::Refused(Refusal::Unavailable { message, retry_after_secs: 1 })
@@ -198,19 +246,25 @@ impl Ingest {
             Err(e) => {
                 let outcome = unavailable(format!("the log: {e}"));
                 self.try_recover(shared);
-                return vec![outcome; entries.len()];
+                return (vec![outcome; entries.len()], Vec::new(), false);
             }
         };
         let leaves: Vec<Hash> = bytes.iter().map(|b| leaf_hash(b)).collect();
         drop(bytes);
 
+        if let Some(indexer) = &self.indexer {
+            self.unindexed.forget_below(indexer.indexed());
+        }
         let base = self.sequencer.checkpoint().size();
-        let mut working = self.registry.clone();
+        // The registry as it was, should the append fail: only source
+        // entries change it.
+        let changes_registry = entries.iter().any(|e| matches!(e.entry(), Entry::Source(_)));
+        let before = changes_registry.then(|| self.registry.clone());
         let mut outcomes: Vec<Option<Outcome>> = vec![None; entries.len()];
         let mut accepted: Vec<(usize, Hash, Admitted)> = Vec::new();
         let mut first_copy: HashMap<Hash, usize> = HashMap::new();
         let mut copies: Vec<(usize, usize)> = Vec::new();
-        let mut batch = BatchRefs::default();
+        let mut group = Unindexed::default();
         for (k, (entry, leaf)) in entries.into_iter().zip(leaves).enumerate() {
             if let Some(index) = known[k] {
                 outcomes[k] = Some(Outcome::Logged { index, leaf, duplicate: true });
@@ -222,19 +276,21 @@ impl Ingest {
             }
             first_copy.insert(leaf, k);
             let index = base + accepted.len() as u64;
-            let admitted = working
+            let admitted = self
+                .registry
                 .admit_verified(index, entry)
                 .map_err(Refusal::Admission)
-                .and_then(|a| self.check_references(&a, index, &batch).map(|()| a));
+                .and_then(|a| self.check_references(&a, index, &group).map(|()| a));
             match admitted {
                 Ok(admitted) => {
-                    batch.add(index, leaf, &admitted);
+                    group.add(index, &admitted);
                     accepted.push((k, leaf, admitted));
                 }
                 Err(refusal) => outcomes[k] = Some(Outcome::Refused(refusal)),
             }
         }
 
+        let mut appended = Vec::new();
         if !accepted.is_empty() {
             let to_log: Vec<&[u8]> = accepted.iter().map(|(_, _, a)| a.entry.as_bytes()).collect();
             match self.sequencer.append(&to_log) {
@@ -244,49 +300,45 @@ impl Ingest {
                         .enumerate()
                         .all(|(i, l)| l.index == base + i as u64 && !l.duplicate) =>
                 {
-                    for ((k, leaf, _), l) in accepted.iter().zip(&logged) {
-                        outcomes[*k] =
-                            Some(Outcome::Logged { index: l.index, leaf: *leaf, duplicate: false });
+                    for ((k, leaf, admitted), l) in accepted.into_iter().zip(&logged) {
+                        outcomes[k] =
+                            Some(Outcome::Logged { index: l.index, leaf, duplicate: false });
+                        appended.push((l.index, leaf, admitted));
                     }
-                    let rows: Vec<IndexedEntry<'_>> = accepted
-                        .iter()
-                        .zip(&logged)
-                        .map(|((_, leaf, a), l)| indexed(l.index, *leaf, a))
-                        .collect();
-                    let applied = self.index.apply(&rows, self.sequencer.checkpoint().size());
-                    shared.metrics.logged(rows.len());
-                    drop(rows);
-                    self.registry = working;
-                    if let Err(e) = applied {
-                        tracing::error!(error = %e, "query index update failed; recovering");
-                        self.try_recover(shared);
-                    }
+                    shared.metrics.logged(appended.len());
+                    self.unindexed.extend(group);
                 }
                 Ok(_) | Err(_) => {
-                    // The log may or may not hold the batch: learn which
+                    // The log may or may not hold the group: learn which
                     // from the log itself.
                     tracing::error!("append failed; recovering from the log");
                     for (k, _, _) in &accepted {
                         outcomes[*k] = Some(unavailable("the log could not be written".into()));
                     }
+                    if let Some(before) = before {
+                        self.registry = before;
+                    }
                     self.try_recover(shared);
                 }
             }
         }
-        self.publish(shared);
         for (k, first) in copies {
             outcomes[k] = outcomes[first].clone();
             if let Some(Outcome::Logged { duplicate, .. }) = outcomes[k].as_mut() {
                 *duplicate = true;
             }
         }
-        outcomes
+        let outcomes = outcomes
             .into_iter()
             .map(|o| o.unwrap_or_else(|| unavailable("no outcome".into())))
-            .collect()
+            .collect();
+        (outcomes, appended, changes_registry)
     }
 
+    /// Starts again from the log: the index writer first answers what it
+    /// holds, then the log, the registry and the index are reopened.
     fn try_recover(&mut self, shared: &Shared) {
+        self.indexer.take();
         match Ingest::recover(&self.data, &self.origin, self.max_commit) {
             Ok(fresh) => {
                 *self = fresh;
@@ -304,13 +356,15 @@ impl Ingest {
         &self,
         admitted: &Admitted,
         index: u64,
-        batch: &BatchRefs,
+        group: &Unindexed,
     ) -> Result<(), Refusal> {
         let entry = admitted.entry.entry();
         let source = admitted.source.as_str();
         let entry_type = entry.entry_type();
+        // Entries of this group, then those the index writer has not
+        // written yet, then the index.
         let lookup = |i: u64| -> Option<(EntryType, String)> {
-            batch.by_index.get(&i).cloned().or_else(|| {
+            group.entry(i).or_else(|| self.unindexed.entry(i)).or_else(|| {
                 let row = self.index.entry(i).ok()??;
                 let entry_type = EntryType::ALL.iter().find(|t| t.as_str() == row.entry_type)?;
                 Some((*entry_type, row.source))
@@ -319,10 +373,11 @@ impl Ingest {
         if let Some(local_id) = entry.local_id().map(Identifier::as_str) {
             let key = (source.to_owned(), entry_type, local_id.to_owned());
             let existing =
-                batch.local_ids.get(&key).copied().or_else(|| {
-                    self.index.by_local_id(source, entry_type, local_id).ok().flatten()
+                group.local_id(&key).or_else(|| self.unindexed.local_id(&key)).or_else(|| {
+                    let found = self.index.by_local_id(source, entry_type, local_id).ok();
+                    found.flatten().map(|(index, _)| index)
                 });
-            if let Some((other, _)) = existing {
+            if let Some(other) = existing {
                 return Err(Refusal::LocalIdReused { local_id: local_id.to_owned(), index: other });
             }
         }
@@ -378,35 +433,48 @@ impl Ingest {
     }
 }
 
-/// What entries admitted earlier in the same batch contribute to the checks
-/// of later ones.
+/// What the reference checks need of entries the index does not hold
+/// yet: those of the group being admitted, and those appended but not yet
+/// written by the index writer.
 #[derive(Default)]
-struct BatchRefs {
-    by_index: HashMap<u64, (EntryType, String)>,
-    local_ids: HashMap<(String, EntryType, String), (u64, Hash)>,
+struct Unindexed {
+    /// Entry type, source and local id, by log index.
+    by_index: BTreeMap<u64, (EntryType, String, Option<String>)>,
+    /// Log index, by source, type and local id.
+    local_ids: HashMap<(String, EntryType, String), u64>,
 }
 
-impl BatchRefs {
-    fn add(&mut self, index: u64, leaf: Hash, admitted: &Admitted) {
+impl Unindexed {
+    fn add(&mut self, index: u64, admitted: &Admitted) {
         let entry = admitted.entry.entry();
         let source = admitted.source.as_str().to_owned();
-        if let Some(id) = entry.local_id() {
-            self.local_ids.insert(
-                (source.clone(), entry.entry_type(), id.as_str().to_owned()),
-                (index, leaf),
-            );
+        let local_id = entry.local_id().map(|id| id.as_str().to_owned());
+        if let Some(id) = &local_id {
+            self.local_ids.insert((source.clone(), entry.entry_type(), id.clone()), index);
         }
-        self.by_index.insert(index, (entry.entry_type(), source));
+        self.by_index.insert(index, (entry.entry_type(), source, local_id));
     }
-}
 
-/// What the index records of an admitted entry, borrowed from it.
-fn indexed(index: u64, leaf: Hash, admitted: &Admitted) -> IndexedEntry<'_> {
-    IndexedEntry {
-        index,
-        leaf,
-        source: &admitted.source,
-        entry: admitted.entry.entry(),
-        json: admitted.entry.note().text().trim_end_matches('\n'),
+    fn extend(&mut self, other: Unindexed) {
+        self.by_index.extend(other.by_index);
+        self.local_ids.extend(other.local_ids);
+    }
+
+    /// Forgets the entries below `indexed`: the index has them now.
+    fn forget_below(&mut self, indexed: u64) {
+        let kept = self.by_index.split_off(&indexed);
+        for (_, (entry_type, source, local_id)) in std::mem::replace(&mut self.by_index, kept) {
+            if let Some(local_id) = local_id {
+                self.local_ids.remove(&(source, entry_type, local_id));
+            }
+        }
+    }
+
+    fn entry(&self, index: u64) -> Option<(EntryType, String)> {
+        self.by_index.get(&index).map(|(entry_type, source, _)| (*entry_type, source.clone()))
+    }
+
+    fn local_id(&self, key: &(String, EntryType, String)) -> Option<u64> {
+        self.local_ids.get(key).copied()
     }
 }

@@ -30,6 +30,7 @@ mod api;
 mod assessment;
 mod config;
 mod data;
+mod indexer;
 mod ingest;
 mod metrics;
 mod problem;

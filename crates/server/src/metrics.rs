@@ -20,6 +20,7 @@ pub struct Metrics {
     errors: Mutex<Vec<(String, u64)>>,
     commit_entries: Histogram<9>,
     commit_seconds: Histogram<12>,
+    index_seconds: Histogram<12>,
     ack_seconds: Histogram<12>,
 }
 
@@ -75,6 +76,11 @@ impl Metrics {
         self.commit_seconds.observe(&LATENCY_BUCKETS, elapsed.as_secs_f64());
     }
 
+    /// Writing a group to the query index took `elapsed`.
+    pub(crate) fn indexed(&self, elapsed: Duration) {
+        self.index_seconds.observe(&LATENCY_BUCKETS, elapsed.as_secs_f64());
+    }
+
     /// `count` new entries are in the log.
     pub(crate) fn logged(&self, count: usize) {
         self.entries_logged.fetch_add(count as u64, Ordering::Relaxed);
@@ -125,7 +131,13 @@ impl Metrics {
         self.commit_seconds.render(
             &mut out,
             "truce_commit_seconds",
-            "Time to commit a group: admission, durable append, checkpoint, index.",
+            "Time to commit a group: admission, durable append, checkpoint.",
+            &LATENCY_BUCKETS,
+        );
+        self.index_seconds.render(
+            &mut out,
+            "truce_index_seconds",
+            "Time to write a committed group to the query index.",
             &LATENCY_BUCKETS,
         );
         self.ack_seconds.render(
