@@ -129,3 +129,52 @@ fn concurrent_clients_lose_nothing_and_half_write_nothing() {
     }
     assert!(storage.read_checkpoint().expect("reads").is_some());
 }
+
+/// Clients race to use the same local ids with different content: however
+/// the entries fall into groups (one group, consecutive groups while the
+/// index writer is still behind, or groups already indexed), each id is
+/// taken exactly once and every other use of it is refused.
+#[test]
+fn racing_uses_of_one_local_id_admit_exactly_one() {
+    const RACERS: usize = 8;
+    const IDS: usize = 60;
+    let server = TestServer::start(|config| {
+        config.rate_per_second = 1e9;
+        config.rate_burst = 1e9;
+    });
+    let key = server.register("racer", "monitor", "Org", None);
+    let before = server.size();
+    let results: Vec<Vec<(usize, u16, serde_json::Value)>> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..RACERS)
+            .map(|r| {
+                let (server, key) = (&server, &key);
+                scope.spawn(move || {
+                    (0..IDS)
+                        .map(|id| {
+                            let lat = 45.0 + r as f64 / 10.0;
+                            let note = sign(&report(&format!("race-{id}"), lat, 31.0, 14), &[key]);
+                            let (status, body) = server.submit(&note);
+                            (id, status, body)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().expect("racer")).collect()
+    });
+    let mut winners: HashMap<usize, Vec<u64>> = HashMap::new();
+    for (id, status, body) in results.into_iter().flatten() {
+        match status {
+            201 => winners.entry(id).or_default().push(body["index"].as_u64().expect("index")),
+            409 => assert!(
+                body["type"].as_str().is_some_and(|t| t.ends_with("/local-id-reused")),
+                "{body}"
+            ),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    for id in 0..IDS {
+        assert_eq!(winners.get(&id).map(Vec::len), Some(1), "race-{id}: {winners:?}");
+    }
+    assert_eq!(server.size(), before + IDS as u64, "only the winners are in the log");
+}
