@@ -128,23 +128,30 @@ struct Writer {
 }
 
 impl Writer {
+    /// Writes the groups as they come; the groups that queued up while it
+    /// wrote the last ones go into the index as one transaction, which
+    /// costs little more than one of them.
     fn run(mut self, groups: mpsc::Receiver<Group>) {
-        while let Ok(group) = groups.recv() {
-            self.write(group);
+        while let Ok(first) = groups.recv() {
+            let mut queued = vec![first];
+            queued.extend(groups.try_iter());
+            self.write(queued);
         }
     }
 
-    fn write(&mut self, group: Group) {
-        let Group { appended, checkpoint, registry, replies } = group;
-        let answered: usize = replies.iter().map(|(_, outcomes)| outcomes.len()).sum();
+    fn write(&mut self, groups: Vec<Group>) {
+        let Some(last) = groups.last() else { return };
+        let size = last.checkpoint.size();
         let mut ok = !self.progress.failed.load(Ordering::SeqCst);
+        let appended: Vec<&(u64, Hash, Admitted)> =
+            groups.iter().flat_map(|g| &g.appended).collect();
         if ok && !appended.is_empty() {
             let started = std::time::Instant::now();
             let rows: Vec<IndexedEntry<'_>> =
                 appended.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
-            match self.index.apply(&rows, checkpoint.size()) {
+            match self.index.apply(&rows, size) {
                 Ok(()) => {
-                    self.progress.indexed.store(checkpoint.size(), Ordering::Release);
+                    self.progress.indexed.store(size, Ordering::Release);
                     self.shared.metrics.indexed(started.elapsed());
                 }
                 Err(e) => {
@@ -154,13 +161,18 @@ impl Writer {
                 }
             }
         }
+        drop(appended);
         if ok {
-            if let Some(registry) = registry {
+            // Published before the first answer, that is before anyone
+            // can ask for what an answer names.
+            if let Some(registry) = groups.iter().rev().find_map(|g| g.registry.clone()) {
                 self.shared.set_registry(registry);
             }
-            self.shared.set_checkpoint(Arc::new(checkpoint));
+            self.shared.set_checkpoint(Arc::new(last.checkpoint.clone()));
         }
-        for (reply, outcomes) in replies {
+        let mut answered = 0;
+        for (reply, outcomes) in groups.into_iter().flat_map(|g| g.replies) {
+            answered += outcomes.len();
             let outcomes = if ok { outcomes } else { unavailable(outcomes) };
             // A handler that gave up (timeout) no longer listens.
             let _ = reply.send(outcomes);
