@@ -9,7 +9,9 @@
 //! * the server's peak RSS, read from /proc.
 //!
 //! Run with `cargo bench -p truce --bench server`. The client runs on the
-//! same 2 cores as the server, so every figure is for both together.
+//! same 2 cores as the server, so every figure is for both together; it is
+//! one thread driving many keep-alive connections (256 for single entries,
+//! `TRUCE_BENCH_CONNECTIONS`), to take as little of them as it can.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -197,71 +199,108 @@ fn signed_reports(start: usize, count: usize) -> Vec<Vec<u8>> {
     })
 }
 
-/// Sends every entry, from `clients` threads, `per_request` per request;
-/// returns entries per second.
-fn ingest(url: &str, entries: &[Vec<u8>], clients: usize, per_request: usize) -> f64 {
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..clients {
-            scope.spawn(|| {
-                let agent = agent();
+/// One request of a load: its body, its media type, and when it is due
+/// (`None`: as soon as a connection is free).
+struct Request {
+    content_type: &'static str,
+    body: bytes::Bytes,
+    due: Option<Instant>,
+}
+
+/// Sends `requests` over `connections` keep-alive HTTP/1.1 connections,
+/// each taking the next request as soon as it has its answer, all on one
+/// thread: the client takes as little as it can of the cores it shares
+/// with the server. Returns each request's status and latency (from when
+/// it was due, or sent), in order. Panics on an answer other than 2xx.
+fn drive(url: &str, connections: usize, requests: Vec<Request>) -> Vec<Duration> {
+    use http_body_util::{BodyExt as _, Full};
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let address = url.trim_start_matches("http://").to_owned();
+    let uri: hyper::Uri = format!("{url}/v1/entries").parse().expect("uri");
+    let requests = std::sync::Arc::new(requests);
+    let next = std::sync::Arc::new(AtomicUsize::new(0));
+    runtime.block_on(async move {
+        let mut tasks = Vec::new();
+        for _ in 0..connections {
+            let (address, uri) = (address.clone(), uri.clone());
+            let (requests, next) = (requests.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(&address).await.expect("connects");
+                stream.set_nodelay(true).expect("nodelay");
+                let (mut sender, connection) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await
+                        .expect("handshake");
+                tokio::spawn(connection);
+                let mut latencies = Vec::new();
                 loop {
-                    let first = next.fetch_add(per_request, Ordering::Relaxed);
-                    if first >= entries.len() {
-                        break;
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(request) = requests.get(i) else { break };
+                    if let Some(due) = request.due {
+                        tokio::time::sleep_until(due.into()).await;
                     }
-                    let chunk = &entries[first..(first + per_request).min(entries.len())];
-                    if per_request == 1 {
-                        let (status, body) = post(&agent, url, "text/plain", &chunk[0]);
-                        assert_eq!(status, 201, "{body}");
-                    } else {
-                        let strings: Vec<&str> =
-                            chunk.iter().map(|e| std::str::from_utf8(e).expect("utf-8")).collect();
-                        let body = serde_json::to_vec(&strings).expect("JSON");
-                        let (status, body) = post(&agent, url, "application/json", &body);
-                        assert_eq!(status, 200, "{body}");
-                    }
+                    let started = request.due.unwrap_or_else(Instant::now);
+                    let post = hyper::Request::post(uri.clone())
+                        .header("host", &address)
+                        .header("content-type", request.content_type)
+                        .body(Full::new(request.body.clone()))
+                        .expect("request");
+                    sender.ready().await.expect("connection ready");
+                    let response = sender.send_request(post).await.expect("POST");
+                    let status = response.status();
+                    let body = response.into_body().collect().await.expect("body").to_bytes();
+                    assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
+                    latencies.push((i, started.elapsed()));
                 }
-            });
+                latencies
+            }));
         }
-    });
+        let mut all = Vec::with_capacity(requests.len());
+        for task in tasks {
+            all.extend(task.await.expect("client task"));
+        }
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, latency)| latency).collect()
+    })
+}
+
+/// Sends every entry over `connections` connections, `per_request` per
+/// request; returns entries per second.
+fn ingest(url: &str, entries: &[Vec<u8>], connections: usize, per_request: usize) -> f64 {
+    let requests: Vec<Request> = entries
+        .chunks(per_request)
+        .map(|chunk| {
+            if per_request == 1 {
+                Request { content_type: "text/plain", body: chunk[0].clone().into(), due: None }
+            } else {
+                let strings: Vec<&str> =
+                    chunk.iter().map(|e| std::str::from_utf8(e).expect("utf-8")).collect();
+                let body = serde_json::to_vec(&strings).expect("JSON");
+                Request { content_type: "application/json", body: body.into(), due: None }
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    drive(url, connections, requests);
     entries.len() as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Offers `rate` single entries per second for as long as `entries` last,
-/// open loop; returns the acknowledgement latencies.
+/// open loop over 256 connections; returns the acknowledgement latencies,
+/// each counted from when its entry was due.
 fn paced(url: &str, entries: &[Vec<u8>], rate: f64) -> Vec<Duration> {
-    let clients = 64;
-    let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let latencies = std::sync::Mutex::new(Vec::with_capacity(entries.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..clients {
-            scope.spawn(|| {
-                let agent = agent();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= entries.len() {
-                        break;
-                    }
-                    // Entry i is due at i / rate seconds.
-                    let due = started + Duration::from_secs_f64(i as f64 / rate);
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
-                    let (status, _) = post(&agent, url, "text/plain", &entries[i]);
-                    assert_eq!(status, 201);
-                    // Latency from when the entry was due: a client that
-                    // fell behind counts its wait too.
-                    if let Ok(mut l) = latencies.lock() {
-                        l.push(due.elapsed());
-                    }
-                }
-            });
-        }
-    });
-    latencies.into_inner().unwrap_or_default()
+    let start = Instant::now() + Duration::from_millis(50);
+    let requests = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| Request {
+            content_type: "text/plain",
+            body: entry.clone().into(),
+            due: Some(start + Duration::from_secs_f64(i as f64 / rate)),
+        })
+        .collect();
+    drive(url, 256, requests)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -309,15 +348,15 @@ fn main() {
     let (single_entries, rest) = entries.split_at(singles);
     let (batch_entries, paced_entries) = rest.split_at(batched);
 
-    let clients = env_usize("TRUCE_BENCH_CLIENTS", 256);
-    let rate = ingest(&server.url, single_entries, clients, 1);
+    let connections = env_usize("TRUCE_BENCH_CONNECTIONS", 256);
+    let rate = ingest(&server.url, single_entries, connections, 1);
     println!(
-        "\ningest over HTTP, single entries, {clients} clients: {rate:.0} entries/s ({:.2}x of one-by-one verification)",
+        "\ningest over HTTP, single entries, {connections} connections: {rate:.0} entries/s ({:.2}x of one-by-one verification)",
         rate / single
     );
     let rate = ingest(&server.url, batch_entries, 4, 1000);
     println!(
-        "ingest over HTTP, batches of 1,000, 4 clients: {rate:.0} entries/s ({:.0}% of the batch-verify rate)",
+        "ingest over HTTP, batches of 1,000, 4 connections: {rate:.0} entries/s ({:.0}% of the batch-verify rate)",
         100.0 * rate / batch
     );
     let mut latencies = paced(&server.url, paced_entries, 10_000.0);

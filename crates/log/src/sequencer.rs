@@ -7,14 +7,16 @@
 //!    resubmitted entries their original index. Nothing is written yet.
 //! 2. Extend the tree in memory: new entry bundles, new tiles at every
 //!    level. Nothing is written yet.
-//! 3. Write every new bundle and tile, durably. *Crash:* the objects beyond
-//!    the published checkpoint are orphans; the next commit rewrites the
-//!    same paths. No entry was acknowledged.
-//! 4. Sign the new checkpoint and publish it with compare-and-swap.
-//!    *Crash before:* as in 3; the signed checkpoint existed only in memory,
-//!    so the log never signed two different trees of one size. *Crash
-//!    after:* the batch is in the log; its submitters may not have heard.
-//!    Storage keeps it in its history of checkpoints too.
+//! 3. Sign the new checkpoint, and hand it to storage with every new
+//!    bundle and tile ([`LogStorage::commit`]): the objects are written
+//!    durably, then the checkpoint is published with compare-and-swap.
+//!    *Crash before it is published:* the objects beyond the published
+//!    checkpoint are orphans; the next commit rewrites the same paths. No
+//!    entry was acknowledged, and the signed checkpoint is gone (a backend
+//!    that wrote it aside deletes it when the log opens), so the log never
+//!    publishes two different trees of one size.
+//! 4. *Crash after:* the batch is in the log; its submitters may not have
+//!    heard. Storage keeps the checkpoint in its history too.
 //! 5. Record the new entries in the dedup index. *Crash:* the dedup index
 //!    catches up from the log when the log is opened again.
 //! 6. Acknowledge: return the indices.
@@ -32,7 +34,7 @@ use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
 use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
 use crate::hash::{EMPTY_ROOT, Hash, leaf_hash};
 use crate::proof::HashReader as _;
-use crate::storage::{BoxError, DedupIndex, LogStorage, StorageTiles, read_objects};
+use crate::storage::{BoxError, CommitError, DedupIndex, LogStorage, StorageTiles, read_objects};
 use crate::tile::{
     TILE_HEIGHT, TILE_WIDTH, TileHashReader, TileId, TilePath, decode_tile, encode_tile,
 };
@@ -255,19 +257,21 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         }
         next.finish()?;
 
-        // 3. Durable objects beyond the checkpoint.
-        self.storage.write(&next.objects).map_err(SequencerError::Storage)?;
-
-        // 4. The new checkpoint. Once publishing starts, a failure leaves
-        // the log in a state only a fresh open can tell.
+        // 3-4. Durable objects beyond the checkpoint, then the new
+        // checkpoint. A failure once publishing may have started leaves the
+        // log in a state only a fresh open can tell.
         let new_size = next.tree.size();
         let checkpoint =
             Checkpoint::new(&self.origin, new_size, next.tree.root())?.sign(&self.key)?;
         let new_bytes = checkpoint.to_bytes();
         let old_bytes = self.checkpoint.to_bytes();
-        if let Err(e) = self.storage.publish_checkpoint(Some(&old_bytes), &new_bytes, new_size) {
-            self.poisoned = true;
-            return Err(SequencerError::Storage(e));
+        match self.storage.commit(&next.objects, Some(&old_bytes), &new_bytes, new_size) {
+            Ok(()) => {}
+            Err(CommitError::NotPublished(e)) => return Err(SequencerError::Storage(e)),
+            Err(CommitError::MaybePublished(e)) => {
+                self.poisoned = true;
+                return Err(SequencerError::Storage(e));
+            }
         }
         self.checkpoint = checkpoint;
         self.tree = next.tree;

@@ -41,14 +41,42 @@ pub trait LogStorage {
 
     /// Replaces the checkpoint `old` (`None`: there is none yet) with `new`,
     /// of tree size `size`, atomically and durably; fails if the stored
-    /// checkpoint is not `old`. Once it is replaced, the backend also keeps
-    /// `new` in its history of checkpoints, so that proofs can be made
-    /// against it later.
+    /// checkpoint is not `old`. The backend also keeps `new` in its history
+    /// of checkpoints, so that proofs can be made against it later: at the
+    /// latest durably with the next [`LogStorage::write`], and readable
+    /// through [`LogStorage::read_checkpoint_at`] from now on.
     fn publish_checkpoint(&self, old: Option<&[u8]>, new: &[u8], size: u64)
     -> Result<(), BoxError>;
 
     /// A checkpoint of tree size `size` from the history, if it was kept.
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError>;
+
+    /// One commit: [`LogStorage::write`] the objects, then
+    /// [`LogStorage::publish_checkpoint`]. A backend may overlap the two
+    /// (the directory backend fsyncs the new checkpoint's temporary file
+    /// with the objects) as long as neither a reader nor a crash can find
+    /// the new checkpoint published without every object.
+    fn commit(
+        &self,
+        objects: &[(TilePath, Vec<u8>)],
+        old: Option<&[u8]>,
+        new: &[u8],
+        size: u64,
+    ) -> Result<(), CommitError> {
+        self.write(objects).map_err(CommitError::NotPublished)?;
+        self.publish_checkpoint(old, new, size).map_err(CommitError::MaybePublished)
+    }
+}
+
+/// How far a failed [`LogStorage::commit`] got.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The checkpoint was not replaced: the log is as it was.
+    #[error("{0}")]
+    NotPublished(BoxError),
+    /// The checkpoint may have been replaced: only reading it back tells.
+    #[error("{0}")]
+    MaybePublished(BoxError),
 }
 
 impl<S: LogStorage + ?Sized> LogStorage for &S {
@@ -71,6 +99,15 @@ impl<S: LogStorage + ?Sized> LogStorage for &S {
     }
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
         (**self).read_checkpoint_at(size)
+    }
+    fn commit(
+        &self,
+        objects: &[(TilePath, Vec<u8>)],
+        old: Option<&[u8]>,
+        new: &[u8],
+        size: u64,
+    ) -> Result<(), CommitError> {
+        (**self).commit(objects, old, new, size)
     }
 }
 

@@ -138,17 +138,17 @@ impl Shared {
         result
     }
 
-    /// The expensive half of admission, on the caller's thread: an entry
-    /// already in the log is answered with its index; any other is
-    /// verified against the registry as it stands now.
+    /// The expensive half of admission, on the caller's thread: the entry
+    /// is verified against the registry as it stands now. One that does
+    /// not verify may still be in the log (its signer was revoked since,
+    /// say): it is answered with its index. One that verifies goes on to
+    /// the ingestion thread, which answers it if it is a resubmission:
+    /// looking every entry up here would cost more than verifying the few
+    /// resubmitted ones.
     pub(crate) fn prepare(&self, bytes: &[u8]) -> Prepared {
         if bytes.len() > MAX_ENTRY_SIZE {
             let error = truce_entry::EntryError::TooLarge { size: bytes.len() };
             return Prepared::Done(Outcome::Refused(Refusal::Admission(error.into())));
-        }
-        let leaf = leaf_hash(bytes);
-        if let Some(index) = self.find_logged(leaf, bytes) {
-            return Prepared::Done(Outcome::Logged { index, leaf, duplicate: true });
         }
         let registry = self.registry();
         match registry.verify(bytes) {
@@ -159,7 +159,13 @@ impl Shared {
                     .map_or_else(String::new, |s| s.id.as_str().to_owned());
                 Prepared::Verified(Box::new(entry), source)
             }
-            Err(error) => Prepared::Done(Outcome::Refused(Refusal::Admission(error))),
+            Err(error) => {
+                let leaf = leaf_hash(bytes);
+                match self.find_logged(leaf, bytes) {
+                    Some(index) => Prepared::Done(Outcome::Logged { index, leaf, duplicate: true }),
+                    None => Prepared::Done(Outcome::Refused(Refusal::Admission(error))),
+                }
+            }
         }
     }
 

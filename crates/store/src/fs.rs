@@ -9,16 +9,25 @@
 //! DIR/.lock                       held by the one process that may write
 //! ```
 //!
-//! Durable writes: write each file, `fsync` it, then `fsync` every directory
-//! that changed (and, for directories just created, their parents).
+//! Durable writes: write every file, then `fsync` the files and every
+//! directory that changed (and, for directories just created, their
+//! parents), all in one round.
 //!
 //! * Tiles and bundles are written in place. That is safe because the
 //!   sequencer only writes objects beyond the published checkpoint, which
 //!   no reader asks for: a crash can leave one half-written, and the next
 //!   commit writes it again.
 //! * The checkpoint is replaced atomically: written to a temporary file
-//!   next to it, fsynced, renamed over it, and the directory fsynced. A
-//!   crash leaves it whole and old, or whole and new.
+//!   next to it, fsynced (in a commit, in the same round as the tiles),
+//!   renamed over it, and the directory fsynced. A crash leaves it whole
+//!   and old, or whole and new; a temporary file left behind is deleted
+//!   when a writer opens the log.
+//! * A published checkpoint goes into `checkpoints/` with the objects of
+//!   the next commit, in their round of fsyncs rather than a round of its
+//!   own; until then it is `checkpoint` itself. (Written before it is
+//!   published, a crash could leave there a signed tree the log never
+//!   published, and then publish another of the same size.) A writer that
+//!   opens the log records the checkpoint it finds with its first write.
 //!
 //! Once a full tile or bundle is durable, the partial versions of it are
 //! deleted (C2SP tlog-tiles: a log "MAY delete any partial tile once the
@@ -29,14 +38,18 @@ use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use truce_log::{BoxError, LogStorage, TilePath};
+use truce_log::{BoxError, Checkpoint, CommitError, LogStorage, TilePath};
+use truce_note::UnverifiedNote;
 
 /// The name of the checkpoint file.
 pub const CHECKPOINT: &str = "checkpoint";
 const LOCK: &str = ".lock";
 const HISTORY: &str = "checkpoints";
+/// What the names of temporary files continue with.
+const TEMP: &str = ".tmp-";
 
 /// An error of the directory backend.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +84,9 @@ pub struct FsStorage {
     /// The lock file, held while the storage is open for writing.
     lock: Option<File>,
     temp_counter: AtomicU64,
+    /// The published checkpoint, with its tree size, until the next write
+    /// records it in the history.
+    unrecorded: Mutex<Option<(u64, Vec<u8>)>>,
 }
 
 impl FsStorage {
@@ -91,12 +107,31 @@ impl FsStorage {
             Err(fs::TryLockError::WouldBlock) => return Err(FsError::Locked(dir)),
             Err(fs::TryLockError::Error(e)) => return Err(io_error("lock", &lock_path)(e)),
         }
-        Ok(FsStorage { dir, lock: Some(lock), temp_counter: AtomicU64::new(0) })
+        let mut storage = FsStorage::open_reader(dir);
+        storage.lock = Some(lock);
+        // A crash can leave a temporary checkpoint behind, signed and never
+        // published: it goes before this writer signs anything.
+        let entries = fs::read_dir(&storage.dir).map_err(io_error("list", &storage.dir))?;
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&format!("{CHECKPOINT}{TEMP}")) {
+                fs::remove_file(entry.path()).map_err(io_error("remove", &entry.path()))?;
+            }
+        }
+        // The checkpoint a crash may have kept out of the history.
+        let published = read_optional(&storage.dir.join(CHECKPOINT))?;
+        *storage.unrecorded.get_mut().unwrap_or_else(|p| p.into_inner()) =
+            published.and_then(|bytes| Some((tree_size(&bytes)?, bytes)));
+        Ok(storage)
     }
 
     /// Opens `dir` for reading only.
     pub fn open_reader(dir: impl Into<PathBuf>) -> FsStorage {
-        FsStorage { dir: dir.into(), lock: None, temp_counter: AtomicU64::new(0) }
+        FsStorage {
+            dir: dir.into(),
+            lock: None,
+            temp_counter: AtomicU64::new(0),
+            unrecorded: Mutex::new(None),
+        }
     }
 
     /// The directory.
@@ -123,21 +158,58 @@ impl FsStorage {
         Ok(())
     }
 
+    /// A fresh temporary path next to `path`.
+    fn temp_path(&self, path: &Path) -> PathBuf {
+        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
+        let mut name = path.file_name().unwrap_or_default().to_owned();
+        name.push(format!("{TEMP}{}-{n}", std::process::id()));
+        path.with_file_name(name)
+    }
+
     /// Writes `contents` to a temporary file next to `path` and fsyncs it;
     /// returns the temporary path, to be renamed.
     fn write_temp(&self, path: &Path, contents: &[u8]) -> Result<PathBuf, FsError> {
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let mut name = path.file_name().unwrap_or_default().to_owned();
-        name.push(format!(".tmp-{}-{n}", std::process::id()));
-        let temp = path.with_file_name(name);
+        let temp = self.temp_path(path);
         write_synced(&temp, contents)?;
         Ok(temp)
     }
 
-    /// Writes files durably: every file, then every changed directory, is
-    /// fsynced before this returns. The files are written by several
-    /// threads at once: fsync waits on the disk, not the CPU, and a batch of
-    /// tiles is dozens of files.
+    /// Writes tiles and bundles durably, with the checkpoint that awaits
+    /// its place in the history and `extra`, in one round of fsyncs; then
+    /// deletes the partial versions of the full tiles written.
+    fn write_objects(
+        &self,
+        objects: &[(TilePath, Vec<u8>)],
+        extra: Option<(PathBuf, &[u8])>,
+    ) -> Result<(), FsError> {
+        self.check_writer()?;
+        let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        let mut files: Vec<(PathBuf, &[u8])> =
+            objects.iter().map(|(path, data)| (self.path_of(path), data.as_slice())).collect();
+        if let Some((size, checkpoint)) = unrecorded.as_ref() {
+            // A new name, or a torn copy of the same bytes: in place.
+            files.push((self.history_path(*size), checkpoint));
+        }
+        files.extend(extra);
+        self.write_files(&files, Replace::InPlace)?;
+        *unrecorded = None;
+        drop(unrecorded);
+        for (path, _) in objects {
+            if is_full(path) {
+                // Best effort: a partial tile left behind is only wasted
+                // space, and a later full write tries again.
+                let mut partials = self.path_of(path).into_os_string();
+                partials.push(".p");
+                let _ = fs::remove_dir_all(partials);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes files durably: every file and every changed directory is
+    /// fsynced before this returns. The fsyncs run on several threads at
+    /// once: they wait on the disk, not the CPU, and a batch of tiles is
+    /// dozens of files.
     fn write_files(&self, files: &[(PathBuf, &[u8])], replace: Replace) -> Result<(), FsError> {
         let mut dirs = BTreeSet::new();
         for (path, _) in files {
@@ -155,15 +227,47 @@ impl FsStorage {
             }
             dirs.insert(parent.to_path_buf());
         }
-        in_parallel(files, |(path, contents)| match replace {
-            Replace::InPlace => write_synced(path, contents),
-            Replace::Atomically => {
-                let temp = self.write_temp(path, contents)?;
-                fs::rename(&temp, path).map_err(io_error("rename", path))
+        let dirs = dirs.into_iter().map(ToSync::Dir);
+        match replace {
+            Replace::InPlace => {
+                // Written first, then fsynced with the directories that
+                // now name them: one round of fsyncs.
+                let written = files
+                    .iter()
+                    .map(|(path, contents)| {
+                        let mut file = File::create(path).map_err(io_error("create", path))?;
+                        file.write_all(contents).map_err(io_error("write", path))?;
+                        Ok((file, path.as_path()))
+                    })
+                    .collect::<Result<Vec<_>, FsError>>()?;
+                let syncs: Vec<ToSync<'_>> =
+                    written.iter().map(|(f, p)| ToSync::File(f, p)).chain(dirs).collect();
+                in_parallel(&syncs, ToSync::run)
             }
-        })?;
-        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-        in_parallel(&dirs, |dir| sync_dir(dir))
+            Replace::Atomically => {
+                // The new contents must be durable before the rename is.
+                in_parallel(files, |(path, contents)| {
+                    let temp = self.write_temp(path, contents)?;
+                    fs::rename(&temp, path).map_err(io_error("rename", path))
+                })?;
+                in_parallel(&dirs.collect::<Vec<_>>(), ToSync::run)
+            }
+        }
+    }
+}
+
+/// A file or directory to fsync.
+enum ToSync<'a> {
+    File(&'a File, &'a Path),
+    Dir(PathBuf),
+}
+
+impl ToSync<'_> {
+    fn run(&self) -> Result<(), FsError> {
+        match self {
+            ToSync::File(file, path) => file.sync_all().map_err(io_error("fsync", path)),
+            ToSync::Dir(dir) => sync_dir(dir),
+        }
     }
 }
 
@@ -188,6 +292,12 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     fs::rename(&temp, path).map_err(io_error("rename", path))?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     sync_dir(dir)
+}
+
+/// The tree size a checkpoint note states, if it parses.
+fn tree_size(note: &[u8]) -> Option<u64> {
+    let note = UnverifiedNote::parse(note).ok()?;
+    Some(Checkpoint::parse(note.text_unverified()).ok()?.size())
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<(), FsError> {
@@ -256,20 +366,7 @@ impl LogStorage for FsStorage {
     }
 
     fn write(&self, objects: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError> {
-        self.check_writer()?;
-        let files: Vec<(PathBuf, &[u8])> =
-            objects.iter().map(|(path, data)| (self.path_of(path), data.as_slice())).collect();
-        self.write_files(&files, Replace::InPlace)?;
-        for (path, _) in objects {
-            if is_full(path) {
-                // Best effort: a partial tile left behind is only wasted
-                // space, and a later full write tries again.
-                let mut partials = self.path_of(path).into_os_string();
-                partials.push(".p");
-                let _ = fs::remove_dir_all(partials);
-            }
-        }
-        Ok(())
+        Ok(self.write_objects(objects, None)?)
     }
 
     fn publish_checkpoint(
@@ -285,18 +382,135 @@ impl LogStorage for FsStorage {
             return Err(FsError::Conflict(self.dir.clone()).into());
         }
         self.write_files(&[(path, new)], Replace::Atomically)?;
-        self.write_files(&[(self.history_path(size), new)], Replace::Atomically)?;
+        // Into the history with the next write (see the module's notes).
+        *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()) = Some((size, new.to_vec()));
+        Ok(())
+    }
+
+    /// The objects and the new checkpoint's temporary file in one round
+    /// of fsyncs, then the rename that publishes it and the fsync of the
+    /// directory: two rounds where a write and a publish take three.
+    fn commit(
+        &self,
+        objects: &[(TilePath, Vec<u8>)],
+        old: Option<&[u8]>,
+        new: &[u8],
+        size: u64,
+    ) -> Result<(), CommitError> {
+        let not_published = |e: FsError| CommitError::NotPublished(e.into());
+        let path = self.dir.join(CHECKPOINT);
+        let temp = self.temp_path(&path);
+        self.write_objects(objects, Some((temp.clone(), new))).map_err(not_published)?;
+        // The lock makes read-compare-rename atomic: no other writer runs.
+        match read_optional(&path) {
+            Ok(stored) if stored.as_deref() == old => {}
+            Ok(_) => {
+                let _ = fs::remove_file(&temp);
+                return Err(not_published(FsError::Conflict(self.dir.clone())));
+            }
+            Err(e) => return Err(not_published(e)),
+        }
+        let maybe_published = |e: FsError| CommitError::MaybePublished(e.into());
+        fs::rename(&temp, &path).map_err(io_error("rename", &path)).map_err(maybe_published)?;
+        sync_dir(&self.dir).map_err(maybe_published)?;
+        *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()) = Some((size, new.to_vec()));
         Ok(())
     }
 
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
-        Ok(read_optional(&self.history_path(size))?)
+        let unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, checkpoint)) = unrecorded.as_ref().filter(|(s, _)| *s == size) {
+            return Ok(Some(checkpoint.clone()));
+        }
+        drop(unrecorded);
+        match read_optional(&self.history_path(size))? {
+            // A reader: the latest checkpoint is not in the history yet.
+            None => Ok(read_optional(&self.dir.join(CHECKPOINT))?
+                .filter(|bytes| tree_size(bytes) == Some(size))),
+            found => Ok(found),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn checkpoint(size: u64) -> Vec<u8> {
+        let key = truce_note::SigningKey::from_seed(
+            truce_note::KeyName::new("test.example/log").expect("name"),
+            &[7; 32],
+        );
+        let root = truce_log::Hash([size as u8; 32]);
+        Checkpoint::new("test.example/log", size, root)
+            .and_then(|c| c.sign(&key))
+            .expect("signs")
+            .to_bytes()
+    }
+
+    #[test]
+    fn a_commit_publishes_after_its_objects_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let names = || {
+            let mut names: Vec<String> = fs::read_dir(dir.path())
+                .expect("lists")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let bundle = TilePath::Entries(truce_log::BundleId::new(0, 1).expect("id"));
+        let storage = FsStorage::open_writer(dir.path()).expect("opens");
+        storage.publish_checkpoint(None, &checkpoint(0), 0).expect("publishes");
+        storage
+            .commit(&[(bundle, vec![1])], Some(&checkpoint(0)), &checkpoint(1), 1)
+            .expect("commits");
+        assert_eq!(storage.read_checkpoint().expect("reads"), Some(checkpoint(1)));
+        assert_eq!(storage.read(&[bundle]).expect("reads"), [Some(vec![1])]);
+        assert_eq!(names(), [".lock", "checkpoint", "checkpoints", "tile"]);
+
+        // Another checkpoint than the stored one: nothing is published.
+        let refused = storage.commit(&[], Some(&checkpoint(0)), &checkpoint(2), 2);
+        assert!(matches!(refused, Err(CommitError::NotPublished(_))), "{refused:?}");
+        assert_eq!(storage.read_checkpoint().expect("reads"), Some(checkpoint(1)));
+        assert_eq!(names(), [".lock", "checkpoint", "checkpoints", "tile"]);
+
+        // A signed checkpoint that a crash left aside goes when a writer
+        // opens the log.
+        drop(storage);
+        fs::write(dir.path().join("checkpoint.tmp-1-0"), checkpoint(2)).expect("writes");
+        let _storage = FsStorage::open_writer(dir.path()).expect("opens");
+        assert_eq!(names(), [".lock", "checkpoint", "checkpoints", "tile"]);
+    }
+
+    #[test]
+    fn a_checkpoint_enters_the_history_with_the_next_write_and_is_readable_before() {
+        let dir = tempfile::tempdir().expect("dir");
+        let history = |size: u64| fs::read(dir.path().join(HISTORY).join(size.to_string())).ok();
+        let tile =
+            |n: u8| (TilePath::Entries(truce_log::BundleId::new(0, 1).expect("id")), vec![n]);
+        let storage = FsStorage::open_writer(dir.path()).expect("opens");
+        let reader = FsStorage::open_reader(dir.path());
+        storage.publish_checkpoint(None, &checkpoint(1), 1).expect("publishes");
+        assert_eq!(history(1), None, "not a round of its own");
+        for s in [&storage, &reader] {
+            assert_eq!(s.read_checkpoint_at(1).expect("reads"), Some(checkpoint(1)));
+        }
+        storage.write(&[tile(1)]).expect("writes");
+        assert_eq!(history(1), Some(checkpoint(1)), "written with the next objects");
+        storage.publish_checkpoint(Some(&checkpoint(1)), &checkpoint(2), 2).expect("publishes");
+        assert_eq!(reader.read_checkpoint_at(2).expect("reads"), Some(checkpoint(2)));
+        assert_eq!(reader.read_checkpoint_at(3).expect("reads"), None);
+
+        // A writer that stops before the next write: the next writer
+        // records the checkpoint with its first write.
+        drop(storage);
+        let storage = FsStorage::open_writer(dir.path()).expect("opens");
+        assert_eq!(history(2), None);
+        storage.write(&[tile(2)]).expect("writes");
+        assert_eq!(history(2), Some(checkpoint(2)));
+        assert_eq!(history(1), Some(checkpoint(1)));
+    }
 
     #[test]
     fn a_replaced_file_holds_the_new_bytes_and_nothing_is_left_aside() {
