@@ -222,9 +222,11 @@ impl Ingest {
     /// is none (at first, and after a recovery).
     fn indexer(&mut self, shared: &Arc<Shared>) -> Result<&Indexer, ServerError> {
         if self.indexer.is_none() {
-            let index = QueryIndex::open(&self.data.index())
-                .map_err(|e| ServerError::Unavailable(format!("query index: {e}")))?;
-            let indexed = self.sequencer.checkpoint().size();
+            let unavailable = |e| ServerError::Unavailable(format!("query index: {e}"));
+            let index = QueryIndex::open(&self.data.index()).map_err(unavailable)?;
+            // What the index holds, not what the log holds: a group may be
+            // appended already, on its way to this writer.
+            let indexed = index.indexed_size().map_err(unavailable)?;
             self.indexer = Some(Indexer::start(index, indexed, shared.clone())?);
         }
         self.indexer.as_ref().ok_or_else(|| ServerError::Unavailable("no index writer".into()))
