@@ -7,9 +7,22 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
 use truce_log::Hash;
+
+/// The version of [`SCHEMA`], kept in SQLite's `user_version`. An index of
+/// another version is dropped and rebuilt from the log: it is derived.
+const SCHEMA_VERSION: i64 = 2;
+
+/// The tables of every version, to drop an index of another version.
+const TABLES: [&str; 7] =
+    ["meta", "entries", "reports", "report_targets", "report_places", "sources", "agreements"];
+
+/// Where a report without a time sits on the time axis of
+/// `report_places`: everywhere (a time filter then drops it, as it does
+/// elsewhere). Within the R*Tree's 32-bit floats.
+const ALL_TIME: (f64, f64) = (-1e38, 1e38);
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (
@@ -48,7 +61,7 @@ const SCHEMA: &str = "
         PRIMARY KEY (category, idx)
     ) WITHOUT ROWID;
     CREATE VIRTUAL TABLE IF NOT EXISTS report_places USING rtree (
-        idx, min_lon, max_lon, min_lat, max_lat
+        idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t
     );
     CREATE TABLE IF NOT EXISTS sources (
         id TEXT PRIMARY KEY,
@@ -188,7 +201,18 @@ impl QueryIndex {
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
-        db.execute_batch(SCHEMA)?;
+        // One connection at a time checks the version and builds the
+        // schema.
+        let tx = rusqlite::Transaction::new_unchecked(&db, TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != SCHEMA_VERSION {
+            for table in TABLES {
+                tx.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+        }
+        tx.execute_batch(SCHEMA)?;
+        tx.commit()?;
         Ok(QueryIndex { db })
     }
 
@@ -279,10 +303,8 @@ impl QueryIndex {
 
     /// Reports matching `filter`, in log order.
     pub fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
-        let mut sql = String::from(
-            "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
-             FROM reports r JOIN entries e ON e.idx = r.idx",
-        );
+        let mut sql =
+            String::from("SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by");
         let mut conditions = vec!["r.idx > ?1".to_owned()];
         let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
         let mut arg = |value: rusqlite::types::Value| {
@@ -290,7 +312,14 @@ impl QueryIndex {
             args.len()
         };
         if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
-            sql.push_str(" JOIN report_places p ON p.idx = r.idx");
+            // The R*Tree first (CROSS JOIN keeps SQLite from walking the
+            // reports in log order instead), by place and, when asked, by
+            // time. Its boxes are 32-bit floats rounded outwards: the exact
+            // tests on the reports decide.
+            sql.push_str(
+                " FROM report_places p CROSS JOIN reports r ON r.idx = p.idx
+                  JOIN entries e ON e.idx = r.idx",
+            );
             let (a, b, c, d) = (
                 arg(min_lon.into()),
                 arg(max_lon.into()),
@@ -298,8 +327,15 @@ impl QueryIndex {
                 arg(max_lat.into()),
             );
             conditions.push(format!(
-                "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}"
+                "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}
+                 AND r.lon BETWEEN ?{a} AND ?{b} AND r.lat BETWEEN ?{c} AND ?{d}"
             ));
+            if let Some((from, to)) = filter.time {
+                let (a, b) = (arg((from as f64).into()), arg((to as f64).into()));
+                conditions.push(format!("p.max_t >= ?{a} AND p.min_t <= ?{b}"));
+            }
+        } else {
+            sql.push_str(" FROM reports r JOIN entries e ON e.idx = r.idx");
         }
         if let Some(target) = &filter.target {
             let n = arg(target.clone().into());
@@ -485,12 +521,17 @@ fn apply_report(
     ])?;
     if let Some((lat, lon, _)) = place {
         // The point itself: a bounding-box search finds reports located in
-        // the box, as the API documents.
+        // the box, as the API documents. With the report's time, so that a
+        // search by place and time walks one tree.
+        let (t_min, t_max) = match (t_from, t_to) {
+            (Some(from), Some(to)) => (from as f64, to as f64),
+            _ => ALL_TIME,
+        };
         tx.prepare_cached(
-            "INSERT INTO report_places (idx, min_lon, max_lon, min_lat, max_lat)
-             VALUES (?1, ?2, ?2, ?3, ?3)",
+            "INSERT INTO report_places (idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t)
+             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?5)",
         )?
-        .execute(params![index, lon, lat])?;
+        .execute(params![index, lon, lat, t_min, t_max])?;
     }
     for target in &report.targets {
         tx.prepare_cached("INSERT OR IGNORE INTO report_targets (category, idx) VALUES (?1, ?2)")?
