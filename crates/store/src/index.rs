@@ -303,8 +303,9 @@ impl QueryIndex {
 
     /// Reports matching `filter`, in log order.
     pub fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
-        let mut sql =
-            String::from("SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by");
+        // The matching indices first, then the entries of the page only:
+        // sorting whole rows would carry every candidate's JSON along.
+        let mut sql = String::from("SELECT r.idx");
         let mut conditions = vec!["r.idx > ?1".to_owned()];
         let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
         let mut arg = |value: rusqlite::types::Value| {
@@ -316,10 +317,7 @@ impl QueryIndex {
             // reports in log order instead), by place and, when asked, by
             // time. Its boxes are 32-bit floats rounded outwards: the exact
             // tests on the reports decide.
-            sql.push_str(
-                " FROM report_places p CROSS JOIN reports r ON r.idx = p.idx
-                  JOIN entries e ON e.idx = r.idx",
-            );
+            sql.push_str(" FROM report_places p CROSS JOIN reports r ON r.idx = p.idx");
             let (a, b, c, d) = (
                 arg(min_lon.into()),
                 arg(max_lon.into()),
@@ -335,7 +333,7 @@ impl QueryIndex {
                 conditions.push(format!("p.max_t >= ?{a} AND p.min_t <= ?{b}"));
             }
         } else {
-            sql.push_str(" FROM reports r JOIN entries e ON e.idx = r.idx");
+            sql.push_str(" FROM reports r");
         }
         if let Some(target) = &filter.target {
             let n = arg(target.clone().into());
@@ -356,6 +354,11 @@ impl QueryIndex {
         }
         let limit = arg(i64::from(filter.limit).into());
         sql.push_str(&format!(" WHERE {} ORDER BY r.idx LIMIT ?{limit}", conditions.join(" AND ")));
+        let sql = format!(
+            "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
+             FROM ({sql}) page JOIN reports r ON r.idx = page.idx JOIN entries e ON e.idx = page.idx
+             ORDER BY page.idx"
+        );
         let mut query = self.db.prepare_cached(&sql)?;
         let rows = query.query_map(rusqlite::params_from_iter(args), entry_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
