@@ -79,7 +79,7 @@ fn a_search_by_place_and_time_finds_what_a_scan_finds() {
         let (height, width) = (spread.between(0.0, 2.0, 20), spread.between(0.0, 3.0, 30));
         let bbox = [lon, lat, lon + width, lat + height];
         let from = NOV_1 + spread.between(0.0, 30.0 * 86_400.0, 720) as i64;
-        let time = (spread.next() % 4 != 0)
+        let time = (!spread.next().is_multiple_of(4))
             .then(|| (from, from + spread.between(0.0, 3.0 * 86_400.0, 72) as i64));
         let filter =
             ReportFilter { bbox: Some(bbox), time, limit: 1000, ..ReportFilter::default() };
