@@ -52,6 +52,7 @@ pub(crate) struct Indexer {
     groups: Option<mpsc::SyncSender<Group>>,
     thread: Option<std::thread::JoinHandle<()>>,
     progress: Arc<Progress>,
+    shared: Arc<Shared>,
 }
 
 /// What the writer thread tells the ingestion thread.
@@ -74,11 +75,11 @@ impl Indexer {
         let (groups, receiver) = mpsc::sync_channel(AHEAD);
         let progress =
             Arc::new(Progress { indexed: AtomicU64::new(indexed), failed: AtomicBool::new(false) });
-        let writer = Writer { index, shared, progress: progress.clone() };
+        let writer = Writer { index, shared: shared.clone(), progress: progress.clone() };
         let thread = std::thread::Builder::new()
             .name("truce-index".into())
             .spawn(move || writer.run(receiver))?;
-        Ok(Indexer { groups: Some(groups), thread: Some(thread), progress })
+        Ok(Indexer { groups: Some(groups), thread: Some(thread), progress, shared })
     }
 
     /// Hands a group over; waits while the writer is [`AHEAD`] groups
@@ -92,9 +93,7 @@ impl Indexer {
         // leave the submitters waiting.
         if let Err(mpsc::SendError(group)) = sent {
             self.progress.failed.store(true, Ordering::SeqCst);
-            for (reply, outcomes) in group.replies {
-                let _ = reply.send(unavailable(outcomes));
-            }
+            answer_unavailable(&self.shared, group);
         }
     }
 
@@ -181,11 +180,21 @@ impl Writer {
     }
 }
 
+/// Answers a group that cannot be published (see [`unavailable`]).
+pub(crate) fn answer_unavailable(shared: &Shared, group: Group) {
+    let mut answered = 0;
+    for (reply, outcomes) in group.replies {
+        answered += outcomes.len();
+        let _ = reply.send(unavailable(outcomes));
+    }
+    shared.dequeued(answered);
+}
+
 /// The outcomes of a group that could not be published: refusals stand;
 /// logged entries cannot be acknowledged with a checkpoint the readers
 /// have, so their submitters are asked to try again (and will get the
 /// index then).
-pub(crate) fn unavailable(outcomes: Vec<Outcome>) -> Vec<Outcome> {
+fn unavailable(outcomes: Vec<Outcome>) -> Vec<Outcome> {
     outcomes
         .into_iter()
         .map(|outcome| match outcome {

@@ -206,10 +206,10 @@ impl Ingest {
                 Ok(indexer) => indexer.send(group),
                 Err(e) => {
                     tracing::error!(error = %e, "the index writer cannot start");
-                    for (reply, outcomes) in group.replies {
-                        let _ = reply.send(indexer::unavailable(outcomes));
-                    }
-                    shared.dequeued(count);
+                    indexer::answer_unavailable(&shared, group);
+                    // The group is in the log, not in the index: start
+                    // again from the log.
+                    self.try_recover(&shared);
                 }
             }
         }
