@@ -287,12 +287,12 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         Ok(logged)
     }
 
-    /// The log index of each entry that is already in the log, confirmed
-    /// against the log's bytes; `None` for the others.
+    /// The leaf hash of each entry, with its log index if it is already in
+    /// the log (confirmed against the log's bytes).
     pub fn find<E: AsRef<[u8]> + Sync>(
         &mut self,
         entries: &[E],
-    ) -> Result<Vec<Option<u64>>, SequencerError> {
+    ) -> Result<Vec<(Hash, Option<u64>)>, SequencerError> {
         if self.poisoned {
             return Err(SequencerError::Poisoned);
         }
@@ -303,7 +303,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         let known = self.logged_indices(entries, &leaves)?;
         let absent = leaves.iter().zip(&known).filter(|(_, k)| k.is_none()).map(|(l, _)| *l);
         self.absent = Some((self.checkpoint.size(), absent.collect()));
-        Ok(known)
+        Ok(leaves.into_iter().zip(known).collect())
     }
 
     /// The log index of each of `entries` (with their `leaves`) that is

@@ -268,7 +268,10 @@ fn an_append_after_find_asks_the_dedup_index_only_about_what_find_did_not_rule_o
     };
     asked(&log);
 
-    assert_eq!(log.find(&[entry(1), entry(2), entry(3)]).expect("finds"), [Some(1), None, None]);
+    assert_eq!(
+        log.find(&[entry(1), entry(2), entry(3)]).expect("finds"),
+        [(leaf(1), Some(1)), (leaf(2), None), (leaf(3), None)]
+    );
     assert_eq!(asked(&log), [leaf(1), leaf(2), leaf(3)]);
     // 2 and 3 were ruled out at this size; 4 was not asked about.
     let logged = log.append(&[entry(2), entry(3), entry(1), entry(4)]).expect("appends");

@@ -243,15 +243,14 @@ impl Ingest {
         let unavailable = |message: String| {
             Outcome::Refused(Refusal::Unavailable { message, retry_after_secs: 1 })
         };
-        let known = match self.sequencer.find(&bytes) {
-            Ok(known) => known,
+        let found = match self.sequencer.find(&bytes) {
+            Ok(found) => found,
             Err(e) => {
                 let outcome = unavailable(format!("the log: {e}"));
                 self.try_recover(shared);
                 return (vec![outcome; entries.len()], Vec::new(), false);
             }
         };
-        let leaves: Vec<Hash> = bytes.iter().map(|b| leaf_hash(b)).collect();
         drop(bytes);
 
         if let Some(indexer) = &self.indexer {
@@ -267,8 +266,8 @@ impl Ingest {
         let mut first_copy: HashMap<Hash, usize> = HashMap::new();
         let mut copies: Vec<(usize, usize)> = Vec::new();
         let mut group = Unindexed::default();
-        for (k, (entry, leaf)) in entries.into_iter().zip(leaves).enumerate() {
-            if let Some(index) = known[k] {
+        for (k, (entry, (leaf, known))) in entries.into_iter().zip(found).enumerate() {
+            if let Some(index) = known {
                 outcomes[k] = Some(Outcome::Logged { index, leaf, duplicate: true });
                 continue;
             }
