@@ -161,18 +161,21 @@ impl Writer {
             }
         }
         drop(appended);
-        if ok {
-            // Published before the first answer, that is before anyone
-            // can ask for what an answer names.
-            if let Some(registry) = groups.iter().rev().find_map(|g| g.registry.clone()) {
-                self.shared.set_registry(registry);
+        if !ok {
+            for group in groups {
+                answer_unavailable(&self.shared, group);
             }
-            self.shared.set_checkpoint(Arc::new(last.checkpoint.clone()));
+            return;
         }
+        // Published before the first answer, that is before anyone can ask
+        // for what an answer names.
+        if let Some(registry) = groups.iter().rev().find_map(|g| g.registry.clone()) {
+            self.shared.set_registry(registry);
+        }
+        self.shared.set_checkpoint(Arc::new(last.checkpoint.clone()));
         let mut answered = 0;
         for (reply, outcomes) in groups.into_iter().flat_map(|g| g.replies) {
             answered += outcomes.len();
-            let outcomes = if ok { outcomes } else { unavailable(outcomes) };
             // A handler that gave up (timeout) no longer listens.
             let _ = reply.send(outcomes);
         }
