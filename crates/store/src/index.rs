@@ -13,7 +13,7 @@ use truce_log::Hash;
 
 /// The version of [`SCHEMA`], kept in SQLite's `user_version`. An index of
 /// another version is dropped and rebuilt from the log: it is derived.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The tables of every version, to drop an index of another version.
 const TABLES: [&str; 7] =
@@ -61,7 +61,8 @@ const SCHEMA: &str = "
         PRIMARY KEY (category, idx)
     ) WITHOUT ROWID;
     CREATE VIRTUAL TABLE IF NOT EXISTS report_places USING rtree (
-        idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t
+        idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t,
+        +lon, +lat, +t_from, +t_to
     );
     CREATE TABLE IF NOT EXISTS sources (
         id TEXT PRIMARY KEY,
@@ -305,19 +306,19 @@ impl QueryIndex {
     pub fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
         // The matching indices first, then the entries of the page only:
         // sorting whole rows would carry every candidate's JSON along.
-        let mut sql = String::from("SELECT r.idx");
-        let mut conditions = vec!["r.idx > ?1".to_owned()];
         let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
         let mut arg = |value: rusqlite::types::Value| {
             args.push(value);
             args.len()
         };
-        if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
-            // The R*Tree first (CROSS JOIN keeps SQLite from walking the
-            // reports in log order instead), by place and, when asked, by
-            // time. Its boxes are 32-bit floats rounded outwards: the exact
-            // tests on the reports decide.
-            sql.push_str(" FROM report_places p CROSS JOIN reports r ON r.idx = p.idx");
+        let mut conditions = Vec::new();
+        let by_column = filter.event.is_some() || filter.source.is_some() || filter.party.is_some();
+        let (from, key) = if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+            // The R*Tree alone, by place and, when asked, by time. Its
+            // boxes are 32-bit floats rounded outwards: the exact tests on
+            // the place and time it keeps beside them decide. The reports
+            // only when a filter needs their columns (CROSS JOIN keeps
+            // SQLite from walking them in log order instead).
             let (a, b, c, d) = (
                 arg(min_lon.into()),
                 arg(max_lon.into()),
@@ -326,23 +327,33 @@ impl QueryIndex {
             );
             conditions.push(format!(
                 "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}
-                 AND r.lon BETWEEN ?{a} AND ?{b} AND r.lat BETWEEN ?{c} AND ?{d}"
+                 AND p.lon BETWEEN ?{a} AND ?{b} AND p.lat BETWEEN ?{c} AND ?{d}"
             ));
             if let Some((from, to)) = filter.time {
                 let (a, b) = (arg((from as f64).into()), arg((to as f64).into()));
-                conditions.push(format!("p.max_t >= ?{a} AND p.min_t <= ?{b}"));
+                let (c, d) = (arg(from.into()), arg(to.into()));
+                conditions.push(format!(
+                    "p.max_t >= ?{a} AND p.min_t <= ?{b} AND p.t_to >= ?{c} AND p.t_from <= ?{d}"
+                ));
             }
+            let from = if by_column {
+                "report_places p CROSS JOIN reports r ON r.idx = p.idx"
+            } else {
+                "report_places p"
+            };
+            (from, "p.idx")
         } else {
-            sql.push_str(" FROM reports r");
-        }
+            if let Some((from, to)) = filter.time {
+                let (a, b) = (arg(from.into()), arg(to.into()));
+                conditions.push(format!("r.t_to >= ?{a} AND r.t_from <= ?{b}"));
+            }
+            ("reports r", "r.idx")
+        };
+        conditions.push(format!("{key} > ?1"));
         if let Some(target) = &filter.target {
             let n = arg(target.clone().into());
             conditions
-                .push(format!("r.idx IN (SELECT idx FROM report_targets WHERE category = ?{n})"));
-        }
-        if let Some((from, to)) = filter.time {
-            let (a, b) = (arg(from.into()), arg(to.into()));
-            conditions.push(format!("r.t_to >= ?{a} AND r.t_from <= ?{b}"));
+                .push(format!("{key} IN (SELECT idx FROM report_targets WHERE category = ?{n})"));
         }
         for (column, value) in
             [("r.event", &filter.event), ("r.source", &filter.source), ("r.party", &filter.party)]
@@ -353,7 +364,10 @@ impl QueryIndex {
             }
         }
         let limit = arg(i64::from(filter.limit).into());
-        sql.push_str(&format!(" WHERE {} ORDER BY r.idx LIMIT ?{limit}", conditions.join(" AND ")));
+        let sql = format!(
+            "SELECT {key} AS idx FROM {from} WHERE {} ORDER BY {key} LIMIT ?{limit}",
+            conditions.join(" AND ")
+        );
         let sql = format!(
             "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
              FROM ({sql}) page JOIN reports r ON r.idx = page.idx JOIN entries e ON e.idx = page.idx
@@ -531,10 +545,11 @@ fn apply_report(
             _ => ALL_TIME,
         };
         tx.prepare_cached(
-            "INSERT INTO report_places (idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t)
-             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?5)",
+            "INSERT INTO report_places
+                (idx, min_lon, max_lon, min_lat, max_lat, min_t, max_t, lon, lat, t_from, t_to)
+             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?5, ?2, ?3, ?6, ?7)",
         )?
-        .execute(params![index, lon, lat, t_min, t_max])?;
+        .execute(params![index, lon, lat, t_min, t_max, t_from, t_to])?;
     }
     for target in &report.targets {
         tx.prepare_cached("INSERT OR IGNORE INTO report_targets (category, idx) VALUES (?1, ?2)")?
