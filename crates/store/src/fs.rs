@@ -111,9 +111,10 @@ impl FsStorage {
         storage.lock = Some(lock);
         // A crash can leave a temporary checkpoint behind, signed and never
         // published: it goes before this writer signs anything.
+        let temporary = format!("{CHECKPOINT}{TEMP}");
         let entries = fs::read_dir(&storage.dir).map_err(io_error("list", &storage.dir))?;
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&format!("{CHECKPOINT}{TEMP}")) {
+            if entry.file_name().to_string_lossy().starts_with(&temporary) {
                 fs::remove_file(entry.path()).map_err(io_error("remove", &entry.path()))?;
             }
         }
@@ -166,14 +167,6 @@ impl FsStorage {
         path.with_file_name(name)
     }
 
-    /// Writes `contents` to a temporary file next to `path` and fsyncs it;
-    /// returns the temporary path, to be renamed.
-    fn write_temp(&self, path: &Path, contents: &[u8]) -> Result<PathBuf, FsError> {
-        let temp = self.temp_path(path);
-        write_synced(&temp, contents)?;
-        Ok(temp)
-    }
-
     /// Writes tiles and bundles durably, with the checkpoint that awaits
     /// its place in the history and `extra`, in one round of fsyncs; then
     /// deletes the partial versions of the full tiles written.
@@ -191,7 +184,7 @@ impl FsStorage {
             files.push((self.history_path(*size), checkpoint));
         }
         files.extend(extra);
-        self.write_files(&files, Replace::InPlace)?;
+        self.write_files(&files)?;
         *unrecorded = None;
         drop(unrecorded);
         for (path, _) in objects {
@@ -210,7 +203,7 @@ impl FsStorage {
     /// fsynced before this returns. The fsyncs run on several threads at
     /// once: they wait on the disk, not the CPU, and a batch of tiles is
     /// dozens of files.
-    fn write_files(&self, files: &[(PathBuf, &[u8])], replace: Replace) -> Result<(), FsError> {
+    fn write_files(&self, files: &[(PathBuf, &[u8])]) -> Result<(), FsError> {
         let mut dirs = BTreeSet::new();
         for (path, _) in files {
             let parent = path.parent().unwrap_or(&self.dir);
@@ -227,32 +220,22 @@ impl FsStorage {
             }
             dirs.insert(parent.to_path_buf());
         }
-        let dirs = dirs.into_iter().map(ToSync::Dir);
-        match replace {
-            Replace::InPlace => {
-                // Written first, then fsynced with the directories that
-                // now name them: one round of fsyncs.
-                let written = files
-                    .iter()
-                    .map(|(path, contents)| {
-                        let mut file = File::create(path).map_err(io_error("create", path))?;
-                        file.write_all(contents).map_err(io_error("write", path))?;
-                        Ok((file, path.as_path()))
-                    })
-                    .collect::<Result<Vec<_>, FsError>>()?;
-                let syncs: Vec<ToSync<'_>> =
-                    written.iter().map(|(f, p)| ToSync::File(f, p)).chain(dirs).collect();
-                in_parallel(&syncs, ToSync::run)
-            }
-            Replace::Atomically => {
-                // The new contents must be durable before the rename is.
-                in_parallel(files, |(path, contents)| {
-                    let temp = self.write_temp(path, contents)?;
-                    fs::rename(&temp, path).map_err(io_error("rename", path))
-                })?;
-                in_parallel(&dirs.collect::<Vec<_>>(), ToSync::run)
-            }
-        }
+        // Written first, then fsynced with the directories that now name
+        // them: one round of fsyncs.
+        let written = files
+            .iter()
+            .map(|(path, contents)| {
+                let mut file = File::create(path).map_err(io_error("create", path))?;
+                file.write_all(contents).map_err(io_error("write", path))?;
+                Ok((file, path.as_path()))
+            })
+            .collect::<Result<Vec<_>, FsError>>()?;
+        let syncs: Vec<ToSync<'_>> = written
+            .iter()
+            .map(|(f, p)| ToSync::File(f, p))
+            .chain(dirs.into_iter().map(ToSync::Dir))
+            .collect();
+        in_parallel(&syncs, ToSync::run)
     }
 }
 
@@ -269,15 +252,6 @@ impl ToSync<'_> {
             ToSync::Dir(dir) => sync_dir(dir),
         }
     }
-}
-
-/// How [`FsStorage::write_files`] replaces a file.
-#[derive(Clone, Copy)]
-enum Replace {
-    /// Write over it: for objects no reader asks for yet.
-    InPlace,
-    /// Write a temporary file and rename it over the target.
-    Atomically,
 }
 
 /// Replaces the file at `path` with `contents` durably and atomically: a
@@ -375,16 +349,10 @@ impl LogStorage for FsStorage {
         new: &[u8],
         size: u64,
     ) -> Result<(), BoxError> {
-        self.check_writer()?;
-        // The lock makes read-compare-rename atomic: no other writer runs.
-        let path = self.dir.join(CHECKPOINT);
-        if read_optional(&path)?.as_deref() != old {
-            return Err(FsError::Conflict(self.dir.clone()).into());
-        }
-        self.write_files(&[(path, new)], Replace::Atomically)?;
-        // Into the history with the next write (see the module's notes).
-        *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()) = Some((size, new.to_vec()));
-        Ok(())
+        // A commit without objects.
+        self.commit(&[], old, new, size).map_err(|e| match e {
+            CommitError::NotPublished(e) | CommitError::MaybePublished(e) => e,
+        })
     }
 
     /// The objects and the new checkpoint's temporary file in one round
