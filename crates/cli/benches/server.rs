@@ -12,6 +12,13 @@
 //! same 2 cores as the server, so every figure is for both together; it is
 //! one thread driving many keep-alive connections (256 for single entries,
 //! `TRUCE_BENCH_CONNECTIONS`), to take as little of them as it can.
+//!
+//! Each backend combination of `TRUCE_BENCH_BACKENDS` (a comma-separated
+//! list of `file+sqlite`, `file+postgres`, `s3+sqlite`, `s3+postgres`)
+//! runs the same suite in the same run, on a fresh log. By default the
+//! embedded default, and `s3+postgres` when the servers of
+//! `scripts/services` run (their `TRUCE_TEST_*` and `AWS_*` variables are
+//! set: `scripts/services start DIR && source DIR/env`).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -71,8 +78,60 @@ struct Server {
     url: String,
 }
 
+/// Where a suite keeps its log and its indexes: `None` for the data
+/// directory's own.
+struct Backend {
+    name: String,
+    storage: Option<String>,
+    index: Option<String>,
+}
+
+/// The combinations to run, as `TRUCE_BENCH_BACKENDS` names them.
+fn backends() -> Vec<Backend> {
+    let services =
+        std::env::var("TRUCE_TEST_S3").is_ok() && std::env::var("TRUCE_TEST_POSTGRES").is_ok();
+    let names = std::env::var("TRUCE_BENCH_BACKENDS").unwrap_or_else(|_| {
+        if services { "file+sqlite,s3+postgres".into() } else { "file+sqlite".into() }
+    });
+    names
+        .split(',')
+        .map(|name| {
+            let (storage, index) = name.split_once('+').expect("backends are STORAGE+INDEX");
+            let storage = match storage {
+                "file" => None,
+                "s3" => Some(truce_testkit::s3().expect("TRUCE_TEST_S3: start scripts/services")),
+                other => panic!("unknown storage {other}"),
+            };
+            let index = match index {
+                "sqlite" => None,
+                "postgres" => Some(
+                    truce_testkit::postgres().expect("TRUCE_TEST_POSTGRES: start scripts/services"),
+                ),
+                other => panic!("unknown index {other}"),
+            };
+            Backend { name: name.to_owned(), storage, index }
+        })
+        .collect()
+}
+
+impl Backend {
+    /// A configuration file for a server of this backend.
+    fn config_file(&self, dir: &Path) -> std::path::PathBuf {
+        let mut text = String::new();
+        if let Some(storage) = &self.storage {
+            text += &format!("storage = {storage:?}\n");
+        }
+        if let Some(index) = &self.index {
+            text += &format!("index = {index:?}\n");
+        }
+        let path = dir.join(format!("{}.toml", self.name.replace('+', "-")));
+        std::fs::write(&path, text).expect("writes the configuration");
+        path
+    }
+}
+
 impl Server {
-    fn start(data: &Path) -> Server {
+    fn start(data: &Path, config: &Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a port")
@@ -80,6 +139,8 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_truce"))
             .args(["serve", "--data"])
             .arg(data)
+            .arg("--config")
+            .arg(config)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("TRUCE_RATE_PER_SECOND", "1e12")
             .env("TRUCE_RATE_BURST", "1e12")
@@ -308,39 +369,81 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
+/// What one backend's suite measured.
+struct Figures {
+    name: String,
+    single: f64,
+    batch: f64,
+    ack_p50: f64,
+    ack_p99: f64,
+    reports: usize,
+    query_p50: f64,
+    query_p99: f64,
+    rss: f64,
+}
+
 fn main() {
     let work =
         tempfile::tempdir_in(std::env::var("TRUCE_BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))
             .expect("temp dir");
-    // TRUCE_BENCH_URL and TRUCE_BENCH_DATA: a server already running (under
-    // a profiler, say) over a fresh data directory.
-    let external =
-        std::env::var("TRUCE_BENCH_URL").ok().zip(std::env::var("TRUCE_BENCH_DATA").ok());
-    let data = match &external {
-        Some((_, data)) => std::path::PathBuf::from(data),
-        None => work.path().join("data"),
-    };
-    if external.is_none() {
-        let init = Command::new(env!("CARGO_BIN_EXE_truce"))
-            .args(["init", "--data"])
-            .arg(&data)
-            .args(["--origin", "bench.truce.example/log"])
-            .output()
-            .expect("truce init");
-        assert!(init.status.success());
-    }
-
     let (single, batch) = raw_ed25519();
     println!(
         "raw Ed25519 on {} cores: {single:.0} verifications/s one by one, {batch:.0}/s in batches of 256",
         cores()
     );
-
-    let server = match external {
-        Some((url, _)) => Server { child: None, url },
-        None => Server::start(&data),
+    // TRUCE_BENCH_URL and TRUCE_BENCH_DATA: a server already running (under
+    // a profiler, say) over a fresh data directory.
+    let external =
+        std::env::var("TRUCE_BENCH_URL").ok().zip(std::env::var("TRUCE_BENCH_DATA").ok());
+    let figures: Vec<Figures> = match external {
+        Some((url, data)) => {
+            vec![suite("external", Server { child: None, url }, Path::new(&data), single, batch)]
+        }
+        None => backends()
+            .into_iter()
+            .map(|backend| {
+                println!("\n== {}", backend.name);
+                let data = work.path().join(backend.name.replace('+', "-"));
+                let config = backend.config_file(work.path());
+                let init = Command::new(env!("CARGO_BIN_EXE_truce"))
+                    .args(["init", "--data"])
+                    .arg(&data)
+                    .arg("--config")
+                    .arg(&config)
+                    .args(["--origin", "bench.truce.example/log"])
+                    .output()
+                    .expect("truce init");
+                assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+                let server = Server::start(&data, &config);
+                suite(&backend.name, server, &data, single, batch)
+            })
+            .collect(),
     };
-    register(&server.url, &data);
+    println!(
+        "\n| backends | single entries/s | x strict | batches of 1,000/s | % of strict | ack p50 / p99 ms at 10,000/s | query p50 / p99 ms | reports | peak RSS MiB |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for f in &figures {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.0} | {:.0}% | {:.1} / {:.1} | {:.2} / {:.2} | {} | {:.0} |",
+            f.name,
+            f.single,
+            f.single / single,
+            f.batch,
+            100.0 * f.batch / single,
+            f.ack_p50,
+            f.ack_p99,
+            f.query_p50,
+            f.query_p99,
+            f.reports,
+            f.rss
+        );
+    }
+}
+
+/// The whole suite against `server`, over the data directory `data`.
+fn suite(name: &str, server: Server, data: &Path, single: f64, batch: f64) -> Figures {
+    register(&server.url, data);
     let singles = env_usize("TRUCE_BENCH_SINGLE", 30_000);
     let batched = env_usize("TRUCE_BENCH_BATCHED", 200_000);
     let paced_count = env_usize("TRUCE_BENCH_PACED", 50_000);
@@ -349,23 +452,23 @@ fn main() {
     let (batch_entries, paced_entries) = rest.split_at(batched);
 
     let connections = env_usize("TRUCE_BENCH_CONNECTIONS", 256);
-    let rate = ingest(&server.url, single_entries, connections, 1);
+    let single_rate = ingest(&server.url, single_entries, connections, 1);
     println!(
-        "\ningest over HTTP, single entries, {connections} connections: {rate:.0} entries/s ({:.2}x of one-by-one verification)",
-        rate / single
+        "\ningest over HTTP, single entries, {connections} connections: {single_rate:.0} entries/s ({:.2}x of one-by-one verification)",
+        single_rate / single
     );
-    let rate = ingest(&server.url, batch_entries, 4, 1000);
+    let batch_rate = ingest(&server.url, batch_entries, 4, 1000);
     println!(
-        "ingest over HTTP, batches of 1,000, 4 connections: {rate:.0} entries/s ({:.0}% of the batch-verify rate)",
-        100.0 * rate / batch
+        "ingest over HTTP, batches of 1,000, 4 connections: {batch_rate:.0} entries/s ({:.0}% of one-by-one verification, {:.0}% of the batch-verify rate)",
+        100.0 * batch_rate / single,
+        100.0 * batch_rate / batch
     );
     let mut latencies = paced(&server.url, paced_entries, 10_000.0);
     latencies.sort();
+    let (ack_p50, ack_p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
     println!(
-        "acknowledgement at an offered 10,000 entries/s ({} entries): p50 {:.1} ms, p99 {:.1} ms",
+        "acknowledgement at an offered 10,000 entries/s ({} entries): p50 {ack_p50:.1} ms, p99 {ack_p99:.1} ms",
         latencies.len(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99)
     );
     println!("server peak RSS so far: {:.0} MiB", server.peak_rss_mib());
 
@@ -411,12 +514,23 @@ fn main() {
         found += body["reports"].as_array().map_or(0, Vec::len);
     }
     latencies.sort();
+    let (query_p50, query_p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
     println!(
-        "\nbounding-box and time-range queries over {} reports (500 queries, {:.0} results each on average): p50 {:.2} ms, p99 {:.2} ms",
+        "\nbounding-box and time-range queries over {} reports (500 queries, {:.0} results each on average): p50 {query_p50:.2} ms, p99 {query_p99:.2} ms",
         target.max(have),
         found as f64 / 500.0,
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99)
     );
-    println!("server peak RSS: {:.0} MiB", server.peak_rss_mib());
+    let rss = server.peak_rss_mib();
+    println!("server peak RSS: {rss:.0} MiB");
+    Figures {
+        name: name.to_owned(),
+        single: single_rate,
+        batch: batch_rate,
+        ack_p50,
+        ack_p99,
+        reports: target.max(have),
+        query_p50,
+        query_p99,
+        rss,
+    }
 }

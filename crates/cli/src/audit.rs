@@ -1,5 +1,5 @@
 //! `truce log audit`: a streaming audit of any C2SP tlog-tiles log, from a
-//! directory or over HTTP.
+//! directory, over HTTP, or through a storage backend (a bucket).
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -12,11 +12,11 @@ use truce_log::{BundleId, TilePath, TreeAuditor, VerifiedCheckpoint};
 use truce_note::VerifierKey;
 
 use crate::CheckFailed;
-use crate::fetch::{DirSource, Source, UrlSource, required};
+use crate::fetch::{DirSource, Source, StorageSource, UrlSource, required};
 use crate::io::{check_policy, read_policy};
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("log").required(true).args(["dir", "url"])))]
+#[command(group(clap::ArgGroup::new("log").required(true).args(["dir", "url", "storage"])))]
 pub struct AuditArgs {
     /// The log's directory.
     #[arg(long, value_name = "DIR")]
@@ -24,6 +24,14 @@ pub struct AuditArgs {
     /// The log's URL prefix (where /checkpoint and /tile/ are).
     #[arg(long, value_name = "URL")]
     url: Option<String>,
+    /// The log's storage as a server names it: file:DIR or
+    /// s3://BUCKET/PREFIX (endpoint and keys from the AWS_* variables).
+    #[arg(long, value_name = "LOCATION")]
+    storage: Option<String>,
+    /// With --storage s3://...: where the log's sequencer lock, which holds
+    /// its authoritative checkpoint, is (sqlite:FILE or postgres://...).
+    #[arg(long, value_name = "LOCATION", requires = "storage")]
+    index: Option<String>,
     /// The log's verifier key.
     #[arg(long, value_name = "VKEY")]
     vkey: String,
@@ -45,14 +53,14 @@ pub struct AuditArgs {
 pub fn run(args: AuditArgs) -> Result<()> {
     let vkey: VerifierKey = args.vkey.parse().context("--vkey")?;
     let origin = args.origin.clone().unwrap_or_else(|| vkey.name().to_string());
-    let source: Box<dyn Source> = match (&args.dir, &args.url) {
-        (Some(dir), _) => Box::new(DirSource(dir.clone())),
-        (None, Some(url)) => Box::new(UrlSource::new(url)),
-        (None, None) => bail!("give --dir or --url"),
+    let source: Box<dyn Source> = match (&args.dir, &args.url, &args.storage) {
+        (Some(dir), _, _) => Box::new(DirSource(dir.clone())),
+        (None, Some(url), _) => Box::new(UrlSource::new(url)),
+        (None, None, Some(storage)) => {
+            Box::new(StorageSource::open(storage, args.index.as_deref())?)
+        }
+        (None, None, None) => bail!("give --dir, --url or --storage"),
     };
-    let failed =
-        |message: String| anyhow::Error::from(CheckFailed(format!("audit failed: {message}")));
-
     let checkpoint = source
         .get("checkpoint")?
         .ok_or_else(|| CheckFailed("audit failed: the log has no checkpoint".into()))?;
@@ -61,14 +69,43 @@ pub fn run(args: AuditArgs) -> Result<()> {
         Some(policy) => Some(check_policy(policy, &checkpoint, &origin)?),
         None => None,
     };
-    let checkpoint = VerifiedCheckpoint::verify(&checkpoint, &vkey, &origin)
+    let earlier = match &args.from_checkpoint {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
+        None => None,
+    };
+    let (size, root) =
+        audit(source.as_ref(), &checkpoint, &vkey, &origin, earlier.as_deref(), args.entries)?;
+    println!("verified {size} entries, root {root}");
+    if let Some(witnesses) = witnesses {
+        println!("the checkpoint is cosigned by {}", witnesses.join(", "));
+    }
+    Ok(())
+}
+
+/// Audits the log in `source` up to `checkpoint`: the checkpoint verifies
+/// with `vkey`, every bundle hashes to its tile, every tile to the next
+/// level, the whole to the checkpoint's root; with `earlier`, the tree of
+/// that older checkpoint is a prefix; with `entries`, every entry passes
+/// the log's registry. Returns the size and root audited; a failed check
+/// is a [`CheckFailed`].
+pub fn audit(
+    source: &dyn Source,
+    checkpoint: &[u8],
+    vkey: &VerifierKey,
+    origin: &str,
+    earlier: Option<&[u8]>,
+    entries: bool,
+) -> Result<(u64, truce_log::Hash)> {
+    let failed =
+        |message: String| anyhow::Error::from(CheckFailed(format!("audit failed: {message}")));
+    let checkpoint = VerifiedCheckpoint::verify(checkpoint, vkey, origin)
         .map_err(|e| failed(format!("checkpoint: {e}")))?;
     let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
-    if let Some(path) = &args.from_checkpoint {
-        let earlier =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let earlier = VerifiedCheckpoint::verify(&earlier, &vkey, &origin)
-            .map_err(|e| failed(format!("{}: {e}", path.display())))?;
+    if let Some(earlier) = earlier {
+        let earlier = VerifiedCheckpoint::verify(earlier, vkey, origin)
+            .map_err(|e| failed(format!("the earlier checkpoint: {e}")))?;
         auditor
             .expect_root_at(earlier.size(), earlier.root())
             .map_err(|e| failed(e.to_string()))?;
@@ -78,14 +115,14 @@ pub fn run(args: AuditArgs) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} entries, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut registry = args.entries.then(Registry::new);
+    let mut registry = entries.then(Registry::new);
 
     // One thread fetches bundles and their level 0 tiles ahead of the one
     // that hashes and checks them.
     let bundles: Vec<BundleId> = auditor.bundles().collect();
     std::thread::scope(|scope| -> Result<()> {
         let (sender, receiver) = mpsc::sync_channel::<Result<(BundleId, Vec<u8>, Vec<u8>)>>(32);
-        let fetcher_source = source.as_ref();
+        let fetcher_source = source;
         scope.spawn(move || {
             for bundle in bundles {
                 let fetched =
@@ -104,7 +141,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
             let first_index = auditor.audited();
             let entries = auditor
                 .check_bundle(bundle, &data, &tile, |tile| {
-                    required(source.as_ref(), TilePath::Hashes(tile)).map_err(|e| format!("{e:#}"))
+                    required(source, TilePath::Hashes(tile)).map_err(|e| format!("{e:#}"))
                 })
                 .map_err(|e| failed(e.to_string()))?;
             if let Some(registry) = registry.as_mut() {
@@ -121,9 +158,5 @@ pub fn run(args: AuditArgs) -> Result<()> {
     })?;
     progress.finish_and_clear();
     let root = auditor.finish().map_err(|e| failed(e.to_string()))?;
-    println!("verified {} entries, root {root}", checkpoint.size());
-    if let Some(witnesses) = witnesses {
-        println!("the checkpoint is cosigned by {}", witnesses.join(", "));
-    }
-    Ok(())
+    Ok((checkpoint.size(), root))
 }

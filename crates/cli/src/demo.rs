@@ -72,7 +72,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     };
     let data = DataDir::new(&root);
     truce_server::init(
-        &data,
+        &Config { data: root.clone(), ..Config::default() },
         &InitOptions {
             origin: manifest.origin.clone(),
             organisation: "Ceasefire Monitoring Mission".into(),
@@ -80,8 +80,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
     )?;
 
     runtime()?.block_on(async move {
-        let app =
-            App::open(Config { data: root.clone(), listen: args.listen, ..Config::default() })?;
+        let config = Config { data: root.clone(), listen: args.listen, ..Config::default() };
+        let app = tokio::task::spawn_blocking(move || App::open(config)).await??;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;

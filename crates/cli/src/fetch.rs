@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use truce_log::TilePath;
+use truce_log::{LogStorage, TilePath};
+use truce_store::{Backends, IndexLocation, StorageLocation};
 
 use crate::CheckFailed;
 
@@ -61,6 +62,43 @@ impl Source for UrlSource {
             .read_to_vec()
             .with_context(|| format!("GET {url}"))?;
         Ok(Some(body))
+    }
+}
+
+/// A log read through a server's storage backend: a directory, or a bucket
+/// whose authoritative checkpoint is in its sequencer lock.
+pub struct StorageSource(Box<dyn LogStorage + Send + Sync>);
+
+impl StorageSource {
+    /// The storage at `storage` (`file:DIR`, `s3://BUCKET/PREFIX`); a
+    /// bucket's sequencer lock at `index`.
+    pub fn open(storage: &str, index: Option<&str>) -> Result<StorageSource> {
+        let storage: StorageLocation = storage.parse()?;
+        let index: IndexLocation = match (index, &storage) {
+            (Some(index), _) => index.parse()?,
+            (None, StorageLocation::S3 { .. }) => {
+                bail!(
+                    "--index: a log in a bucket keeps its checkpoint in its sequencer lock: give its location"
+                )
+            }
+            // A directory needs no lock: any index location will do.
+            (None, _) => IndexLocation::Sqlite(PathBuf::from("index.sqlite")),
+        };
+        let backends = Backends { storage, index };
+        Ok(StorageSource(
+            backends.open_reader().map_err(anyhow::Error::from_boxed).context("--storage")?,
+        ))
+    }
+}
+
+impl Source for StorageSource {
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if path == "checkpoint" {
+            return self.0.read_checkpoint().map_err(anyhow::Error::from_boxed);
+        }
+        let object: TilePath = path.parse().with_context(|| format!("{path} is not a tile"))?;
+        let read = self.0.read(&[object]).map_err(anyhow::Error::from_boxed)?;
+        Ok(read.into_iter().next().flatten())
     }
 }
 

@@ -16,6 +16,7 @@ mod fetch;
 mod io;
 mod key;
 mod log;
+mod migrate;
 mod report;
 mod server;
 mod simulate;
@@ -49,6 +50,9 @@ enum Command {
     Serve(server::ServeArgs),
     /// Rebuild the query index of a data directory from its log.
     Reindex(server::ReindexArgs),
+    /// Move a log from a directory to an S3-compatible bucket and its
+    /// indexes to PostgreSQL; audit the copy and compare the indexes.
+    Migrate(migrate::MigrateArgs),
     /// Sign (if needed) and submit entries to a server; check each proof.
     Submit(submit::SubmitArgs),
     /// Compute the daily report of a day from a log prefix, or check a
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Init(args) => server::init(args),
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Submit(args) => submit::run(args),
         Command::Report(args) => report::report(args),
         Command::Incidents(args) => report::incidents(args),

@@ -7,11 +7,47 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use truce_server::{App, Config, DataDir, InitOptions};
 
+/// Where the server's data, configuration, log and indexes are: the
+/// flags override the configuration file, which overrides the defaults.
+#[derive(Args)]
+pub struct Place {
+    /// The data directory: keys, and by default the log and its index.
+    #[arg(long, value_name = "DIR", env = "TRUCE_DATA")]
+    data: PathBuf,
+    /// A TOML configuration file (see the README).
+    #[arg(long, value_name = "FILE", env = "TRUCE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the log's tiles are: file:DIR or s3://BUCKET/PREFIX (the
+    /// bucket's endpoint and keys from the AWS_* variables). Default: the
+    /// data directory's log/.
+    #[arg(long, value_name = "LOCATION")]
+    storage: Option<String>,
+    /// Where the query and dedup indexes (and a bucket's sequencer lock)
+    /// are: sqlite:FILE or postgres://USER@HOST/DB. Default: the data
+    /// directory's index.sqlite.
+    #[arg(long, value_name = "LOCATION")]
+    index: Option<String>,
+}
+
+impl Place {
+    /// The configuration: file, environment, then these flags.
+    pub fn config(&self) -> Result<Config> {
+        let mut config = Config::load(&self.data, self.config.as_deref())?;
+        if let Some(storage) = &self.storage {
+            config.storage = Some(storage.clone());
+        }
+        if let Some(index) = &self.index {
+            config.index = Some(index.clone());
+        }
+        config.backends()?;
+        Ok(config)
+    }
+}
+
 #[derive(Args)]
 pub struct InitArgs {
-    /// The data directory to create.
-    #[arg(long, value_name = "DIR")]
-    data: PathBuf,
+    #[command(flatten)]
+    place: Place,
     /// The log's origin, e.g. truce.example/ceasefire.
     #[arg(long)]
     origin: String,
@@ -22,33 +58,33 @@ pub struct InitArgs {
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The data directory (`truce init` made it).
-    #[arg(long, value_name = "DIR", env = "TRUCE_DATA")]
-    data: PathBuf,
+    #[command(flatten)]
+    place: Place,
     /// The address to listen on (overrides the config file and TRUCE_LISTEN).
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
-    /// A TOML configuration file (see the README).
-    #[arg(long, value_name = "FILE", env = "TRUCE_CONFIG")]
-    config: Option<PathBuf>,
+    /// Serve reads only (the API, the dashboard, the tiles) from the shared
+    /// storage and index; never sequence, never write.
+    #[arg(long)]
+    read_only: bool,
 }
 
 #[derive(Args)]
 pub struct ReindexArgs {
-    /// The data directory.
-    #[arg(long, value_name = "DIR", env = "TRUCE_DATA")]
-    data: PathBuf,
+    #[command(flatten)]
+    place: Place,
 }
 
 pub fn init(args: InitArgs) -> Result<()> {
-    let data = DataDir::new(&args.data);
+    let config = args.place.config()?;
     truce_server::init(
-        &data,
+        &config,
         &InitOptions { origin: args.origin.clone(), organisation: args.organisation },
     )?;
+    let data = DataDir::new(&config.data);
     let vkey = truce_store::read_key_file(&data.log_key())?.verifier_key();
     let operator = truce_store::read_key_file(&data.operator_key())?.verifier_key();
-    println!("created {} for log {}", args.data.display(), args.origin);
+    println!("created {} for log {}", config.data.display(), args.origin);
     println!("log key:      {vkey}");
     println!("operator key: {operator}");
     Ok(())
@@ -56,17 +92,24 @@ pub fn init(args: InitArgs) -> Result<()> {
 
 pub fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let mut config = Config::load(&args.data, args.config.as_deref())?;
+    let mut config = args.place.config()?;
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    config.read_only |= args.read_only;
+    let backends = config.backends()?;
     runtime()?.block_on(async move {
         let listen = config.listen;
-        let app = App::open(config)?;
+        let app = tokio::task::spawn_blocking(move || App::open(config)).await??;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        eprintln!("truce: serving {} at http://{}/", args.data.display(), listener.local_addr()?);
+        eprintln!(
+            "truce: serving {} (index {}) at http://{}/",
+            backends.storage,
+            backends.index,
+            listener.local_addr()?
+        );
         app.serve(listener, shutdown_signal()).await?;
         eprintln!("truce: stopped");
         Ok(())
@@ -75,7 +118,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
 
 pub fn reindex(args: ReindexArgs) -> Result<()> {
     init_tracing();
-    let config = Config::load(&args.data, None)?;
+    let config = args.place.config()?;
     let size = truce_server::reindex(&config)?;
     println!("indexed {size} entries");
     Ok(())

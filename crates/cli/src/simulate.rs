@@ -52,7 +52,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let mut simulation = Simulation::new(options).context("--origin")?;
     let data = DataDir::new(&args.out);
     truce_server::init_with_keys(
-        &data,
+        &Config { data: args.out.clone(), ..Config::default() },
         &InitOptions {
             origin: args.origin.clone(),
             organisation: "Ceasefire Monitoring Mission".into(),

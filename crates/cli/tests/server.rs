@@ -3,31 +3,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use common::truce;
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
-}
-
-fn wait_for(url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(format!("{url}/healthz")).call().is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use common::{Serve, truce};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -43,18 +19,8 @@ fn init_serve_and_submit_with_proofs() {
     let again = truce(dir, &["init", "--data", "data", "--origin", "cli.example/served"], b"");
     assert_eq!(again.status.code(), Some(2), "a second init is refused");
 
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Serve(
-        Command::new(env!("CARGO_BIN_EXE_truce"))
-            .args(["serve", "--data", "data", "--listen", &format!("127.0.0.1:{port}")])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serves"),
-    );
-    wait_for(&url);
+    let server = Serve::start(dir, &["--data", "data"]);
+    let url = server.url.clone();
 
     // The operator registers a monitor, with truce submit.
     let vkey = text(
@@ -84,11 +50,7 @@ fn init_serve_and_submit_with_proofs() {
     assert_eq!(text(&out.stdout), "m1.json: 1, proved in tree of size 2\n");
 
     // The monitor submits a JSON report (signed by submit) and a signed one.
-    let report = std::fs::read(format!(
-        "{}/../entry/tests/data/valid/report-kharkiv.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture");
+    let report = std::fs::read(common::REPORT_FIXTURE).expect("the report fixture");
     std::fs::write(dir.join("report.json"), &report).expect("writes");
     let mut other = String::from_utf8(report).expect("utf-8");
     other = other.replace("omm-t3-2025-11-14-001", "omm-t3-2025-11-14-009");

@@ -79,37 +79,45 @@ pub enum CommitError {
     MaybePublished(BoxError),
 }
 
-impl<S: LogStorage + ?Sized> LogStorage for &S {
-    fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError> {
-        (**self).read_checkpoint()
-    }
-    fn read(&self, paths: &[TilePath]) -> Result<Vec<Option<Vec<u8>>>, BoxError> {
-        (**self).read(paths)
-    }
-    fn write(&self, objects: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError> {
-        (**self).write(objects)
-    }
-    fn publish_checkpoint(
-        &self,
-        old: Option<&[u8]>,
-        new: &[u8],
-        size: u64,
-    ) -> Result<(), BoxError> {
-        (**self).publish_checkpoint(old, new, size)
-    }
-    fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
-        (**self).read_checkpoint_at(size)
-    }
-    fn commit(
-        &self,
-        objects: &[(TilePath, Vec<u8>)],
-        old: Option<&[u8]>,
-        new: &[u8],
-        size: u64,
-    ) -> Result<(), CommitError> {
-        (**self).commit(objects, old, new, size)
-    }
+/// A storage behind a pointer is that storage: `&S`, `Box<S>`, `Arc<S>`,
+/// and trait objects in them (a server picks its backend at run time).
+macro_rules! forward_log_storage {
+    ($($pointer:ty),*) => {$(
+        impl<S: LogStorage + ?Sized> LogStorage for $pointer {
+            fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError> {
+                (**self).read_checkpoint()
+            }
+            fn read(&self, paths: &[TilePath]) -> Result<Vec<Option<Vec<u8>>>, BoxError> {
+                (**self).read(paths)
+            }
+            fn write(&self, objects: &[(TilePath, Vec<u8>)]) -> Result<(), BoxError> {
+                (**self).write(objects)
+            }
+            fn publish_checkpoint(
+                &self,
+                old: Option<&[u8]>,
+                new: &[u8],
+                size: u64,
+            ) -> Result<(), BoxError> {
+                (**self).publish_checkpoint(old, new, size)
+            }
+            fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
+                (**self).read_checkpoint_at(size)
+            }
+            fn commit(
+                &self,
+                objects: &[(TilePath, Vec<u8>)],
+                old: Option<&[u8]>,
+                new: &[u8],
+                size: u64,
+            ) -> Result<(), CommitError> {
+                (**self).commit(objects, old, new, size)
+            }
+        }
+    )*};
 }
+
+forward_log_storage!(&S, Box<S>, std::sync::Arc<S>);
 
 /// Reads objects from `storage`; a partial tile or bundle that is gone is
 /// cut from the full one.
@@ -228,6 +236,23 @@ pub trait DedupIndex {
     /// Forgets everything (the index is ahead of the log it serves, e.g.
     /// after the log was restored from a backup).
     fn clear(&mut self) -> Result<(), BoxError>;
+}
+
+/// A dedup index in a box is that index (a server picks its backend at
+/// run time).
+impl<D: DedupIndex + ?Sized> DedupIndex for Box<D> {
+    fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
+        (**self).lookup(leaves)
+    }
+    fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError> {
+        (**self).insert(entries, new_size)
+    }
+    fn covered_size(&self) -> Result<u64, BoxError> {
+        (**self).covered_size()
+    }
+    fn clear(&mut self) -> Result<(), BoxError> {
+        (**self).clear()
+    }
 }
 
 /// A [`DedupIndex`] in memory, for tests and short-lived logs.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use truce_store::{Backends, IndexLocation, StorageLocation};
 
 /// Everything `truce serve` can be told.
 ///
@@ -22,6 +23,16 @@ use serde::Deserialize;
 /// rate_burst = 2000             # entries a source may send at once
 /// witness_timeout_ms = 3000     # how long to wait for each witness
 ///
+/// # Where the log and its indexes live (the defaults: in the data directory)
+/// storage = "file:/srv/truce/data/log"      # or "s3://BUCKET/PREFIX"
+/// index = "sqlite:/srv/truce/data/index.sqlite"   # or "postgres://USER@HOST/DB"
+/// read_only = false             # true: serve reads only, never sequence
+/// lease_ttl_ms = 10000          # the sequencer lease of a log in a bucket
+/// follow_interval_ms = 250      # how often a server that does not sequence
+///                               # looks for a newer checkpoint
+/// log_vkey = "truce.example/log+1a2b3c4d+AV..."  # for servers without the
+///                               # log's private key (read-only replicas)
+///
 /// [[witness]]                   # one table per witness (C2SP tlog-witness)
 /// name = "un"
 /// url = "https://witness.un.example"   # its submission prefix
@@ -31,7 +42,12 @@ use serde::Deserialize;
 /// Environment variables: `TRUCE_LISTEN`, `TRUCE_MAX_BODY_BYTES`,
 /// `TRUCE_MAX_BATCH`, `TRUCE_REQUEST_TIMEOUT_SECS`,
 /// `TRUCE_MAX_COMMIT_ENTRIES`, `TRUCE_QUEUE_ENTRIES`,
-/// `TRUCE_RATE_PER_SECOND`, `TRUCE_RATE_BURST`.
+/// `TRUCE_RATE_PER_SECOND`, `TRUCE_RATE_BURST`, `TRUCE_STORAGE`,
+/// `TRUCE_INDEX`, `TRUCE_READ_ONLY`, `TRUCE_LEASE_TTL_MS`,
+/// `TRUCE_FOLLOW_INTERVAL_MS`, `TRUCE_LOG_VKEY`. A bucket's endpoint and
+/// credentials come from the standard `AWS_*` variables
+/// (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_REGION`, `AWS_ALLOW_HTTP`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -60,6 +76,25 @@ pub struct Config {
     pub witnesses: Vec<WitnessConfig>,
     /// How long to wait for each witness's answer, in milliseconds.
     pub witness_timeout_ms: u64,
+    /// Where the log's tiles are (`file:DIR`, `s3://BUCKET/PREFIX`);
+    /// `None`: the data directory's `log/`.
+    pub storage: Option<String>,
+    /// Where the query index, the dedup index and (for a log in a bucket)
+    /// the sequencer lock are (`sqlite:FILE`, `postgres://...`); `None`:
+    /// the data directory's `index.sqlite`.
+    pub index: Option<String>,
+    /// Serve reads only: never take the log's lock or lease, never write.
+    pub read_only: bool,
+    /// How long the sequencer lease of a log in a bucket runs unless
+    /// renewed, in milliseconds: a standby takes over that long after a
+    /// sequencer died.
+    pub lease_ttl_ms: u64,
+    /// How often a server that does not sequence looks for a newer
+    /// checkpoint in the index, and a standby for a free lock, in
+    /// milliseconds.
+    pub follow_interval_ms: u64,
+    /// The log's verifier key; `None`: the data directory's key files.
+    pub log_vkey: Option<String>,
 }
 
 /// A witness the log asks for cosignatures.
@@ -88,6 +123,12 @@ impl Default for Config {
             rate_burst: 2000.0,
             witnesses: Vec::new(),
             witness_timeout_ms: 3000,
+            storage: None,
+            index: None,
+            read_only: false,
+            lease_ttl_ms: 10_000,
+            follow_interval_ms: 250,
+            log_vkey: None,
         }
     }
 }
@@ -122,6 +163,9 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A value names no usable place or key.
+    #[error("configuration: {0}")]
+    Invalid(String),
 }
 
 impl Config {
@@ -141,7 +185,23 @@ impl Config {
         };
         config.data = data.to_owned();
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.backends()?;
         Ok(config)
+    }
+
+    /// Where the log and its indexes are: the configured locations, or the
+    /// data directory's.
+    pub fn backends(&self) -> Result<Backends, ConfigError> {
+        let invalid = |e: truce_store::LocationError| ConfigError::Invalid(e.to_string());
+        let storage = match &self.storage {
+            Some(text) => text.parse().map_err(invalid)?,
+            None => StorageLocation::Dir(self.data.join("log")),
+        };
+        let index = match &self.index {
+            Some(text) => text.parse().map_err(invalid)?,
+            None => IndexLocation::Sqlite(self.data.join("index.sqlite")),
+        };
+        Ok(Backends { storage, index })
     }
 
     /// Applies the `TRUCE_*` variables that `get` finds.
@@ -183,12 +243,40 @@ impl Config {
         if let Some(v) = get("TRUCE_RATE_BURST") {
             self.rate_burst = parse("TRUCE_RATE_BURST", v)?;
         }
+        if let Some(v) = get("TRUCE_STORAGE") {
+            self.storage = Some(v);
+        }
+        if let Some(v) = get("TRUCE_INDEX") {
+            self.index = Some(v);
+        }
+        if let Some(v) = get("TRUCE_READ_ONLY") {
+            self.read_only = parse("TRUCE_READ_ONLY", v)?;
+        }
+        if let Some(v) = get("TRUCE_LEASE_TTL_MS") {
+            self.lease_ttl_ms = parse("TRUCE_LEASE_TTL_MS", v)?;
+        }
+        if let Some(v) = get("TRUCE_FOLLOW_INTERVAL_MS") {
+            self.follow_interval_ms = parse("TRUCE_FOLLOW_INTERVAL_MS", v)?;
+        }
+        if let Some(v) = get("TRUCE_LOG_VKEY") {
+            self.log_vkey = Some(v);
+        }
         Ok(())
     }
 
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The sequencer lease's time to live.
+    pub fn lease_ttl(&self) -> Duration {
+        Duration::from_millis(self.lease_ttl_ms.max(100))
+    }
+
+    /// How often to look for a newer checkpoint or a free lock.
+    pub fn follow_interval(&self) -> Duration {
+        Duration::from_millis(self.follow_interval_ms.max(10))
     }
 }
 
@@ -215,5 +303,13 @@ mod tests {
         std::fs::write(&file, "listne = \"127.0.0.1:9000\"\n").expect("writes");
         let typo = Config::load(&dir, Some(&file)).expect_err("unknown field");
         assert!(typo.to_string().contains("unknown field `listne`"), "{typo}");
+        std::fs::write(&file, "storage = \"/srv/log\"\n").expect("writes");
+        let unusable = Config::load(&dir, Some(&file)).expect_err("not a location");
+        assert!(unusable.to_string().contains("storage: "), "{unusable}");
+        std::fs::write(&file, "storage = \"s3://b/p\"\nindex = \"postgres://u@h/d\"\n")
+            .expect("writes");
+        let backends = Config::load(&dir, Some(&file)).expect("loads").backends().expect("ok");
+        assert_eq!(backends.storage.to_string(), "s3://b/p");
+        assert_eq!(backends.index.to_string(), "postgres://u@h/d");
     }
 }

@@ -2,11 +2,15 @@
 //!
 //! ```text
 //! DIR/keys/log.key        the log's key: signs checkpoints (mode 0600)
+//! DIR/keys/log.vkey       its verifier key (what a read-only replica needs)
 //! DIR/keys/operator.key   the operator's key: signs sources, agreements,
 //!                         statements (mode 0600)
-//! DIR/log/                the tlog-tiles log (served at / as is)
-//! DIR/log/.dedup.sqlite   leaf hash to index, derived from the log
-//! DIR/index.sqlite        the query index, derived from the log
+//! DIR/log/                the tlog-tiles log (served at / as is), unless
+//!                         the configuration puts it in a bucket
+//! DIR/index.sqlite        the query index, derived from the log, unless
+//!                         the configuration puts it in PostgreSQL; beside
+//!                         it index.dedup.sqlite (leaf hash to index) and,
+//!                         for a log in a bucket, index.sequencer.sqlite
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -15,8 +19,9 @@ use truce_entry::{
     Entry, Identifier, Reliability, Role, SignedEntry, Source, SourceAction, Text, VerifierKeyText,
 };
 use truce_log::Sequencer;
-use truce_note::SigningKey;
-use truce_store::{FsStorage, SqliteDedup};
+use truce_note::{SigningKey, VerifierKey};
+
+use crate::config::Config;
 
 use crate::ServerError;
 
@@ -45,6 +50,11 @@ impl DataDir {
         self.root.join("keys/log.key")
     }
 
+    /// The log's verifier key file.
+    pub fn log_vkey(&self) -> PathBuf {
+        self.root.join("keys/log.vkey")
+    }
+
     /// The operator's key file.
     pub fn operator_key(&self) -> PathBuf {
         self.root.join("keys/operator.key")
@@ -55,24 +65,29 @@ impl DataDir {
         self.root.join("log")
     }
 
-    /// The dedup index.
-    pub fn dedup(&self) -> PathBuf {
-        self.log().join(".dedup.sqlite")
-    }
-
-    /// The query index.
+    /// The query index, unless the configuration puts it elsewhere.
     pub fn index(&self) -> PathBuf {
         self.root.join("index.sqlite")
-    }
-
-    /// The latest checkpoint with its witnesses' cosignatures.
-    pub fn witnessed_checkpoint(&self) -> PathBuf {
-        self.root.join("witnessed-checkpoint")
     }
 
     /// Reads a key file.
     pub fn read_key(path: &Path) -> Result<SigningKey, ServerError> {
         truce_store::read_key_file(path).map_err(|e| ServerError::Setup(e.to_string()))
+    }
+
+    /// The log's verifier key: `keys/log.vkey`, or derived from
+    /// `keys/log.key` (data directories made before the first existed).
+    pub fn log_verifier_key(&self) -> Result<VerifierKey, ServerError> {
+        match std::fs::read_to_string(self.log_vkey()) {
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map_err(|e| ServerError::Setup(format!("{}: {e}", self.log_vkey().display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(DataDir::read_key(&self.log_key())?.verifier_key())
+            }
+            Err(e) => Err(ServerError::Setup(format!("{}: {e}", self.log_vkey().display()))),
+        }
     }
 }
 
@@ -85,33 +100,41 @@ pub struct InitOptions {
     pub organisation: String,
 }
 
-/// Creates a data directory: the log's and the operator's keys, and a log
-/// whose first entry registers the operator as a source.
-pub fn init(data: &DataDir, options: &InitOptions) -> Result<(), ServerError> {
+/// Creates a data directory (the log's and the operator's keys) and a log,
+/// where `config` puts it, whose first entry registers the operator as a
+/// source.
+pub fn init(config: &Config, options: &InitOptions) -> Result<(), ServerError> {
     let setup = |message: String| ServerError::Setup(message);
     let log_key = SigningKey::generate(&options.origin).map_err(|e| setup(e.to_string()))?;
     let operator_key = SigningKey::generate(&format!("{}/operator", options.origin))
         .map_err(|e| setup(e.to_string()))?;
-    init_with_keys(data, options, &log_key, &operator_key)
+    init_with_keys(config, options, &log_key, &operator_key)
 }
 
 /// [`init`] with the given keys, for logs whose keys are made elsewhere
 /// (`truce simulate` derives them from its seed).
 pub fn init_with_keys(
-    data: &DataDir,
+    config: &Config,
     options: &InitOptions,
     log_key: &SigningKey,
     operator_key: &SigningKey,
 ) -> Result<(), ServerError> {
     let setup = |message: String| ServerError::Setup(message);
-    if data.log().join(truce_store::CHECKPOINT).exists() {
-        return Err(setup(format!("{} already holds a log", data.root().display())));
-    }
+    let data = DataDir::new(&config.data);
+    let backends = config.backends().map_err(|e| setup(e.to_string()))?;
+    // First: an SQLite index and its siblings live in it by default.
     std::fs::create_dir_all(data.root().join("keys"))
         .map_err(|e| setup(format!("cannot create {}: {e}", data.root().display())))?;
+    let reader = backends.open_reader().map_err(|e| setup(format!("{}: {e}", backends.storage)))?;
+    if reader.read_checkpoint().map_err(|e| setup(format!("{}: {e}", backends.storage)))?.is_some()
+    {
+        return Err(setup(format!("{} already holds a log", backends.storage)));
+    }
     for (path, key) in [(data.log_key(), log_key), (data.operator_key(), operator_key)] {
         truce_store::write_key_file(&path, key).map_err(|e| setup(e.to_string()))?;
     }
+    std::fs::write(data.log_vkey(), format!("{}\n", log_key.verifier_key()))
+        .map_err(|e| setup(format!("{}: {e}", data.log_vkey().display())))?;
 
     let genesis = Entry::Source(Source {
         source: identifier(OPERATOR)?,
@@ -127,11 +150,17 @@ pub fn init_with_keys(
     let genesis = SignedEntry::sign(&genesis, &[operator_key])
         .map_err(|e| setup(format!("the first entry: {e}")))?;
 
-    let storage = FsStorage::open_writer(data.log()).map_err(|e| setup(e.to_string()))?;
-    let dedup = SqliteDedup::open(&data.dedup()).map_err(|e| setup(e.to_string()))?;
-    let mut log = Sequencer::create(storage, dedup, log_key.clone(), &options.origin)
+    let writer = backends
+        .open_writer(&crate::holder(), config.lease_ttl())
+        .map_err(|e| setup(format!("{}: {e}", backends.storage)))?
+        .ok_or_else(|| setup(format!("another process is writing {}", backends.storage)))?;
+    let mut log = Sequencer::create(writer.storage, writer.dedup, log_key.clone(), &options.origin)
         .map_err(|e| setup(e.to_string()))?;
     log.append(&[genesis.as_bytes()]).map_err(|e| setup(e.to_string()))?;
+    drop(log);
+    // The query index starts covering the log at once: read-only
+    // replicas serve what it covers.
+    crate::ingest::Ingest::recover(config, &options.origin)?;
     Ok(())
 }
 

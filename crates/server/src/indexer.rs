@@ -68,7 +68,7 @@ impl Indexer {
     /// Starts the writer thread over `index`, which covers `indexed`
     /// entries.
     pub(crate) fn start(
-        index: QueryIndex,
+        index: Box<dyn QueryIndex>,
         indexed: u64,
         shared: Arc<Shared>,
     ) -> Result<Indexer, ServerError> {
@@ -121,7 +121,7 @@ impl Drop for Indexer {
 }
 
 struct Writer {
-    index: QueryIndex,
+    index: Box<dyn QueryIndex>,
     shared: Arc<Shared>,
     progress: Arc<Progress>,
 }
@@ -148,7 +148,8 @@ impl Writer {
             let started = std::time::Instant::now();
             let rows: Vec<IndexedEntry<'_>> =
                 appended.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
-            match self.index.apply(&rows, size) {
+            let checkpoint = last.checkpoint.to_bytes();
+            match self.index.apply(&rows, size, Some(&checkpoint)) {
                 Ok(()) => {
                     self.progress.indexed.store(size, Ordering::Release);
                     self.shared.metrics.indexed(started.elapsed());

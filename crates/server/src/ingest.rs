@@ -15,19 +15,22 @@
 //! Nothing is acknowledged before the entries are durable, covered by a
 //! signed checkpoint, and in the index.
 //!
-//! When anything fails after the log may have changed, the thread recovers
-//! through the start-up path ([`Ingest::recover`]): the log is the truth,
-//! the registry and the index are rebuilt from it.
+//! When anything fails after the log may have changed, the thread stops
+//! and the sequencing loop (`sequencing.rs`) starts again through the
+//! start-up path ([`Ingest::recover`]): the log is the truth, the registry
+//! and the index are brought up to it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use truce_entry::{AdmissionError, Admitted, Entry, EntryType, Identifier, Registry, SignedEntry};
-use truce_log::{Hash, Sequencer, leaf_hash, read_entry};
-use truce_store::{FsStorage, IndexedEntry, QueryIndex, SqliteDedup};
+use truce_log::{DedupIndex, Hash, LogStorage, Sequencer, leaf_hash, read_entry};
+use truce_store::{Backends, IndexedEntry, Lease, QueryIndex};
 
 use crate::ServerError;
+use crate::config::Config;
 use crate::data::DataDir;
 use crate::indexer::{self, Group, Indexer, indexed};
 use crate::state::Shared;
@@ -64,76 +67,132 @@ pub(crate) enum Refusal {
     Unavailable { message: String, retry_after_secs: u64 },
 }
 
+impl Refusal {
+    /// The refusal of an entry that this server cannot log now.
+    pub(crate) fn unavailable(message: impl Into<String>) -> Refusal {
+        Refusal::Unavailable { message: message.into(), retry_after_secs: 1 }
+    }
+}
+
+/// The sequencer of the server: the log's storage, open for writing, and
+/// its dedup index, whatever backends they are.
+type LogWriter = Sequencer<Box<dyn LogStorage + Send + Sync>, Box<dyn DedupIndex + Send>>;
+
+/// Why [`Ingest::run`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stopped {
+    /// The server stopped taking entries, and every one taken is answered.
+    Closed,
+    /// Something failed after the log may have changed, or the lease ran
+    /// out: start again from the log.
+    Failed,
+}
+
 /// The ingestion thread's state: the writer side of everything.
 pub(crate) struct Ingest {
-    data: DataDir,
+    backends: Backends,
     origin: String,
-    sequencer: Sequencer<FsStorage, SqliteDedup>,
+    sequencer: LogWriter,
+    /// The lease that lets this process write a log in a bucket.
+    lease: Option<Arc<Lease>>,
     registry: Registry,
     /// A read connection to the query index.
-    index: QueryIndex,
+    index: Box<dyn QueryIndex>,
     /// The index writer; started with the first group.
     indexer: Option<Indexer>,
     /// Appended entries the index writer may not have written yet.
     unindexed: Unindexed,
     max_commit: usize,
+    /// How long to wait for a submission before looking at the lease.
+    idle: Duration,
+    /// Set when a commit failed: the thread stops after answering.
+    failed: bool,
 }
 
 impl Ingest {
-    /// Opens the log and brings the registry and the index up to it: the
-    /// one start-up path, after a clean stop or a crash.
-    pub(crate) fn recover(
-        data: &DataDir,
-        origin: &str,
-        max_commit: usize,
-    ) -> Result<Ingest, ServerError> {
+    /// Takes the log for writing and brings the registry and the index up
+    /// to it: the one start-up path, after a clean stop, a crash or a
+    /// failover alike. `None` while another process holds the log's lock
+    /// or lease.
+    pub(crate) fn recover(config: &Config, origin: &str) -> Result<Option<Ingest>, ServerError> {
+        Ingest::open(config, origin, false)
+    }
+
+    /// [`Ingest::recover`] with a query index rebuilt from scratch.
+    pub(crate) fn rebuild(config: &Config, origin: &str) -> Result<Option<Ingest>, ServerError> {
+        Ingest::open(config, origin, true)
+    }
+
+    fn open(config: &Config, origin: &str, rebuild: bool) -> Result<Option<Ingest>, ServerError> {
         let fail =
             |what: &str, e: &dyn std::fmt::Display| ServerError::Setup(format!("{what}: {e}"));
+        let data = DataDir::new(&config.data);
+        let backends = config.backends().map_err(|e| fail("configuration", &e))?;
         let key = DataDir::read_key(&data.log_key())?;
-        let storage = FsStorage::open_writer(data.log()).map_err(|e| fail("log", &e))?;
-        let dedup = SqliteDedup::open(&data.dedup()).map_err(|e| fail("dedup index", &e))?;
-        let sequencer =
-            Sequencer::open(storage, dedup, key, origin).map_err(|e| fail("log", &e))?;
+        let Some(writer) = backends
+            .open_writer(&crate::holder(), config.lease_ttl())
+            .map_err(|e| fail(&backends.storage.to_string(), &e))?
+        else {
+            return Ok(None);
+        };
+        let lease = writer.lease;
+        // Before anything is signed, the published checkpoint is verified
+        // and the right edge rebuilt from the tiles and checked against it
+        // (Sequencer::open), whoever wrote them last.
+        let sequencer = Sequencer::open(writer.storage, writer.dedup, key, origin)
+            .map_err(|e| fail("log", &e))?;
         let size = sequencer.checkpoint().size();
 
-        let mut index = QueryIndex::open(&data.index()).map_err(|e| fail("query index", &e))?;
-        let mut indexed = index.indexed_size().map_err(|e| fail("query index", &e))?;
-        if indexed > size {
-            tracing::warn!(indexed, size, "the query index is ahead of the log; rebuilding it");
-            index.clear().map_err(|e| fail("query index", &e))?;
+        let unavailable = |e: truce_store::IndexError| fail("query index", &e);
+        let mut index = backends.index.open_index(origin).map_err(unavailable)?;
+        let mut indexed = index.indexed_size().map_err(unavailable)?;
+        if rebuild || indexed > size {
+            if !rebuild {
+                tracing::warn!(indexed, size, "the query index is ahead of the log; rebuilding it");
+            }
+            index.clear().map_err(unavailable)?;
             indexed = 0;
         }
         // The registry as of the indexed prefix: replay its source entries.
         let storage = sequencer.storage();
         let mut registry = Registry::new();
-        for i in index.source_entries().map_err(|e| fail("query index", &e))? {
+        for i in index.source_entries().map_err(unavailable)? {
             let bytes = read_entry(storage, i, size)
                 .map_err(|e| fail("log", &e))?
                 .ok_or_else(|| ServerError::Setup(format!("entry {i} is missing from the log")))?;
             registry.admit(i, &bytes).map_err(|e| fail(&format!("replaying entry {i}"), &e))?;
         }
         let mut ingest = Ingest {
-            data: data.clone(),
+            backends,
             origin: origin.to_owned(),
             sequencer,
+            lease,
             registry,
             index,
             indexer: None,
             unindexed: Unindexed::default(),
-            max_commit,
+            max_commit: config.max_commit_entries,
+            idle: config.follow_interval(),
+            failed: false,
         };
         ingest.index_from(indexed, size)?;
-        Ok(ingest)
+        Ok(Some(ingest))
     }
 
     /// Admits and indexes the entries `from..to` of the log, which the
-    /// index lacks. An entry the registry refuses (a tool other than the
-    /// server can append to the log directory) is left out of the index,
-    /// with a warning: `truce log audit --entries` names it.
+    /// index lacks, and records the log's checkpoint. An entry the registry
+    /// refuses (a tool other than the server can append to the log
+    /// directory) is left out of the index, with a warning: `truce log
+    /// audit --entries` names it.
     fn index_from(&mut self, from: u64, to: u64) -> Result<(), ServerError> {
         const CHUNK: u64 = 4096;
+        let checkpoint = self.sequencer.checkpoint().to_bytes();
+        let recorded = self.index.checkpoint().map_err(|e| ServerError::Setup(e.to_string()))?;
+        if from == to && recorded.as_deref() == Some(checkpoint.as_slice()) {
+            return Ok(());
+        }
         let mut start = from;
-        while start < to {
+        loop {
             let end = (start + CHUNK).min(to);
             let mut admitted = Vec::new();
             for i in start..end {
@@ -149,10 +208,13 @@ impl Ingest {
             }
             let rows: Vec<IndexedEntry<'_>> =
                 admitted.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
-            self.index.apply(&rows, end).map_err(|e| ServerError::Setup(e.to_string()))?;
+            let last = (end == to).then_some(checkpoint.as_slice());
+            self.index.apply(&rows, end, last).map_err(|e| ServerError::Setup(e.to_string()))?;
+            if end == to {
+                return Ok(());
+            }
             start = end;
         }
-        Ok(())
     }
 
     /// The latest checkpoint.
@@ -166,10 +228,42 @@ impl Ingest {
         shared.set_checkpoint(Arc::new(self.sequencer.checkpoint().clone()));
     }
 
-    /// Runs until every sender is gone, committing what arrives in groups
-    /// and handing each group to the index writer, which answers it.
-    pub(crate) fn run(mut self, mut submissions: mpsc::Receiver<Submission>, shared: Arc<Shared>) {
-        while let Some(first) = submissions.blocking_recv() {
+    /// Whether the lease of a log in a bucket ran out.
+    fn lease_lost(&self) -> bool {
+        self.lease.as_ref().is_some_and(|lease| lease.remaining().is_zero())
+    }
+
+    /// Runs until every sender is gone or something fails, committing what
+    /// arrives in groups and handing each group to the index writer, which
+    /// answers it. Dropping the returned state's index writer waits until
+    /// it answered every group handed over.
+    pub(crate) fn run(
+        &mut self,
+        submissions: &mut mpsc::Receiver<Submission>,
+        shared: &Arc<Shared>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Stopped {
+        let stopped = self.serve(submissions, shared, runtime);
+        self.indexer.take();
+        stopped
+    }
+
+    fn serve(
+        &mut self,
+        submissions: &mut mpsc::Receiver<Submission>,
+        shared: &Arc<Shared>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Stopped {
+        loop {
+            let idle = self.idle;
+            let next =
+                runtime.block_on(async { tokio::time::timeout(idle, submissions.recv()).await });
+            let first = match next {
+                Ok(Some(first)) => first,
+                Ok(None) => return Stopped::Closed,
+                Err(_) if self.lease_lost() => return Stopped::Failed,
+                Err(_) => continue,
+            };
             let mut count = first.entries.len();
             let mut jobs = vec![first];
             while count < self.max_commit {
@@ -181,14 +275,15 @@ impl Ingest {
                     Err(_) => break,
                 }
             }
-            if self.indexer.as_ref().is_some_and(Indexer::failed) {
-                self.try_recover(&shared);
+            if self.indexer.as_ref().is_some_and(Indexer::failed) || self.lease_lost() {
+                answer_unavailable(jobs, shared, "the log is recovering");
+                return Stopped::Failed;
             }
             let started = std::time::Instant::now();
             let sizes: Vec<usize> = jobs.iter().map(|j| j.entries.len()).collect();
             let entries: Vec<SignedEntry> =
                 jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.entries)).collect();
-            let (outcomes, appended, registry_changed) = self.commit(entries, &shared);
+            let (outcomes, appended, registry_changed) = self.commit(entries, shared);
             shared.metrics.commit(count, started.elapsed());
             let mut outcomes = outcomes.into_iter();
             let replies = jobs
@@ -202,20 +297,20 @@ impl Ingest {
                 registry: registry_changed.then(|| Arc::new(self.registry.clone())),
                 replies,
             };
-            match self.indexer(&shared) {
+            match self.indexer(shared) {
                 Ok(indexer) => indexer.send(group),
                 Err(e) => {
                     tracing::error!(error = %e, "the index writer cannot start");
-                    indexer::answer_unavailable(&shared, group);
+                    indexer::answer_unavailable(shared, group);
                     // The group is in the log, not in the index: start
                     // again from the log.
-                    self.try_recover(&shared);
+                    return Stopped::Failed;
                 }
             }
+            if self.failed {
+                return Stopped::Failed;
+            }
         }
-        // Dropping the index writer waits until it answered every group.
-        self.indexer.take();
-        tracing::info!("ingestion stopped: every queued entry was answered");
     }
 
     /// The index writer, started over a connection of its own when there
@@ -223,7 +318,7 @@ impl Ingest {
     fn indexer(&mut self, shared: &Arc<Shared>) -> Result<&Indexer, ServerError> {
         if self.indexer.is_none() {
             let unavailable = |e| ServerError::Unavailable(format!("query index: {e}"));
-            let index = QueryIndex::open(&self.data.index()).map_err(unavailable)?;
+            let index = self.backends.index.open_index(&self.origin).map_err(unavailable)?;
             // What the index holds, not what the log holds: a group may be
             // appended already, on its way to this writer.
             let indexed = index.indexed_size().map_err(unavailable)?;
@@ -247,7 +342,7 @@ impl Ingest {
             Ok(found) => found,
             Err(e) => {
                 let outcome = unavailable(format!("the log: {e}"));
-                self.try_recover(shared);
+                self.failed = true;
                 return (vec![outcome; entries.len()], Vec::new(), false);
             }
         };
@@ -319,7 +414,7 @@ impl Ingest {
                     if let Some(before) = before {
                         self.registry = before;
                     }
-                    self.try_recover(shared);
+                    self.failed = true;
                 }
             }
         }
@@ -334,21 +429,6 @@ impl Ingest {
             .map(|o| o.unwrap_or_else(|| unavailable("no outcome".into())))
             .collect();
         (outcomes, appended, changes_registry)
-    }
-
-    /// Starts again from the log: the index writer first answers what it
-    /// holds, then the log, the registry and the index are reopened.
-    fn try_recover(&mut self, shared: &Shared) {
-        self.indexer.take();
-        match Ingest::recover(&self.data, &self.origin, self.max_commit) {
-            Ok(fresh) => {
-                *self = fresh;
-                self.publish(shared);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "recovery failed; will retry with the next batch")
-            }
-        }
     }
 
     /// The checks that need the log beyond the registry: local ids,
@@ -431,6 +511,15 @@ impl Ingest {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Answers submissions that were taken but cannot be committed.
+fn answer_unavailable(jobs: Vec<Submission>, shared: &Shared, message: &str) {
+    for job in jobs {
+        let count = job.entries.len();
+        let _ = job.reply.send(vec![Outcome::Refused(Refusal::unavailable(message)); count]);
+        shared.dequeued(count);
     }
 }
 

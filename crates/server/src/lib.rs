@@ -2,12 +2,12 @@
 //! index, and the HTTP API.
 //!
 //! ```no_run
-//! use truce_server::{App, Config, InitOptions, init, DataDir};
+//! use truce_server::{App, Config, InitOptions, init};
 //!
 //! # async fn run() -> Result<(), truce_server::ServerError> {
-//! let data = DataDir::new("truce-data");
-//! init(&data, &InitOptions { origin: "truce.example/log".into(), organisation: "Mission".into() })?;
-//! let app = App::open(Config { data: data.root().to_owned(), ..Config::default() })?;
+//! let config = Config { data: "truce-data".into(), ..Config::default() };
+//! init(&config, &InitOptions { origin: "truce.example/log".into(), organisation: "Mission".into() })?;
+//! let app = tokio::task::spawn_blocking(move || App::open(config)).await.expect("no panic")?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.map_err(truce_server::ServerError::Io)?;
 //! app.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await
 //! # }
@@ -30,10 +30,12 @@ mod api;
 mod assessment;
 mod config;
 mod data;
+mod follow;
 mod indexer;
 mod ingest;
 mod metrics;
 mod problem;
+mod sequencing;
 mod state;
 mod witnessing;
 
@@ -41,9 +43,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use truce_log::{Checkpoint, LogStorage as _};
-use truce_note::UnverifiedNote;
-use truce_store::FsStorage;
+use truce_log::{Checkpoint, LogStorage, VerifiedCheckpoint};
+use truce_note::{UnverifiedNote, VerifierKey};
 
 pub use crate::api::OPENAPI;
 pub use crate::config::{Config, ConfigError, WitnessConfig};
@@ -68,46 +69,92 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// A server over one data directory, ready to serve.
+impl From<ConfigError> for ServerError {
+    fn from(e: ConfigError) -> ServerError {
+        ServerError::Setup(e.to_string())
+    }
+}
+
+/// A server of one log, ready to serve.
+///
+/// Every server serves reads from the log's storage and the query index.
+/// One of them sequences: the one that holds the log's lock (a directory)
+/// or lease (a bucket). The others stand by and take over when the lock
+/// or the lease is free, unless they are read-only (`read_only` in the
+/// configuration), and meanwhile follow the checkpoints the index covers.
 pub struct App {
     shared: Arc<Shared>,
-    ingest: std::thread::JoinHandle<()>,
-    witnessing: Option<std::thread::JoinHandle<()>>,
+    threads: Vec<(&'static str, std::thread::JoinHandle<()>)>,
 }
 
 impl App {
-    /// Opens the data directory: the log is recovered, the registry and the
-    /// index are brought up to it, and the ingestion thread starts.
+    /// Opens the log where the configuration puts it. A server that can
+    /// take the log for writing now recovers it, brings the registry and
+    /// the index up to it and starts sequencing before it serves; one that
+    /// cannot waits until the index covers a checkpoint, and serves that.
+    ///
+    /// It blocks (recovering a large log takes seconds, and the stores'
+    /// clients block): call it where blocking is allowed, within a Tokio
+    /// runtime (`tokio::task::spawn_blocking(move || App::open(config))`):
+    /// the sequencing thread waits for submissions on that runtime.
     pub fn open(config: Config) -> Result<App, ServerError> {
-        let data = DataDir::new(&config.data);
-        let origin = stored_origin(&data)?;
-        let log_key = DataDir::read_key(&data.log_key())?.verifier_key();
-        let witnesses = witnessing::configured(&config)?;
-        let ingest = Ingest::recover(&data, &origin, config.max_commit_entries)?;
-        let (sender, receiver) = mpsc::channel(1024);
-        let checkpoint = ingest_checkpoint(&ingest);
-        let shared = Arc::new(Shared::new(config, data, origin, log_key, checkpoint, sender));
-        ingest.publish(&shared);
-        let for_thread = shared.clone();
-        let ingest = std::thread::Builder::new()
-            .name("truce-ingest".into())
-            .spawn(move || ingest.run(receiver, for_thread))?;
-        // Without witnesses configured there is no witnessed checkpoint:
-        // an old one saved by an earlier configuration would go stale.
-        let witnessing = if witnesses.is_empty() {
-            None
-        } else {
-            if let Some(saved) = witnessing::saved(&shared) {
-                shared.set_witnessed(saved);
-            }
-            let for_thread = shared.clone();
-            Some(
-                std::thread::Builder::new()
-                    .name("truce-witnessing".into())
-                    .spawn(move || witnessing::run(for_thread, witnesses))?,
-            )
+        let backends = config.backends()?;
+        let storage = backends
+            .open_reader()
+            .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
+        let origin = stored_origin(storage.as_ref(), &backends)?;
+        let log_key = match &config.log_vkey {
+            Some(vkey) => vkey
+                .parse::<VerifierKey>()
+                .map_err(|e| ServerError::Setup(format!("log_vkey: {e}")))?,
+            None => DataDir::new(&config.data).log_verifier_key()?,
         };
-        Ok(App { shared, ingest, witnessing })
+        let witnesses = witnessing::configured(&config)?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| ServerError::Setup(format!("App::open needs a Tokio runtime: {e}")))?;
+
+        let ingest = if config.read_only { None } else { Ingest::recover(&config, &origin)? };
+        let checkpoint = match &ingest {
+            Some(ingest) => ingest.checkpoint().clone(),
+            None => {
+                tracing::info!(
+                    storage = %backends.storage,
+                    "not sequencing: serving what the index covers"
+                );
+                follow::first_checkpoint(&config, &backends, &origin, &log_key)?
+            }
+        };
+        let (sender, receiver) = mpsc::channel(1024);
+        let shared =
+            Arc::new(Shared::new(config, backends, storage, (origin, log_key), checkpoint, sender));
+        if let Some(ingest) = &ingest {
+            ingest.publish(&shared);
+            shared.set_sequencing(true);
+        }
+        if let Some(witnessed) = witnessing::saved(&shared) {
+            shared.set_witnessed(witnessed);
+        }
+        let spawn = |name: &'static str, work: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new().name(name.into()).spawn(work).map(|t| (name, t))
+        };
+        let mut threads = Vec::new();
+        if !shared.config.read_only {
+            let for_thread = shared.clone();
+            threads.push(spawn(
+                "truce-sequencing",
+                Box::new(move || sequencing::run(for_thread, receiver, ingest, runtime)),
+            )?);
+        }
+        let for_thread = shared.clone();
+        threads.push(spawn("truce-follow", Box::new(move || follow::run(for_thread)))?);
+        if !witnesses.is_empty() {
+            let for_thread = shared.clone();
+            threads.push(spawn(
+                "truce-witnessing",
+                Box::new(move || witnessing::run(for_thread, witnesses)),
+            )?);
+        }
+        Ok(App { shared, threads })
     }
 
     /// The router of the API, for serving or for tests.
@@ -124,7 +171,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router();
-        let App { shared, ingest, witnessing } = self;
+        let App { shared, threads } = self;
         // Assess the log as it stands now rather than on the first request
         // (a million entries take seconds); requests meanwhile wait for it.
         let warm = shared.clone();
@@ -135,40 +182,51 @@ impl App {
         });
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         // Every request in flight was answered: stop taking entries; the
-        // ingestion thread ends once it has answered what it holds.
+        // threads end once they have answered what they hold.
         shared.close();
         served?;
-        tokio::task::spawn_blocking(move || ingest.join())
-            .await
-            .map_err(|e| ServerError::Setup(format!("ingestion thread: {e}")))?
-            .map_err(|_| ServerError::Setup("the ingestion thread panicked".into()))?;
-        if let Some(witnessing) = witnessing {
-            tokio::task::spawn_blocking(move || witnessing.join())
-                .await
-                .map_err(|e| ServerError::Setup(format!("witnessing thread: {e}")))?
-                .map_err(|_| ServerError::Setup("the witnessing thread panicked".into()))?;
-        }
-        Ok(())
+        // Joined, and the stores' connections closed (a blocking call),
+        // off the async threads.
+        let joined = tokio::task::spawn_blocking(move || {
+            let joined = threads.into_iter().try_for_each(|(name, thread)| {
+                thread.join().map_err(|_| ServerError::Setup(format!("the thread {name} panicked")))
+            });
+            drop(shared);
+            joined
+        });
+        joined.await.map_err(|e| ServerError::Setup(format!("stopping: {e}")))?
     }
 }
 
-/// The checkpoint the ingestion thread opened the log at.
-fn ingest_checkpoint(ingest: &Ingest) -> truce_log::VerifiedCheckpoint {
-    ingest.checkpoint().clone()
+/// The name this process holds a lease under: host, process, and a
+/// random part (a restarted process with the same pid is another holder).
+pub(crate) fn holder() -> String {
+    static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOLDER
+        .get_or_init(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "host".into());
+            let mut random = [0u8; 4];
+            let _ = getrandom::fill(&mut random);
+            format!("{host}/{}/{}", std::process::id(), u32::from_be_bytes(random))
+        })
+        .clone()
 }
 
 /// The origin the stored checkpoint names; the sequencer verifies it with
 /// the log's key when it opens the log.
-fn stored_origin(data: &DataDir) -> Result<String, ServerError> {
-    let storage = FsStorage::open_reader(data.log());
+fn stored_origin(
+    storage: &dyn LogStorage,
+    backends: &truce_store::Backends,
+) -> Result<String, ServerError> {
     let bytes = storage
         .read_checkpoint()
-        .map_err(|e| ServerError::Setup(e.to_string()))?
+        .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?
         .ok_or_else(|| {
             ServerError::Setup(format!(
-                "no log in {}: run `truce init --data {}` first",
-                data.root().display(),
-                data.root().display()
+                "no log in {}: run `truce init` with this configuration first",
+                backends.storage
             ))
         })?;
     let note = UnverifiedNote::parse(&bytes).map_err(|e| ServerError::Setup(e.to_string()))?;
@@ -177,16 +235,27 @@ fn stored_origin(data: &DataDir) -> Result<String, ServerError> {
     Ok(checkpoint.origin().to_owned())
 }
 
-/// Rebuilds the query index from the log, from scratch (`truce reindex`).
+/// A checkpoint read from a store, verified as the log's.
+fn verified(
+    bytes: &[u8],
+    log_key: &VerifierKey,
+    origin: &str,
+) -> Result<VerifiedCheckpoint, ServerError> {
+    VerifiedCheckpoint::verify(bytes, log_key, origin)
+        .map_err(|e| ServerError::Setup(format!("a stored checkpoint does not verify: {e}")))
+}
+
+/// Rebuilds the query index from the log, from scratch (`truce reindex`):
+/// the server's start-up path, with an index cleared first. Needs the
+/// log's lock or lease, so that no server writes the index meanwhile.
 pub fn reindex(config: &Config) -> Result<u64, ServerError> {
-    let data = DataDir::new(&config.data);
-    let _ = std::fs::remove_file(data.index());
-    for suffix in ["-wal", "-shm"] {
-        let mut path = data.index().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-    let origin = stored_origin(&data)?;
-    let ingest = Ingest::recover(&data, &origin, config.max_commit_entries)?;
+    let backends = config.backends()?;
+    let storage = backends
+        .open_reader()
+        .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
+    let origin = stored_origin(storage.as_ref(), &backends)?;
+    let ingest = Ingest::rebuild(config, &origin)?.ok_or_else(|| {
+        ServerError::Setup(format!("a server is sequencing {}: stop it first", backends.storage))
+    })?;
     Ok(ingest.checkpoint().size())
 }

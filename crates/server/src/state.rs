@@ -3,19 +3,18 @@
 //! thread, metrics and the rate limiter.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
-use truce_entry::{MAX_ENTRY_SIZE, Registry, SignedEntry};
-use truce_log::{DedupIndex as _, VerifiedCheckpoint, leaf_hash, read_entry};
+use truce_entry::{AdmissionError, MAX_ENTRY_SIZE, Registry, SignedEntry};
+use truce_log::{DedupIndex, LogStorage, VerifiedCheckpoint, leaf_hash, read_entry};
 use truce_note::VerifierKey;
-use truce_store::{FsStorage, QueryIndex, SqliteDedup};
+use truce_store::{Backends, QueryIndex};
 
 use crate::ServerError;
 use crate::config::Config;
-use crate::data::DataDir;
 use crate::ingest::{Outcome, Refusal, Submission};
 use crate::metrics::Metrics;
 use crate::witnessing::Witnessed;
@@ -25,42 +24,49 @@ pub struct Shared {
     pub(crate) config: Config,
     pub(crate) origin: String,
     pub(crate) log_key: VerifierKey,
-    pub(crate) storage: FsStorage,
+    /// The log's storage, for reading.
+    pub(crate) storage: Box<dyn LogStorage + Send + Sync>,
+    pub(crate) backends: Backends,
     pub(crate) metrics: Metrics,
     pub(crate) assessments: crate::assessment::Assessments,
-    pub(crate) data: DataDir,
     registry: RwLock<Arc<Registry>>,
     checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
     /// Signalled when a new checkpoint is published.
     checkpoint_changed: (Mutex<()>, Condvar),
     /// The latest checkpoint with its witnesses' cosignatures.
     witnessed: RwLock<Option<Arc<Witnessed>>>,
-    indexes: Pool<QueryIndex>,
-    dedups: Pool<SqliteDedup>,
+    indexes: Pool<Box<dyn QueryIndex>>,
+    dedups: Pool<Box<dyn DedupIndex + Send>>,
+    /// Whether this server sequences the log now (it holds the log's lock
+    /// or lease), rather than standing by or serving reads only.
+    sequencing: AtomicBool,
     /// Taken away at shutdown, so that the ingestion thread ends.
     submissions: Mutex<Option<mpsc::Sender<Submission>>>,
     queued: AtomicUsize,
     limiter: RateLimiter,
 }
 
-/// A prepared entry: answered already, or verified and to be sequenced.
+/// A prepared entry: answered already, verified and to be sequenced, or
+/// refused unless the log holds it already.
 pub(crate) enum Prepared {
     Done(Outcome),
     Verified(Box<SignedEntry>, String),
+    Unverified(AdmissionError, Vec<u8>),
 }
 
 impl Shared {
     pub(crate) fn new(
         config: Config,
-        data: DataDir,
-        origin: String,
-        log_key: VerifierKey,
+        backends: Backends,
+        storage: Box<dyn LogStorage + Send + Sync>,
+        (origin, log_key): (String, VerifierKey),
         checkpoint: VerifiedCheckpoint,
         submissions: mpsc::Sender<Submission>,
     ) -> Shared {
         let limiter = RateLimiter::new(config.rate_per_second, config.rate_burst);
         Shared {
-            storage: FsStorage::open_reader(data.log()),
+            storage,
+            backends,
             metrics: Metrics::default(),
             assessments: Default::default(),
             registry: RwLock::new(Arc::new(Registry::new())),
@@ -69,10 +75,10 @@ impl Shared {
             witnessed: RwLock::new(None),
             indexes: Pool::default(),
             dedups: Pool::default(),
+            sequencing: AtomicBool::new(false),
             queued: AtomicUsize::new(0),
             limiter,
             config,
-            data,
             origin,
             log_key,
             submissions: Mutex::new(Some(submissions)),
@@ -92,8 +98,16 @@ impl Shared {
         snapshot(&self.checkpoint)
     }
 
+    /// Publishes a newer checkpoint; an older one (a follower that read
+    /// the index before the sequencer published) is ignored.
     pub(crate) fn set_checkpoint(&self, checkpoint: Arc<VerifiedCheckpoint>) {
-        replace(&self.checkpoint, checkpoint);
+        {
+            let mut current = self.checkpoint.write().unwrap_or_else(|p| p.into_inner());
+            if checkpoint.size() < current.size() {
+                return;
+            }
+            *current = checkpoint;
+        }
         let _guard = self.checkpoint_changed.0.lock();
         self.checkpoint_changed.1.notify_all();
     }
@@ -118,6 +132,26 @@ impl Shared {
         replace(&self.witnessed, Some(Arc::new(witnessed)));
     }
 
+    /// Whether this server sequences the log now.
+    pub(crate) fn is_sequencing(&self) -> bool {
+        self.sequencing.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_sequencing(&self, sequencing: bool) {
+        self.sequencing.store(sequencing, Ordering::SeqCst);
+    }
+
+    /// What this server does now: `sequencer`, `standby` or `read-only`.
+    pub(crate) fn role(&self) -> &'static str {
+        if self.is_sequencing() {
+            "sequencer"
+        } else if self.config.read_only {
+            "read-only"
+        } else {
+            "standby"
+        }
+    }
+
     /// Whether the server stopped taking entries.
     pub(crate) fn is_closed(&self) -> bool {
         self.submissions.lock().map_or(true, |s| s.is_none())
@@ -126,25 +160,33 @@ impl Shared {
     /// Runs `f` with a read connection to the query index.
     pub(crate) fn with_index<T>(
         &self,
-        f: impl FnOnce(&QueryIndex) -> Result<T, truce_store::IndexError>,
+        f: impl FnOnce(&dyn QueryIndex) -> Result<T, truce_store::IndexError>,
     ) -> Result<T, ServerError> {
         let index = match self.indexes.take() {
             Some(index) => index,
-            None => QueryIndex::open(&self.data.index())
+            None => self
+                .backends
+                .index
+                .open_index(&self.origin)
                 .map_err(|e| ServerError::Unavailable(e.to_string()))?,
         };
-        let result = f(&index).map_err(|e| ServerError::Unavailable(e.to_string()));
-        self.indexes.put(index);
-        result
+        match f(index.as_ref()) {
+            Ok(value) => {
+                self.indexes.put(index);
+                Ok(value)
+            }
+            // A connection that failed may be broken: it is not reused.
+            Err(e) => Err(ServerError::Unavailable(e.to_string())),
+        }
     }
 
     /// The expensive half of admission, on the caller's thread: the entry
     /// is verified against the registry as it stands now. One that does
     /// not verify may still be in the log (its signer was revoked since,
-    /// say): it is answered with its index. One that verifies goes on to
-    /// the ingestion thread, which answers it if it is a resubmission:
-    /// looking every entry up here would cost more than verifying the few
-    /// resubmitted ones.
+    /// say): [`Shared::settle`] answers it with its index. One that
+    /// verifies goes on to the ingestion thread, which answers it if it is
+    /// a resubmission: looking every entry up here would cost more than
+    /// verifying the few resubmitted ones.
     pub(crate) fn prepare(&self, bytes: &[u8]) -> Prepared {
         if bytes.len() > MAX_ENTRY_SIZE {
             let error = truce_entry::EntryError::TooLarge { size: bytes.len() };
@@ -159,13 +201,19 @@ impl Shared {
                     .map_or_else(String::new, |s| s.id.as_str().to_owned());
                 Prepared::Verified(Box::new(entry), source)
             }
-            Err(error) => {
-                let leaf = leaf_hash(bytes);
-                match self.find_logged(leaf, bytes) {
-                    Some(index) => Prepared::Done(Outcome::Logged { index, leaf, duplicate: true }),
-                    None => Prepared::Done(Outcome::Refused(Refusal::Admission(error))),
-                }
-            }
+            Err(error) => Prepared::Unverified(error, bytes.to_vec()),
+        }
+    }
+
+    /// Answers an entry that did not verify: with its index if the log
+    /// holds it, else with the refusal. It reads the stores: call it where
+    /// blocking is allowed.
+    pub(crate) fn settle(&self, prepared: Prepared) -> Prepared {
+        let Prepared::Unverified(error, bytes) = prepared else { return prepared };
+        let leaf = leaf_hash(&bytes);
+        match self.find_logged(leaf, &bytes) {
+            Some(index) => Prepared::Done(Outcome::Logged { index, leaf, duplicate: true }),
+            None => Prepared::Done(Outcome::Refused(Refusal::Admission(error))),
         }
     }
 
@@ -173,10 +221,9 @@ impl Shared {
     fn find_logged(&self, leaf: truce_log::Hash, bytes: &[u8]) -> Option<u64> {
         let dedup = match self.dedups.take() {
             Some(dedup) => dedup,
-            None => SqliteDedup::open(&self.data.dedup()).ok()?,
+            None => self.backends.index.open_dedup().ok()?,
         };
-        let candidate =
-            dedup.lookup(&[leaf]).ok().and_then(|found| found.first().copied().flatten());
+        let candidate = dedup.lookup(&[leaf]).ok()?.first().copied().flatten();
         self.dedups.put(dedup);
         let index = candidate?;
         let size = self.checkpoint().size();

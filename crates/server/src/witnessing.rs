@@ -7,8 +7,8 @@
 //! size and is asked again from there (brought up to date); one that is
 //! down or slow is skipped until the next checkpoint: the log never waits
 //! for witnesses. The checkpoint, with the cosignatures that verified, is
-//! written to `witnessed-checkpoint` in the data directory (atomically)
-//! and served at `/checkpoint`.
+//! recorded in the query index (so that every server of the log serves
+//! it) and served at `/checkpoint`. Only the server that sequences asks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,7 +72,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
     let mut done = shared.witnessed().map(|w| w.size);
     while !shared.is_closed() {
         let checkpoint = shared.checkpoint();
-        if done == Some(checkpoint.size()) {
+        if done == Some(checkpoint.size()) || !shared.is_sequencing() {
             shared.wait_for_checkpoint(checkpoint.size(), Duration::from_secs(1));
             continue;
         }
@@ -207,8 +207,9 @@ fn publish(
         note.add_signature(cosignature).map_err(std::io::Error::other)?;
     }
     let note = note.to_bytes();
-    truce_store::replace_file(&shared.data.witnessed_checkpoint(), &note)
-        .map_err(std::io::Error::other)?;
+    let mut index =
+        shared.backends.index.open_index(&shared.origin).map_err(std::io::Error::other)?;
+    index.set_witnessed(&note).map_err(std::io::Error::other)?;
     shared.set_witnessed(Witnessed { size: checkpoint.size(), note });
     Ok(())
 }
@@ -216,7 +217,7 @@ fn publish(
 /// The witnessed checkpoint saved by an earlier run, if it is the log's
 /// and no larger than the log.
 pub(crate) fn saved(shared: &Shared) -> Option<Witnessed> {
-    let note = std::fs::read(shared.data.witnessed_checkpoint()).ok()?;
+    let note = shared.with_index(|index| index.witnessed()).ok()??;
     let checkpoint = VerifiedCheckpoint::verify(&note, &shared.log_key, &shared.origin).ok()?;
     (checkpoint.size() <= shared.checkpoint().size())
         .then_some(Witnessed { size: checkpoint.size(), note })

@@ -140,6 +140,27 @@ impl FsStorage {
         &self.dir
     }
 
+    /// The tree sizes of the checkpoints in the history, in increasing
+    /// order (the latest may not be there yet: it is `checkpoint`).
+    pub fn history_sizes(&self) -> Result<Vec<u64>, FsError> {
+        let dir = self.dir.join(HISTORY);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("list", &dir)(e)),
+        };
+        let mut sizes = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("list", &dir))?;
+            // Only names that are sizes: a temporary file is not history.
+            if let Some(size) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) {
+                sizes.push(size);
+            }
+        }
+        sizes.sort_unstable();
+        Ok(sizes)
+    }
+
     fn path_of(&self, path: &TilePath) -> PathBuf {
         self.dir.join(path.to_string())
     }

@@ -1,14 +1,23 @@
-//! Storage backends of Truce logs.
+//! Storage backends of Truce logs: the embedded default (a directory and
+//! SQLite files) and the distributed engines (an S3-compatible bucket and
+//! PostgreSQL with PostGIS), behind the same traits.
 //!
-//! * [`FsStorage`]: a log in a local directory, in the C2SP tlog-tiles
-//!   layout, with durable writes and an exclusive writer lock. It
-//!   implements [`truce_log::LogStorage`].
-//! * [`SqliteDedup`]: the index from leaf hashes to log indices that lets
-//!   the sequencer answer a resubmitted entry with its original index. It
-//!   implements [`truce_log::DedupIndex`].
-//! * [`QueryIndex`]: what the API searches (reports by time, place, kind,
-//!   source, target, party; sources; agreements; local ids), in SQLite with
-//!   an R*Tree, derived from the log and rebuildable from it.
+//! * [`FsStorage`] and [`ObjectStorage`]: a log in a local directory or in
+//!   a bucket, in the C2SP tlog-tiles layout, with durable writes. They
+//!   implement [`truce_log::LogStorage`].
+//! * [`SqliteDedup`] and [`PgDedup`]: the index from leaf hashes to log
+//!   indices that lets the sequencer answer a resubmitted entry with its
+//!   original index. They implement [`truce_log::DedupIndex`].
+//! * [`QueryIndex`], implemented by [`SqliteIndex`] (with an R*Tree) and
+//!   [`PgIndex`] (with PostGIS and GiST): what the API searches (reports by
+//!   time, place, kind, source, target, party; sources; agreements; local
+//!   ids), derived from the log and rebuildable from it.
+//! * [`SequencerLock`], implemented by [`SqliteLock`] and [`PgLock`], and
+//!   [`Lease`]: one sequencer at a time for a log in a bucket, and its
+//!   authoritative checkpoint, since object storage cannot compare and
+//!   swap.
+//! * [`Backends`]: the locations configuration names (`file:DIR`,
+//!   `s3://BUCKET/PREFIX`, `sqlite:FILE`, `postgres://...`), opened.
 //!
 //! ```
 //! use truce_log::{LogStorage, Sequencer};
@@ -34,8 +43,19 @@ mod dedup;
 mod fs;
 mod index;
 mod keys;
+mod location;
+mod lock;
+mod object;
+mod pg;
 
-pub use crate::dedup::SqliteDedup;
+pub use crate::dedup::{PgDedup, SqliteDedup};
 pub use crate::fs::{CHECKPOINT, FsError, FsStorage, replace_file};
-pub use crate::index::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
+pub use crate::index::{
+    EntryRow, IndexError, IndexedEntry, PgIndex, QueryIndex, ReportFilter, SourceRow, SqliteIndex,
+};
 pub use crate::keys::{KeyFileError, read_key_file, write_key_file};
+pub use crate::location::{
+    Backends, IndexLocation, LocationError, StorageLocation, Writer, s3_store,
+};
+pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock};
+pub use crate::object::ObjectStorage;

@@ -2,8 +2,9 @@
 #![allow(dead_code)]
 
 use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs `truce` with `args` in `dir`, with `stdin` as its standard input.
 pub fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
@@ -17,4 +18,93 @@ pub fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .expect("truce runs");
     child.stdin.take().expect("stdin").write_all(stdin).expect("writes stdin");
     child.wait_with_output().expect("truce finishes")
+}
+
+/// A `truce serve` process; killed (SIGTERM, then waited for) when dropped.
+pub struct Serve {
+    child: Option<Child>,
+    dir: PathBuf,
+    args: Vec<String>,
+    pub url: String,
+}
+
+impl Serve {
+    /// Starts `truce serve ARGS --listen 127.0.0.1:PORT` in `dir` and waits
+    /// until it answers.
+    pub fn start(dir: &Path, args: &[&str]) -> Serve {
+        let port = free_port();
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
+        let mut serve = Serve {
+            child: None,
+            dir: dir.to_owned(),
+            args,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        serve.restart();
+        serve
+    }
+
+    /// Starts it again, on the same port, once it was killed.
+    pub fn restart(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(
+                self.dir.join(format!("serve-{}.log", self.url.rsplit(':').next().unwrap_or("x"))),
+            )
+            .expect("a log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_truce"))
+            .arg("serve")
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("truce serve starts");
+        self.child = Some(child);
+        wait_for(&self.url);
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
+}
+
+/// Waits until a server answers at `url`.
+pub fn wait_for(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ureq::get(format!("{url}/healthz")).call().is_err() {
+        assert!(Instant::now() < deadline, "the server at {url} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A report fixture of `truce-entry`'s tests, from the test's working
+/// directory (the package's: a shared build cache may hold a binary built
+/// in another checkout).
+pub const REPORT_FIXTURE: &str = "../entry/tests/data/valid/report-kharkiv.json";
+
+/// [`REPORT_FIXTURE`], parsed.
+pub fn report_fixture() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(REPORT_FIXTURE).expect("the report fixture"))
+        .expect("JSON")
 }

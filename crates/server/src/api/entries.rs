@@ -26,7 +26,11 @@ pub(crate) async fn post_entries(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let response = match parse_body(&shared, &headers, &body) {
+    let parsed = match not_sequencing(&shared) {
+        Some(problem) => Err(problem),
+        None => parse_body(&shared, &headers, &body),
+    };
+    let response = match parsed {
         Ok(body) => respond(&shared, body).await,
         Err(problem) => {
             shared.metrics.error(problem.kind);
@@ -35,6 +39,19 @@ pub(crate) async fn post_entries(
     };
     shared.metrics.acknowledged(started.elapsed());
     response
+}
+
+/// A server that does not sequence the log now refuses every submission:
+/// 503 with Retry-After, so that a client (or a load balancer) tries again,
+/// reaching the sequencer or this server once it took over.
+fn not_sequencing(shared: &Shared) -> Option<Problem> {
+    (!shared.is_sequencing()).then(|| {
+        let message = match shared.role() {
+            "read-only" => "this server is a read-only replica; submit to the log's sequencer",
+            _ => "this server stands by while another sequences the log; try again",
+        };
+        Problem::from(&Refusal::unavailable(message))
+    })
 }
 
 fn parse_body(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Body, Problem> {
@@ -145,7 +162,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 /// microseconds, less than handing it to another thread would. A batch
 /// goes to the blocking pool, and from there to every core.
 async fn process(shared: &Arc<Shared>, entries: Vec<Vec<u8>>) -> Vec<Outcome> {
-    let mut prepared = if entries.len() == 1 {
+    let mut prepared: Vec<Prepared> = if entries.len() == 1 {
         entries.iter().map(|e| shared.prepare(e)).collect()
     } else {
         let verifier = shared.clone();
@@ -155,6 +172,19 @@ async fn process(shared: &Arc<Shared>, entries: Vec<Vec<u8>>) -> Vec<Outcome> {
             Err(_) => return vec![],
         }
     };
+    // Those that did not verify may be in the log already: a look in the
+    // stores, off the async threads.
+    if prepared.iter().any(|p| matches!(p, Prepared::Unverified(..))) {
+        let settler = shared.clone();
+        let settled = tokio::task::spawn_blocking(move || {
+            prepared.into_iter().map(|p| settler.settle(p)).collect::<Vec<_>>()
+        })
+        .await;
+        match settled {
+            Ok(settled) => prepared = settled,
+            Err(_) => return vec![],
+        }
+    }
     let mut per_source: Vec<(String, usize)> = Vec::new();
     for p in &prepared {
         if let Prepared::Verified(_, source) = p {
@@ -181,6 +211,9 @@ async fn process(shared: &Arc<Shared>, entries: Vec<Vec<u8>>) -> Vec<Outcome> {
             Prepared::Verified(entry, _) => {
                 to_log.push(*entry);
                 slots.push(None);
+            }
+            Prepared::Unverified(error, _) => {
+                slots.push(Some(Outcome::Refused(Refusal::Admission(error))))
             }
         }
     }

@@ -104,12 +104,10 @@ pub(crate) fn only(
 }
 
 async fn healthz(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {
-    let size = shared.checkpoint().size();
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"status\":\"ok\",\"log_size\":{size}}}"),
-    )
-        .into_response()
+    let body = serde_json::json!({
+        "status": "ok", "log_size": shared.checkpoint().size(), "role": shared.role(),
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 async fn metrics(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {

@@ -150,6 +150,7 @@ pub(crate) async fn log_info(State(shared): State<Arc<Shared>>) -> Response {
     let body = json!({
         "origin": shared.origin,
         "vkey": shared.log_key.to_string(),
+        "role": shared.role(),
         "size": checkpoint.size(),
         "root_hash": checkpoint.root().to_string(),
         "checkpoint": String::from_utf8_lossy(&checkpoint.to_bytes()),

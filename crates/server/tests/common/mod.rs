@@ -1,5 +1,6 @@
 //! A real server on a loopback port, over a fresh data directory, and the
-//! keys and entries to talk to it.
+//! keys and entries to talk to it; on each backend combination whose
+//! servers run (the embedded default always).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -11,10 +12,59 @@ use truce_server::{App, Config, DataDir, InitOptions};
 
 pub const ORIGIN: &str = "test.truce.example/log";
 
+/// Where a test server keeps its log and its indexes.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub name: &'static str,
+    /// `None`: the data directory's log.
+    pub storage: Option<String>,
+    /// `None`: the data directory's SQLite index.
+    pub index: Option<String>,
+}
+
+impl Backend {
+    /// The embedded default: a directory and SQLite.
+    pub fn embedded() -> Backend {
+        Backend { name: "file+sqlite", storage: None, index: None }
+    }
+
+    fn configure(&self, config: &mut Config) {
+        config.storage = self.storage.clone();
+        config.index = self.index.clone();
+    }
+}
+
+/// Every combination of {file, S3} x {SQLite, PostgreSQL}, each in a
+/// place of its own: those whose servers run (scripts/test starts them and
+/// requires them).
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::embedded()];
+    if let Some(index) = truce_testkit::postgres() {
+        all.push(Backend { name: "file+postgres", storage: None, index: Some(index) });
+    }
+    if let Some(storage) = truce_testkit::s3() {
+        all.push(Backend { name: "s3+sqlite", storage: Some(storage), index: None });
+    }
+    if let (Some(storage), Some(index)) = (truce_testkit::s3(), truce_testkit::postgres()) {
+        all.push(Backend { name: "s3+postgres", storage: Some(storage), index: Some(index) });
+    }
+    all
+}
+
+/// Runs `test` on every backend combination, saying which on stderr (shown
+/// when the test fails).
+pub fn on_every_backend(test: impl Fn(&Backend)) {
+    for backend in backends() {
+        eprintln!("== on {}", backend.name);
+        test(&backend);
+    }
+}
+
 /// A running server; it stops, gracefully, when dropped.
 pub struct TestServer {
     pub url: String,
     pub data: DataDir,
+    pub backend: Backend,
     pub operator: SigningKey,
     pub log_key: SigningKey,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -23,23 +73,34 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server over a new data directory.
+    /// A server over a new data directory, on the embedded default.
     pub fn start(configure: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_with(&Backend::embedded(), configure)
+    }
+
+    /// A server over a new data directory, on `backend`.
+    pub fn start_with(backend: &Backend, configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = DataDir::new(dir.path().join("data"));
+        let mut config = Config { data: data.root().to_owned(), ..Config::default() };
+        backend.configure(&mut config);
         truce_server::init(
-            &data,
+            &config,
             &InitOptions { origin: ORIGIN.into(), organisation: "Test mission".into() },
         )
         .expect("init");
-        let mut server = TestServer::start_on(data, configure);
+        let mut server = TestServer::start_on(backend, data, configure);
         server._dir = Some(dir);
         server
     }
 
     /// A server over an existing data directory.
-    pub fn start_on(data: DataDir, configure: impl FnOnce(&mut Config)) -> TestServer {
-        let mut config = Config { data: data.root().to_owned(), ..Config::default() };
+    pub fn start_on(
+        backend: &Backend,
+        data: DataDir,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let mut config = TestServer::config_for(backend, &data);
         configure(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, bound) = std::sync::mpsc::channel();
@@ -50,7 +111,10 @@ impl TestServer {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let app = App::open(config).expect("opens");
+                let app = tokio::task::spawn_blocking(move || App::open(config))
+                    .await
+                    .expect("opening ends")
+                    .expect("opens");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
                 ready.send(listener.local_addr().expect("address")).expect("sends");
                 app.serve(listener, async {
@@ -66,12 +130,30 @@ impl TestServer {
         TestServer {
             url: format!("http://{addr}"),
             data,
+            backend: backend.clone(),
             operator,
             log_key,
             stop: Some(stop),
             thread: Some(thread),
             _dir: None,
         }
+    }
+
+    /// The configuration of a server of `data` on `backend`.
+    pub fn config_for(backend: &Backend, data: &DataDir) -> Config {
+        let mut config = Config { data: data.root().to_owned(), ..Config::default() };
+        backend.configure(&mut config);
+        config
+    }
+
+    /// Its configuration (without what `configure` changed).
+    pub fn config(&self) -> Config {
+        TestServer::config_for(&self.backend, &self.data)
+    }
+
+    /// The log's storage, for reading.
+    pub fn storage(&self) -> Box<dyn truce_log::LogStorage + Send + Sync> {
+        self.config().backends().expect("backends").open_reader().expect("opens")
     }
 
     /// Stops the server and waits until it finished.

@@ -1,9 +1,4 @@
-//! The query index in SQLite: what the API searches, derived from the log.
-//!
-//! Every row comes from an entry of the log (the canonical JSON is kept as
-//! the log holds it), and the index records how many entries it covers, so
-//! it can always catch up from the log or be rebuilt from it. It never holds
-//! anything the log does not.
+//! The query index in SQLite: one file, an R*Tree for place and time.
 
 use std::path::Path;
 
@@ -11,9 +6,11 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
 use truce_log::Hash;
 
+use super::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
+
 /// The version of [`SCHEMA`], kept in SQLite's `user_version`. An index of
 /// another version is dropped and rebuilt from the log: it is derived.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The tables of every version, to drop an index of another version.
 const TABLES: [&str; 7] =
@@ -27,7 +24,8 @@ const ALL_TIME: (f64, f64) = (-1e38, 1e38);
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (
         key TEXT PRIMARY KEY,
-        value INTEGER NOT NULL
+        value INTEGER,
+        bytes BLOB
     );
     CREATE TABLE IF NOT EXISTS entries (
         idx INTEGER PRIMARY KEY,
@@ -85,104 +83,9 @@ const SCHEMA: &str = "
     );
 ";
 
-/// An error of the query index.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IndexError {
-    /// SQLite failed.
-    #[error("query index: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// An entry was applied out of order.
-    #[error("query index covers {covered} entries; entry {index} cannot come next")]
-    OutOfOrder {
-        /// Entries covered.
-        covered: u64,
-        /// The entry applied.
-        index: u64,
-    },
-}
-
-/// An entry of the log, as the index records it.
-#[derive(Clone, Copy, Debug)]
-pub struct IndexedEntry<'a> {
-    /// Its log index.
-    pub index: u64,
-    /// Its leaf hash.
-    pub leaf: Hash,
-    /// The registered source whose signature admitted it.
-    pub source: &'a Identifier,
-    /// The entry.
-    pub entry: &'a Entry,
-    /// Its canonical JSON, as the log holds it (without the final newline).
-    pub json: &'a str,
-}
-
-/// Which reports to list.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReportFilter {
-    /// Reports whose time window overlaps `[from, to]`, Unix seconds.
-    pub time: Option<(i64, i64)>,
-    /// Reports located in `[min_lon, min_lat, max_lon, max_lat]`.
-    pub bbox: Option<[f64; 4]>,
-    /// Reports of this event kind.
-    pub event: Option<String>,
-    /// Reports by this source.
-    pub source: Option<String>,
-    /// Reports naming a target of this category.
-    pub target: Option<String>,
-    /// Reports attributing the event to this party.
-    pub party: Option<String>,
-    /// Only reports after this log index (the cursor).
-    pub after: Option<u64>,
-    /// At most this many.
-    pub limit: u32,
-}
-
-/// A row of a listing: an entry with what the index knows of it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EntryRow {
-    /// Its log index.
-    pub index: u64,
-    /// Its type.
-    pub entry_type: String,
-    /// The source that submitted it.
-    pub source: String,
-    /// Its leaf hash.
-    pub leaf: Hash,
-    /// Its canonical JSON.
-    pub json: String,
-    /// The log index of the later entry that supersedes it, if any.
-    pub superseded_by: Option<u64>,
-}
-
-/// A registered source, as the latest source entries say.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SourceRow {
-    /// Its identifier.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Its role.
-    pub role: String,
-    /// Its organisation.
-    pub organisation: String,
-    /// The party it speaks for, for role `party`.
-    pub party: Option<String>,
-    /// Its default reliability.
-    pub reliability: String,
-    /// Its verifier key.
-    pub key: String,
-    /// The log index of its registration.
-    pub registered_at: u64,
-    /// The log index of its latest update.
-    pub updated_at: u64,
-    /// The log index of its revocation.
-    pub revoked_at: Option<u64>,
-}
-
-/// The query index of one log.
+/// The query index of one log in an SQLite file.
 #[derive(Debug)]
-pub struct QueryIndex {
+pub struct SqliteIndex {
     db: Connection,
 }
 
@@ -195,9 +98,9 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-impl QueryIndex {
-    /// Opens (or creates) the index at `path`.
-    pub fn open(path: &Path) -> Result<QueryIndex, IndexError> {
+impl SqliteIndex {
+    /// Opens (or creates) the index at `path` of the log `origin`.
+    pub fn open(path: &Path, origin: &str) -> Result<SqliteIndex, IndexError> {
         let db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
@@ -213,12 +116,50 @@ impl QueryIndex {
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
         }
         tx.execute_batch(SCHEMA)?;
+        let found: Option<Vec<u8>> = tx
+            .query_row("SELECT bytes FROM meta WHERE key = 'origin'", [], |r| r.get(0))
+            .optional()?;
+        match found {
+            Some(found) if found != origin.as_bytes() => {
+                return Err(IndexError::OtherLog {
+                    found: String::from_utf8_lossy(&found).into_owned(),
+                    expected: origin.to_owned(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO meta (key, bytes) VALUES ('origin', ?1)",
+                    params![origin.as_bytes()],
+                )?;
+            }
+        }
         tx.commit()?;
-        Ok(QueryIndex { db })
+        Ok(SqliteIndex { db })
     }
 
-    /// How many entries of the log the index covers.
-    pub fn indexed_size(&self) -> Result<u64, IndexError> {
+    /// A meta value's bytes.
+    fn meta_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, IndexError> {
+        let bytes: Option<Option<Vec<u8>>> = self
+            .db
+            .prepare_cached("SELECT bytes FROM meta WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))
+            .optional()?;
+        Ok(bytes.flatten())
+    }
+}
+
+fn set_meta_bytes(db: &Connection, key: &str, bytes: &[u8]) -> Result<(), IndexError> {
+    db.prepare_cached(
+        "INSERT INTO meta (key, bytes) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes",
+    )?
+    .execute(params![key, bytes])?;
+    Ok(())
+}
+
+impl QueryIndex for SqliteIndex {
+    fn indexed_size(&self) -> Result<u64, IndexError> {
         let size: Option<i64> = self
             .db
             .query_row("SELECT value FROM meta WHERE key = 'indexed_size'", [], |r| r.get(0))
@@ -226,23 +167,44 @@ impl QueryIndex {
         Ok(to_u64(size.unwrap_or(0)))
     }
 
-    /// Forgets everything, to be rebuilt from the log.
-    pub fn clear(&mut self) -> Result<(), IndexError> {
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, IndexError> {
+        self.meta_bytes("checkpoint")
+    }
+
+    fn witnessed(&self) -> Result<Option<Vec<u8>>, IndexError> {
+        self.meta_bytes("witnessed")
+    }
+
+    fn set_witnessed(&mut self, note: &[u8]) -> Result<(), IndexError> {
+        set_meta_bytes(&self.db, "witnessed", note)
+    }
+
+    fn clear(&mut self) -> Result<(), IndexError> {
         self.db.execute_batch(
-            "DELETE FROM meta; DELETE FROM entries; DELETE FROM reports;
+            "DELETE FROM meta WHERE key <> 'origin'; DELETE FROM entries; DELETE FROM reports;
              DELETE FROM report_targets; DELETE FROM report_places;
              DELETE FROM sources; DELETE FROM agreements;",
         )?;
         Ok(())
     }
 
-    /// Records entries of the log, in order, in one transaction, and that
-    /// the index now covers the first `covered` entries. Entries the server
-    /// did not admit (another tool can append to a log) are left out, so
-    /// indices may skip.
-    pub fn apply(&mut self, entries: &[IndexedEntry<'_>], covered: u64) -> Result<(), IndexError> {
-        let mut next = self.indexed_size()?;
-        let tx = self.db.transaction()?;
+    fn apply(
+        &mut self,
+        entries: &[IndexedEntry<'_>],
+        covered: u64,
+        checkpoint: Option<&[u8]>,
+    ) -> Result<(), IndexError> {
+        // Immediate: the size is read and moved on under one write lock,
+        // so two writers (a sequencer that lost its lease and the one that
+        // took over) cannot both append after it.
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed: Option<i64> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'indexed_size'", [], |r| r.get(0))
+            .optional()?;
+        let mut next = to_u64(indexed.unwrap_or(0));
+        if covered < next {
+            return Err(IndexError::OutOfOrder { covered: next, index: covered });
+        }
         for entry in entries {
             if entry.index < next || entry.index >= covered {
                 return Err(IndexError::OutOfOrder { covered: next, index: entry.index });
@@ -255,13 +217,14 @@ impl QueryIndex {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![to_i64(covered)],
         )?;
+        if let Some(checkpoint) = checkpoint {
+            set_meta_bytes(&tx, "checkpoint", checkpoint)?;
+        }
         tx.commit()?;
         Ok(())
     }
 
-    /// The entry a source submitted with this local id (the idempotency
-    /// key of reports, coverage and assessments), with its leaf hash.
-    pub fn by_local_id(
+    fn by_local_id(
         &self,
         source: &str,
         entry_type: EntryType,
@@ -279,8 +242,7 @@ impl QueryIndex {
         row.map(|(i, leaf)| Ok((to_u64(i), leaf_of(&leaf, 1)?))).transpose()
     }
 
-    /// One entry.
-    pub fn entry(&self, index: u64) -> Result<Option<EntryRow>, IndexError> {
+    fn entry(&self, index: u64) -> Result<Option<EntryRow>, IndexError> {
         let mut query = self.db.prepare_cached(
             "SELECT e.idx, e.type, e.source, e.leaf, e.json,
                     COALESCE(r.superseded_by, a.superseded_by)
@@ -292,9 +254,7 @@ impl QueryIndex {
         Ok(query.query_row(params![to_i64(index)], entry_row).optional()?)
     }
 
-    /// The log indices of every source entry, in log order: enough to
-    /// rebuild the source registry without reading the rest of the log.
-    pub fn source_entries(&self) -> Result<Vec<u64>, IndexError> {
+    fn source_entries(&self) -> Result<Vec<u64>, IndexError> {
         let mut query = self.db.prepare_cached(
             "SELECT idx FROM entries WHERE type = 'truce.source/v1' ORDER BY idx",
         )?;
@@ -302,8 +262,7 @@ impl QueryIndex {
         Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
     }
 
-    /// Reports matching `filter`, in log order.
-    pub fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
+    fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
         // The matching indices first, then the entries of the page only:
         // sorting whole rows would carry every candidate's JSON along.
         let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
@@ -378,10 +337,7 @@ impl QueryIndex {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The entries with indices from `from` up to (not including) `to`,
-    /// in log order, each with its source: what the assessment engine
-    /// reads as the log grows.
-    pub fn entries_between(
+    fn entries_between(
         &self,
         from: u64,
         to: u64,
@@ -394,9 +350,7 @@ impl QueryIndex {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The agreement entries that supersede no other: the first version of
-    /// each agreement (the engine follows its later versions itself).
-    pub fn agreement_roots(&self) -> Result<Vec<u64>, IndexError> {
+    fn agreement_roots(&self) -> Result<Vec<u64>, IndexError> {
         let mut query = self.db.prepare_cached(
             "SELECT idx FROM agreements WHERE idx NOT IN
                 (SELECT superseded_by FROM agreements WHERE superseded_by IS NOT NULL)
@@ -406,8 +360,7 @@ impl QueryIndex {
         Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
     }
 
-    /// Entries of one type, in log order, after the cursor.
-    pub fn entries_of_type(
+    fn entries_of_type(
         &self,
         entry_type: EntryType,
         after: Option<u64>,
@@ -428,8 +381,7 @@ impl QueryIndex {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every registered source, as the log's latest source entries say.
-    pub fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
+    fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
         let mut query = self.db.prepare_cached(
             "SELECT id, name, role, organisation, party, reliability, key,
                     registered_at, updated_at, revoked_at

@@ -1,23 +1,15 @@
-//! The dedup index in SQLite: leaf hash to log index.
+//! The dedup index in SQLite.
 //!
 //! It is derived from the log (the sequencer rebuilds what it lacks when it
 //! opens the log), so it trades durability for speed: WAL journal,
-//! `synchronous = NORMAL`. It keys entries by the first 8 bytes of their
-//! leaf hash, an integer key that SQLite stores and finds much faster than
-//! a 32-byte one; the sequencer confirms every hit against the log's bytes,
-//! so a collision of those 8 bytes (about one in 10^12 for ten million
-//! entries) costs at most a second copy of an entry, never a wrong index.
+//! `synchronous = NORMAL`.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 use truce_log::{BoxError, DedupIndex, Hash};
 
-/// The key of a leaf hash: its first 8 bytes.
-fn prefix(leaf: &Hash) -> i64 {
-    let [a, b, c, d, e, f, g, h, ..] = leaf.0;
-    i64::from_be_bytes([a, b, c, d, e, f, g, h])
-}
+use super::prefix;
 
 /// A [`DedupIndex`] in an SQLite database file.
 #[derive(Debug)]
