@@ -97,9 +97,15 @@ pub fn run(args: MigrateArgs) -> Result<()> {
         ObjectStorage::open_writer(store, lease.into()).map_err(anyhow::Error::from_boxed)?;
 
     // Tiles and bundles, then the history, then the checkpoint: published
-    // last, once everything it covers is there.
+    // last, once everything it covers is there. Every tile of the tree, and
+    // the partial tiles of earlier sizes the directory still has (proofs
+    // against older checkpoints read them).
     let mut paths: Vec<TilePath> = bundles_for_size(size).map(TilePath::Entries).collect();
     paths.extend(truce_log::tiles_for_size(size).map(TilePath::Hashes));
+    let source_dir = FsStorage::open_reader(dir);
+    paths.extend(source_dir.tile_paths()?.into_iter().filter(|tile| tile.within(size)));
+    paths.sort_by_key(ToString::to_string);
+    paths.dedup();
     let progress = bar(paths.len() as u64, "objects");
     for chunk in paths.chunks(CHUNK) {
         let objects = read_objects(&source.storage, chunk).map_err(anyhow::Error::from_boxed)?;
@@ -112,8 +118,7 @@ pub fn run(args: MigrateArgs) -> Result<()> {
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
-    let history: Vec<u64> =
-        FsStorage::open_reader(dir).history_sizes()?.into_iter().filter(|&s| s < size).collect();
+    let history: Vec<u64> = source_dir.history_sizes()?.into_iter().filter(|&s| s < size).collect();
     let progress = bar(history.len() as u64, "checkpoints");
     for chunk in history.chunks(CHUNK) {
         let mut checkpoints = Vec::with_capacity(chunk.len());

@@ -245,7 +245,9 @@ fn the_standby_takes_over_from_a_killed_sequencer_and_nothing_is_lost() {
         roots.push(tree.root());
     }
     assert_eq!(tree.root(), latest.root());
-    for (size, seen) in served.into_inner().expect("lock") {
+    let served = served.into_inner().expect("lock");
+    let served_sizes = served.len();
+    for (size, seen) in served {
         assert_eq!(seen, [roots[size as usize]], "the checkpoints of size {size} served");
     }
     let lock = truce_store::PgLock::connect(&index).expect("connects");
@@ -258,4 +260,9 @@ fn the_standby_takes_over_from_a_killed_sequencer_and_nothing_is_lost() {
         published += 1;
     }
     assert!(published > KILLS, "{published} checkpoints in the history");
+    eprintln!(
+        "{} entries acknowledged, {size} in the log, {published} checkpoints published, {} sizes served",
+        acknowledged.len(),
+        served_sizes
+    );
 }

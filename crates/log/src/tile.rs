@@ -401,6 +401,22 @@ pub enum TilePath {
     Entries(BundleId),
 }
 
+impl TilePath {
+    /// Whether a tree of `size` leaves has this tile or bundle, or had it
+    /// at a smaller size (the partial tiles of earlier checkpoints): every
+    /// hash or entry in it is one of the tree's.
+    pub fn within(&self, size: u64) -> bool {
+        let (level, index, width) = match self {
+            TilePath::Hashes(t) => (u32::from(t.level()), t.index(), u64::from(t.width())),
+            TilePath::Entries(b) => (0, b.index(), u64::from(b.width())),
+        };
+        // The leaves the tile's last hash covers end at this leaf count.
+        let span = 1u128 << (u32::from(TILE_HEIGHT) * level);
+        let end = (u128::from(index) * u128::from(TILE_WIDTH) + u128::from(width)) * span;
+        end <= u128::from(size)
+    }
+}
+
 impl fmt::Display for TilePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -538,6 +554,18 @@ fn parse_decimal(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tile_is_within_a_tree_that_has_or_had_it() {
+        let tile = |p: &str| p.parse::<TilePath>().expect("a path");
+        assert!(tile("tile/0/000").within(256));
+        assert!(!tile("tile/0/000").within(255));
+        assert!(tile("tile/0/000.p/7").within(300));
+        assert!(tile("tile/entries/001.p/44").within(300));
+        assert!(!tile("tile/entries/001.p/45").within(300));
+        assert!(tile("tile/1/000.p/1").within(256));
+        assert!(!tile("tile/1/000.p/2").within(511));
+    }
 
     fn tile(level: u8, index: u64, width: u16) -> TileId {
         TileId::new(level, index, width).expect("valid tile")

@@ -140,6 +140,36 @@ impl FsStorage {
         &self.dir
     }
 
+    /// Every tile and bundle in the directory, full and partial, whatever
+    /// tree they belong to (orphans beyond the checkpoint included).
+    pub fn tile_paths(&self) -> Result<Vec<TilePath>, FsError> {
+        let mut paths = Vec::new();
+        let mut dirs = vec![self.dir.join("tile")];
+        while let Some(dir) = dirs.pop() {
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_error("list", &dir)(e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(io_error("list", &dir))?;
+                let path = entry.path();
+                if entry.file_type().map_err(io_error("stat", &path))?.is_dir() {
+                    dirs.push(path);
+                } else if let Some(tile) = path
+                    .strip_prefix(&self.dir)
+                    .ok()
+                    .and_then(|relative| relative.to_str())
+                    .and_then(|relative| relative.parse::<TilePath>().ok())
+                {
+                    // Temporary files and anything else are not tiles.
+                    paths.push(tile);
+                }
+            }
+        }
+        Ok(paths)
+    }
+
     /// The tree sizes of the checkpoints in the history, in increasing
     /// order (the latest may not be there yet: it is `checkpoint`).
     pub fn history_sizes(&self) -> Result<Vec<u64>, FsError> {
