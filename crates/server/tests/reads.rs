@@ -257,6 +257,15 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
             (&json!("energy"), &json!("no_violation"))
         );
 
+        // The dashboard's columns hold the same incidents.
+        let dashboard = server.get_json("/v1/dashboard");
+        let ids: Vec<&Value> = list.iter().map(|i| &i["id"]).collect();
+        let columns: Vec<&Value> =
+            dashboard["incidents"]["id"].as_array().expect("ids").iter().collect();
+        assert_eq!(columns, ids, "{dashboard}");
+        assert_eq!(dashboard["log_size"], json!(server.size()));
+        assert!(dashboard["zones"]["features"].as_array().is_some_and(|z| !z.is_empty()));
+
         let one = server.get_json(&format!("/v1/incidents/inc-{}", r[0]));
         assert_eq!(one["reports"][0]["index"], json!(r[0]));
         assert_eq!(server.get("/v1/incidents/inc-999").0, 404);

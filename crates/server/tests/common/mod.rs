@@ -28,6 +28,11 @@ impl Backend {
         Backend { name: "file+sqlite", storage: None, index: None }
     }
 
+    /// Whether this is the embedded default.
+    pub fn is_embedded(&self) -> bool {
+        self.storage.is_none() && self.index.is_none()
+    }
+
     fn configure(&self, config: &mut Config) {
         config.storage = self.storage.clone();
         config.index = self.index.clone();
