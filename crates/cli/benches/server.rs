@@ -379,6 +379,8 @@ struct Figures {
     reports: usize,
     query_p50: f64,
     query_p99: f64,
+    proof_p50: f64,
+    proof_p99: f64,
     rss: f64,
 }
 
@@ -420,12 +422,12 @@ fn main() {
             .collect(),
     };
     println!(
-        "\n| backends | single entries/s | x strict | batches of 1,000/s | % of strict | ack p50 / p99 ms at 10,000/s | query p50 / p99 ms | reports | peak RSS MiB |"
+        "\n| backends | single entries/s | x strict | batches of 1,000/s | % of strict | ack p50 / p99 ms at 10,000/s | query p50 / p99 ms | proof p50 / p99 ms | reports | peak RSS MiB |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for f in &figures {
         println!(
-            "| {} | {:.0} | {:.2} | {:.0} | {:.0}% | {:.1} / {:.1} | {:.2} / {:.2} | {} | {:.0} |",
+            "| {} | {:.0} | {:.2} | {:.0} | {:.0}% | {:.1} / {:.1} | {:.2} / {:.2} | {:.2} / {:.2} | {} | {:.0} |",
             f.name,
             f.single,
             f.single / single,
@@ -435,6 +437,8 @@ fn main() {
             f.ack_p99,
             f.query_p50,
             f.query_p99,
+            f.proof_p50,
+            f.proof_p99,
             f.reports,
             f.rss
         );
@@ -520,6 +524,30 @@ fn suite(name: &str, server: Server, data: &Path, single: f64, batch: f64) -> Fi
         target.max(have),
         found as f64 / 500.0,
     );
+    // Inclusion proofs of entries spread over the whole log: tiles read
+    // from the storage (a bucket, for S3).
+    let log_size: u64 = {
+        let mut response = agent.get(format!("{}/v1/log", server.url)).call().expect("GET");
+        let body: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().expect("body"))
+                .expect("JSON");
+        body["size"].as_u64().expect("size")
+    };
+    let mut proofs = Vec::new();
+    for q in 0..300u64 {
+        let index = q * 7_919_993 % log_size;
+        let started = Instant::now();
+        let mut response =
+            agent.get(format!("{}/v1/proof/{index}", server.url)).call().expect("GET");
+        assert_eq!(response.status(), 200);
+        response.body_mut().read_to_vec().expect("body");
+        proofs.push(started.elapsed());
+    }
+    proofs.sort();
+    let (proof_p50, proof_p99) = (percentile(&proofs, 0.5), percentile(&proofs, 0.99));
+    println!(
+        "inclusion proofs over {log_size} entries (300 requests): p50 {proof_p50:.2} ms, p99 {proof_p99:.2} ms"
+    );
     let rss = server.peak_rss_mib();
     println!("server peak RSS: {rss:.0} MiB");
     Figures {
@@ -531,6 +559,8 @@ fn suite(name: &str, server: Server, data: &Path, single: f64, batch: f64) -> Fi
         reports: target.max(have),
         query_p50,
         query_p99,
+        proof_p50,
+        proof_p99,
         rss,
     }
 }

@@ -84,7 +84,7 @@ impl StorageSource {
             // A directory needs no lock: any index location will do.
             (None, _) => IndexLocation::Sqlite(PathBuf::from("index.sqlite")),
         };
-        let backends = Backends { storage, index };
+        let backends = Backends::new(storage, index);
         Ok(StorageSource(
             backends.open_reader().map_err(anyhow::Error::from_boxed).context("--storage")?,
         ))

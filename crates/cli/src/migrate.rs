@@ -45,10 +45,10 @@ pub fn run(args: MigrateArgs) -> Result<()> {
     crate::server::init_tracing();
     let from_config = args.place.config()?;
     let from = from_config.backends()?;
-    let to = Backends {
-        storage: args.to_storage.parse().context("--to-storage")?,
-        index: args.to_index.parse().context("--to-index")?,
-    };
+    let to = Backends::new(
+        args.to_storage.parse().context("--to-storage")?,
+        args.to_index.parse().context("--to-index")?,
+    );
     let (StorageLocation::Dir(dir), StorageLocation::S3 { bucket, prefix }) =
         (&from.storage, &to.storage)
     else {
@@ -57,7 +57,7 @@ pub fn run(args: MigrateArgs) -> Result<()> {
     let data = truce_server::DataDir::new(&from_config.data);
     let vkey = data.log_verifier_key()?;
     let ttl = from_config.lease_ttl();
-    let holder = format!("truce-migrate/{}", std::process::id());
+    let holder = truce_store::holder_name();
 
     // The source, under its lock: nobody writes it while it is copied.
     let source = from
@@ -161,7 +161,7 @@ pub fn run(args: MigrateArgs) -> Result<()> {
 
     let compared = compare_indexes(&from.index, &to.index, &origin, size)?;
     println!("the indexes agree: {compared}");
-    println!("to serve the log from its new place, configure:");
+    println!("to serve the log from its new place, configure (with the password you gave):");
     println!("  storage = \"{}\"", to.storage);
     println!("  index = \"{}\"", to.index);
     Ok(())

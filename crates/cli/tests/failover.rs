@@ -217,10 +217,10 @@ fn the_standby_takes_over_from_a_killed_sequencer_and_nothing_is_lost() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Every acknowledged entry is at its index, and in the log once.
-    let backends = truce_store::Backends {
-        storage: storage.parse().expect("location"),
-        index: index.parse().expect("location"),
-    };
+    let backends = truce_store::Backends::new(
+        storage.parse().expect("location"),
+        index.parse().expect("location"),
+    );
     let reader = backends.open_reader().expect("opens");
     let latest = reader.read_checkpoint().expect("reads").expect("a checkpoint");
     let latest = VerifiedCheckpoint::verify(&latest, &log_key, ORIGIN).expect("verifies");

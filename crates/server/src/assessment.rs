@@ -94,7 +94,23 @@ impl Assessments {
 impl Following {
     fn catch_up(&mut self, shared: &Shared, size: u64) -> Result<Arc<Assessed>, ServerError> {
         let from = self.assessor.as_ref().map_or(0, |a| a.log().size());
-        let rows = shared.with_index(|index| index.entries_between(from, size))?;
+        // Only from an index that covers the size: one being rebuilt under
+        // a server that follows it must not be assessed (and the findings
+        // cached) half-empty. Asked before and after, in case the rebuild
+        // starts in between.
+        let rows = shared.with_index(|index| {
+            let covers = |index: &dyn truce_store::QueryIndex| {
+                index.indexed_size().map(|indexed| indexed >= size)
+            };
+            if !covers(index)? {
+                return Ok(None);
+            }
+            let rows = index.entries_between(from, size)?;
+            Ok(covers(index)?.then_some(rows))
+        })?;
+        let rows = rows.ok_or_else(|| {
+            ServerError::Unavailable(format!("the query index does not cover the {size} entries"))
+        })?;
         let entries = parse_all(rows)?;
         let fail = |e: truce_assess::AssessError| ServerError::Unavailable(e.to_string());
         let assessor = match self.assessor.take() {

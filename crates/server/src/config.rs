@@ -201,7 +201,7 @@ impl Config {
             Some(text) => text.parse().map_err(invalid)?,
             None => IndexLocation::Sqlite(self.data.join("index.sqlite")),
         };
-        Ok(Backends { storage, index })
+        Ok(Backends::new(storage, index))
     }
 
     /// Applies the `TRUCE_*` variables that `get` finds.

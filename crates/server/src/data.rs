@@ -21,6 +21,8 @@ use truce_entry::{
 use truce_log::Sequencer;
 use truce_note::{SigningKey, VerifierKey};
 
+use truce_store::Writer;
+
 use crate::config::Config;
 
 use crate::ServerError;
@@ -150,17 +152,18 @@ pub fn init_with_keys(
     let genesis = SignedEntry::sign(&genesis, &[operator_key])
         .map_err(|e| setup(format!("the first entry: {e}")))?;
 
-    let writer = backends
-        .open_writer(&crate::holder(), config.lease_ttl())
+    let Writer { storage, dedup, lease } = backends
+        .open_writer(&truce_store::holder_name(), config.lease_ttl())
         .map_err(|e| setup(format!("{}: {e}", backends.storage)))?
         .ok_or_else(|| setup(format!("another process is writing {}", backends.storage)))?;
-    let mut log = Sequencer::create(writer.storage, writer.dedup, log_key.clone(), &options.origin)
+    let mut log = Sequencer::create(storage, dedup, log_key.clone(), &options.origin)
         .map_err(|e| setup(e.to_string()))?;
     log.append(&[genesis.as_bytes()]).map_err(|e| setup(e.to_string()))?;
-    drop(log);
+    // Released before the start-up path takes the log again.
+    drop((log, lease));
     // The query index starts covering the log at once: read-only
     // replicas serve what it covers.
-    crate::ingest::Ingest::recover(config, &options.origin)?;
+    crate::ingest::Ingest::recover(config, &backends, &options.origin)?;
     Ok(())
 }
 

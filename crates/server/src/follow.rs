@@ -30,9 +30,13 @@ pub(crate) fn run(shared: Arc<Shared>) {
     }
 }
 
-/// Publishes the index's checkpoint and witnessed checkpoint when newer.
+/// Publishes the index's checkpoint and witnessed checkpoint when newer,
+/// and notes when the index covers less than the checkpoint served (it is
+/// being rebuilt): the checkpoint never goes back, reads wait instead.
 fn follow(shared: &Shared) -> Result<(), ServerError> {
-    let (checkpoint, witnessed) = shared.with_index(|i| Ok((i.checkpoint()?, i.witnessed()?)))?;
+    let (indexed, checkpoint, witnessed) =
+        shared.with_any_index(|i| Ok((i.indexed_size()?, i.checkpoint()?, i.witnessed()?)))?;
+    shared.set_index_behind(indexed < shared.checkpoint().size());
     if let Some(bytes) = checkpoint {
         let checkpoint = verified(&bytes, &shared.log_key, &shared.origin)?;
         if checkpoint.size() > shared.checkpoint().size() {
@@ -50,7 +54,7 @@ fn follow(shared: &Shared) -> Result<(), ServerError> {
 }
 
 /// The checkpoint the index covers, once it covers one: a server that
-/// starts before the sequencer indexed anything waits for it.
+/// starts before a sequencer created and filled the index waits for it.
 pub(crate) fn first_checkpoint(
     config: &Config,
     backends: &Backends,
@@ -58,15 +62,28 @@ pub(crate) fn first_checkpoint(
     log_key: &VerifierKey,
 ) -> Result<truce_log::VerifiedCheckpoint, ServerError> {
     let unavailable = |e: truce_store::IndexError| ServerError::Unavailable(e.to_string());
-    let index = backends.index.open_index(origin).map_err(unavailable)?;
-    let mut waited = false;
+    let started = std::time::Instant::now();
+    let mut said = None;
     loop {
-        if let Some(bytes) = index.checkpoint().map_err(unavailable)? {
-            return verified(&bytes, log_key, origin);
+        match backends.index.open_index_reader(origin) {
+            Ok(index) => {
+                if let Some(bytes) = index.checkpoint().map_err(unavailable)? {
+                    return verified(&bytes, log_key, origin);
+                }
+            }
+            Err(truce_store::IndexError::Missing) => {}
+            Err(e) => return Err(unavailable(e)),
         }
-        if !waited {
-            tracing::info!("waiting until the sequencer indexed the log");
-            waited = true;
+        // Said at once, then every half minute: a server waiting for a
+        // sequencer that never comes should not look like one that hangs.
+        let waited = started.elapsed().as_secs() / 30;
+        if said != Some(waited) {
+            tracing::warn!(
+                waited_secs = started.elapsed().as_secs(),
+                index = %backends.index,
+                "waiting until a sequencing server indexes the log"
+            );
+            said = Some(waited);
         }
         std::thread::sleep(config.follow_interval());
     }

@@ -114,23 +114,35 @@ impl Ingest {
     /// to it: the one start-up path, after a clean stop, a crash or a
     /// failover alike. `None` while another process holds the log's lock
     /// or lease.
-    pub(crate) fn recover(config: &Config, origin: &str) -> Result<Option<Ingest>, ServerError> {
-        Ingest::open(config, origin, false)
+    pub(crate) fn recover(
+        config: &Config,
+        backends: &Backends,
+        origin: &str,
+    ) -> Result<Option<Ingest>, ServerError> {
+        Ingest::open(config, backends, origin, false)
     }
 
     /// [`Ingest::recover`] with a query index rebuilt from scratch.
-    pub(crate) fn rebuild(config: &Config, origin: &str) -> Result<Option<Ingest>, ServerError> {
-        Ingest::open(config, origin, true)
+    pub(crate) fn rebuild(
+        config: &Config,
+        backends: &Backends,
+        origin: &str,
+    ) -> Result<Option<Ingest>, ServerError> {
+        Ingest::open(config, backends, origin, true)
     }
 
-    fn open(config: &Config, origin: &str, rebuild: bool) -> Result<Option<Ingest>, ServerError> {
+    fn open(
+        config: &Config,
+        backends: &Backends,
+        origin: &str,
+        rebuild: bool,
+    ) -> Result<Option<Ingest>, ServerError> {
         let fail =
             |what: &str, e: &dyn std::fmt::Display| ServerError::Setup(format!("{what}: {e}"));
         let data = DataDir::new(&config.data);
-        let backends = config.backends().map_err(|e| fail("configuration", &e))?;
         let key = DataDir::read_key(&data.log_key())?;
         let Some(writer) = backends
-            .open_writer(&crate::holder(), config.lease_ttl())
+            .open_writer(&truce_store::holder_name(), config.lease_ttl())
             .map_err(|e| fail(&backends.storage.to_string(), &e))?
         else {
             return Ok(None);
@@ -163,7 +175,7 @@ impl Ingest {
             registry.admit(i, &bytes).map_err(|e| fail(&format!("replaying entry {i}"), &e))?;
         }
         let mut ingest = Ingest {
-            backends,
+            backends: backends.clone(),
             origin: origin.to_owned(),
             sequencer,
             lease,

@@ -113,7 +113,8 @@ impl App {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ServerError::Setup(format!("App::open needs a Tokio runtime: {e}")))?;
 
-        let ingest = if config.read_only { None } else { Ingest::recover(&config, &origin)? };
+        let ingest =
+            if config.read_only { None } else { Ingest::recover(&config, &backends, &origin)? };
         let checkpoint = match &ingest {
             Some(ingest) => ingest.checkpoint().clone(),
             None => {
@@ -198,22 +199,6 @@ impl App {
     }
 }
 
-/// The name this process holds a lease under: host, process, and a
-/// random part (a restarted process with the same pid is another holder).
-pub(crate) fn holder() -> String {
-    static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HOLDER
-        .get_or_init(|| {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_owned())
-                .unwrap_or_else(|_| "host".into());
-            let mut random = [0u8; 4];
-            let _ = getrandom::fill(&mut random);
-            format!("{host}/{}/{}", std::process::id(), u32::from_be_bytes(random))
-        })
-        .clone()
-}
-
 /// The origin the stored checkpoint names; the sequencer verifies it with
 /// the log's key when it opens the log.
 fn stored_origin(
@@ -254,7 +239,7 @@ pub fn reindex(config: &Config) -> Result<u64, ServerError> {
         .open_reader()
         .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
     let origin = stored_origin(storage.as_ref(), &backends)?;
-    let ingest = Ingest::rebuild(config, &origin)?.ok_or_else(|| {
+    let ingest = Ingest::rebuild(config, &backends, &origin)?.ok_or_else(|| {
         ServerError::Setup(format!("a server is sequencing {}: stop it first", backends.storage))
     })?;
     Ok(ingest.checkpoint().size())

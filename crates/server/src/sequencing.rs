@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 use crate::ingest::{Ingest, Outcome, Refusal, Stopped, Submission};
 use crate::state::Shared;
 
+/// The longest wait between two tries to take the log after failures.
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs until the server closes. `ingest` is the log already taken at
 /// start-up, if it could be.
 pub(crate) fn run(
@@ -28,26 +31,33 @@ pub(crate) fn run(
     runtime: tokio::runtime::Handle,
 ) {
     let interval = shared.config.follow_interval();
+    // After a failure, each try waits twice as long as the one before, up
+    // to a few seconds: a database that is down is not asked four times a
+    // second, nor logged as often.
+    let mut backoff = interval;
     loop {
         let Some(mut sequencer) = ingest.take() else {
             if shared.is_closed() {
                 refuse_waiting(&mut submissions, &shared);
                 break;
             }
-            match Ingest::recover(&shared.config, &shared.origin) {
+            match Ingest::recover(&shared.config, &shared.backends, &shared.origin) {
                 Ok(Some(recovered)) => {
                     tracing::info!(size = recovered.checkpoint().size(), "sequencing the log");
                     recovered.publish(&shared);
                     ingest = Some(recovered);
+                    backoff = interval;
                 }
                 Ok(None) => {
                     refuse_waiting(&mut submissions, &shared);
                     std::thread::sleep(interval);
+                    backoff = interval;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot take the log; trying again");
+                    tracing::error!(error = %e, retry_in = ?backoff, "cannot take the log");
                     refuse_waiting(&mut submissions, &shared);
-                    std::thread::sleep(interval);
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(MAX_BACKOFF.max(interval));
                 }
             }
             continue;

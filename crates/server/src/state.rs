@@ -40,6 +40,10 @@ pub struct Shared {
     /// Whether this server sequences the log now (it holds the log's lock
     /// or lease), rather than standing by or serving reads only.
     sequencing: AtomicBool,
+    /// Set while the index covers less than the checkpoint this server
+    /// serves (it is being rebuilt): reads of the index are refused
+    /// rather than answered from part of the log.
+    index_behind: AtomicBool,
     /// Taken away at shutdown, so that the ingestion thread ends.
     submissions: Mutex<Option<mpsc::Sender<Submission>>>,
     queued: AtomicUsize,
@@ -76,6 +80,7 @@ impl Shared {
             indexes: Pool::default(),
             dedups: Pool::default(),
             sequencing: AtomicBool::new(false),
+            index_behind: AtomicBool::new(false),
             queued: AtomicUsize::new(0),
             limiter,
             config,
@@ -132,6 +137,17 @@ impl Shared {
         replace(&self.witnessed, Some(Arc::new(witnessed)));
     }
 
+    /// Records whether the index is behind the served checkpoint.
+    pub(crate) fn set_index_behind(&self, behind: bool) {
+        if self.index_behind.swap(behind, Ordering::SeqCst) != behind {
+            if behind {
+                tracing::error!("the query index is behind the served checkpoint; reads refused");
+            } else {
+                tracing::info!("the query index covers the served checkpoint again");
+            }
+        }
+    }
+
     /// Whether this server sequences the log now.
     pub(crate) fn is_sequencing(&self) -> bool {
         self.sequencing.load(Ordering::SeqCst)
@@ -157,8 +173,24 @@ impl Shared {
         self.submissions.lock().map_or(true, |s| s.is_none())
     }
 
-    /// Runs `f` with a read connection to the query index.
+    /// Runs `f` with a read connection to the query index, unless the
+    /// index is behind the checkpoint this server serves.
     pub(crate) fn with_index<T>(
+        &self,
+        f: impl FnOnce(&dyn QueryIndex) -> Result<T, truce_store::IndexError>,
+    ) -> Result<T, ServerError> {
+        if self.index_behind.load(Ordering::SeqCst) {
+            return Err(ServerError::Unavailable(format!(
+                "the query index covers less than the checkpoint of size {} (it is being \
+                 rebuilt); try again",
+                self.checkpoint().size()
+            )));
+        }
+        self.with_any_index(f)
+    }
+
+    /// [`Shared::with_index`], whatever the index covers.
+    pub(crate) fn with_any_index<T>(
         &self,
         f: impl FnOnce(&dyn QueryIndex) -> Result<T, truce_store::IndexError>,
     ) -> Result<T, ServerError> {
@@ -167,7 +199,7 @@ impl Shared {
             None => self
                 .backends
                 .index
-                .open_index(&self.origin)
+                .open_index_reader(&self.origin)
                 .map_err(|e| ServerError::Unavailable(e.to_string()))?,
         };
         match f(index.as_ref()) {

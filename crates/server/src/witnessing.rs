@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use truce_log::{StorageTiles, TileHashReader, VerifiedCheckpoint, consistency_proof};
 use truce_note::{NoteSignature, UnverifiedNote, VerifierKey};
+use truce_store::QueryIndex;
 use truce_witness::AddCheckpoint;
 
 use crate::ServerError;
@@ -70,6 +71,9 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
         .build()
         .into();
     let mut done = shared.witnessed().map(|w| w.size);
+    // Where the witnessed checkpoint is recorded: one connection, opened
+    // when first needed and again after a failure.
+    let mut index = None;
     while !shared.is_closed() {
         let checkpoint = shared.checkpoint();
         if done == Some(checkpoint.size()) || !shared.is_sequencing() {
@@ -77,7 +81,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
             continue;
         }
         let cosignatures = round(&shared, &agent, &mut witnesses, &checkpoint);
-        match publish(&shared, &checkpoint, cosignatures) {
+        match publish(&shared, &checkpoint, cosignatures, &mut index) {
             Ok(()) => done = Some(checkpoint.size()),
             Err(e) => {
                 tracing::error!("cannot publish the witnessed checkpoint: {e}");
@@ -201,15 +205,23 @@ fn publish(
     shared: &Shared,
     checkpoint: &VerifiedCheckpoint,
     cosignatures: Vec<NoteSignature>,
+    index: &mut Option<Box<dyn QueryIndex>>,
 ) -> Result<(), std::io::Error> {
     let mut note = checkpoint.note().clone().into_unverified();
     for cosignature in cosignatures {
         note.add_signature(cosignature).map_err(std::io::Error::other)?;
     }
     let note = note.to_bytes();
-    let mut index =
-        shared.backends.index.open_index(&shared.origin).map_err(std::io::Error::other)?;
-    index.set_witnessed(&note).map_err(std::io::Error::other)?;
+    let connection = match index.take() {
+        Some(connection) => connection,
+        None => shared.backends.index.open_index(&shared.origin).map_err(std::io::Error::other)?,
+    };
+    let connection = index.insert(connection);
+    if let Err(e) = connection.set_witnessed(&note) {
+        // Maybe broken: not used again.
+        index.take();
+        return Err(std::io::Error::other(e));
+    }
     shared.set_witnessed(Witnessed { size: checkpoint.size(), note });
     Ok(())
 }

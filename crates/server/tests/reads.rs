@@ -332,3 +332,46 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
         assert_eq!(restarted.get_json("/v1/incidents?limit=1000"), followed);
     });
 }
+
+/// A read-only replica whose index is rebuilt under it (`truce reindex`
+/// clears it first) refuses what it cannot answer from the whole log, and
+/// answers again, the same, once the index covers its checkpoint.
+#[test]
+fn a_replica_refuses_reads_while_its_index_is_rebuilt() {
+    on_every_backend(|backend| {
+        let (mut writer, r) = populated(backend);
+        let _dir = writer.keep_data();
+        let replica = TestServer::start_on(backend, writer.data.clone(), |config| {
+            config.read_only = true;
+            config.follow_interval_ms = 10;
+        });
+        let before = replica.get_json("/v1/reports");
+        assert_eq!(indices_of(&before), r);
+        let incidents = replica.get_json("/v1/incidents");
+        let data = writer.stop();
+
+        let config = TestServer::config_for(backend, &data);
+        let index = config.backends().expect("backends").index;
+        index.open_index(common::ORIGIN).expect("opens").clear().expect("clears");
+        let wait_for = |status: u16| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let (got, _, body) = replica.get("/v1/reports");
+                if got == status {
+                    return body;
+                }
+                assert!(std::time::Instant::now() < deadline, "{got}: {body}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        };
+        let refused: Value = serde_json::from_str(&wait_for(503)).expect("a problem");
+        assert!(refused["detail"].as_str().is_some_and(|d| d.contains("rebuilt")), "{refused}");
+        // Findings made before, from the whole log, still hold.
+        assert_eq!(replica.get_json("/v1/incidents"), incidents);
+
+        truce_server::reindex(&config).expect("reindexes");
+        let after: Value = serde_json::from_str(&wait_for(200)).expect("JSON");
+        assert_eq!(after, before);
+        assert_eq!(replica.get_json("/v1/incidents"), incidents);
+    });
+}

@@ -41,8 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use truce_log::{BoxError, Checkpoint, CommitError, LogStorage, TilePath};
-use truce_note::UnverifiedNote;
+use truce_log::{BoxError, CommitError, LogStorage, TilePath};
 
 /// The name of the checkpoint file.
 pub const CHECKPOINT: &str = "checkpoint";
@@ -121,7 +120,7 @@ impl FsStorage {
         // The checkpoint a crash may have kept out of the history.
         let published = read_optional(&storage.dir.join(CHECKPOINT))?;
         *storage.unrecorded.get_mut().unwrap_or_else(|p| p.into_inner()) =
-            published.and_then(|bytes| Some((tree_size(&bytes)?, bytes)));
+            published.and_then(|bytes| Some((crate::checkpoint_size(&bytes)?, bytes)));
         Ok(storage)
     }
 
@@ -319,12 +318,6 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     sync_dir(dir)
 }
 
-/// The tree size a checkpoint note states, if it parses.
-fn tree_size(note: &[u8]) -> Option<u64> {
-    let note = UnverifiedNote::parse(note).ok()?;
-    Some(Checkpoint::parse(note.text_unverified()).ok()?.size())
-}
-
 fn write_synced(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     let mut file = File::create(path).map_err(io_error("create", path))?;
     file.write_all(contents).map_err(io_error("write", path))?;
@@ -445,7 +438,7 @@ impl LogStorage for FsStorage {
         match read_optional(&self.history_path(size))? {
             // A reader: the latest checkpoint is not in the history yet.
             None => Ok(read_optional(&self.dir.join(CHECKPOINT))?
-                .filter(|bytes| tree_size(bytes) == Some(size))),
+                .filter(|bytes| crate::checkpoint_size(bytes) == Some(size))),
             found => Ok(found),
         }
     }
@@ -461,7 +454,7 @@ mod tests {
             &[7; 32],
         );
         let root = truce_log::Hash([size as u8; 32]);
-        Checkpoint::new("test.example/log", size, root)
+        truce_log::Checkpoint::new("test.example/log", size, root)
             .and_then(|c| c.sign(&key))
             .expect("signs")
             .to_bytes()

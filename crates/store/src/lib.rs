@@ -57,5 +57,12 @@ pub use crate::keys::{KeyFileError, read_key_file, write_key_file};
 pub use crate::location::{
     Backends, IndexLocation, LocationError, StorageLocation, Writer, s3_store,
 };
-pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock};
+pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock, holder_name};
 pub use crate::object::ObjectStorage;
+
+/// The tree size a checkpoint note states, if it parses (not verified).
+pub(crate) fn checkpoint_size(note: &[u8]) -> Option<u64> {
+    let note = truce_note::UnverifiedNote::parse(note).ok()?;
+    Some(truce_log::Checkpoint::parse(note.text_unverified()).ok()?.size())
+}
+pub use crate::pg::PgError;

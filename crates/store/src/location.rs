@@ -24,7 +24,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use truce_log::{BoxError, DedupIndex, LogStorage};
@@ -126,8 +126,14 @@ impl FromStr for IndexLocation {
             return Ok(IndexLocation::Sqlite(PathBuf::from(file)));
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            text.parse::<postgres::Config>()
-                .map_err(|e| invalid(format!("not a PostgreSQL connection URL: {e}")))?;
+            text.parse::<postgres::Config>().map_err(|e| {
+                let cause =
+                    std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+                invalid(format!(
+                    "{}: not a PostgreSQL connection URL: {e}{cause}",
+                    redact_password(text)
+                ))
+            })?;
             return Ok(IndexLocation::Postgres(text.to_owned()));
         }
         Err(invalid("neither sqlite:FILE nor postgres://...".into()))
@@ -150,18 +156,33 @@ impl fmt::Debug for IndexLocation {
     }
 }
 
-/// `scheme://user:secret@host/...` as `scheme://user:***@host/...`.
+/// `scheme://user:secret@host/...?password=secret` with `***` for each
+/// secret.
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
-    }
+        None => authority.to_owned(),
+    };
+    let path = match path.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => path.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 impl IndexLocation {
@@ -170,11 +191,23 @@ impl IndexLocation {
         file.with_extension(format!("{name}.sqlite"))
     }
 
-    /// Opens a connection to the query index of the log `origin`.
+    /// Opens a connection to the query index of the log `origin` for the
+    /// server that sequences it: the tables are created, or rebuilt if of
+    /// another version.
     pub fn open_index(&self, origin: &str) -> Result<Box<dyn QueryIndex>, IndexError> {
         Ok(match self {
             IndexLocation::Sqlite(file) => Box::new(SqliteIndex::open(file, origin)?),
             IndexLocation::Postgres(url) => Box::new(PgIndex::connect(url, origin)?),
+        })
+    }
+
+    /// Opens a connection to the query index of the log `origin` to read
+    /// it: nothing is created or dropped, and an index of another version
+    /// or log is refused.
+    pub fn open_index_reader(&self, origin: &str) -> Result<Box<dyn QueryIndex>, IndexError> {
+        Ok(match self {
+            IndexLocation::Sqlite(file) => Box::new(SqliteIndex::open_reader(file, origin)?),
+            IndexLocation::Postgres(url) => Box::new(PgIndex::connect_reader(url, origin)?),
         })
     }
 
@@ -198,6 +231,15 @@ impl IndexLocation {
         })
     }
 
+    /// Opens the sequencer lock to read the published checkpoints only
+    /// (PostgreSQL: without creating anything).
+    pub fn open_lock_reader(&self) -> Result<Arc<dyn SequencerLock>, BoxError> {
+        Ok(match self {
+            IndexLocation::Sqlite(_) => self.open_lock()?,
+            IndexLocation::Postgres(url) => Arc::new(PgLock::connect_reader(url)?),
+        })
+    }
+
     /// Deletes the query index (not the dedup index or the lock), to be
     /// rebuilt from the log.
     pub fn drop_index(&self, origin: &str) -> Result<(), IndexError> {
@@ -216,12 +258,24 @@ impl IndexLocation {
 }
 
 /// A log's storage and indexes together: what a server opens.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Backends {
     /// Where the tiles are.
     pub storage: StorageLocation,
     /// Where the indexes and the sequencer lock are.
     pub index: IndexLocation,
+    /// The sequencer lock, once opened: a standby asks it for the lease
+    /// again and again, over one connection.
+    lock: Arc<Mutex<Option<Arc<dyn SequencerLock>>>>,
+}
+
+impl fmt::Debug for Backends {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Backends")
+            .field("storage", &self.storage)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a writer holds: the storage, open for writing, the dedup index,
@@ -243,15 +297,37 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Backends {
+    /// The storage at `storage` with its indexes at `index`.
+    pub fn new(storage: StorageLocation, index: IndexLocation) -> Backends {
+        Backends { storage, index, lock: Arc::default() }
+    }
+
     /// The storage, for reading only.
     pub fn open_reader(&self) -> Result<Box<dyn LogStorage + Send + Sync>, BoxError> {
         Ok(match &self.storage {
             StorageLocation::Dir(dir) => Box::new(FsStorage::open_reader(dir)),
             StorageLocation::S3 { bucket, prefix } => {
-                let lock = self.index.open_lock()?;
+                let lock = self.index.open_lock_reader().map_err(|e| self.lock_error(e))?;
                 Box::new(ObjectStorage::open_reader(s3_store(bucket, prefix)?, lock))
             }
         })
+    }
+
+    /// The sequencer lock, opened once.
+    fn lock(&self) -> Result<Arc<dyn SequencerLock>, BoxError> {
+        let mut lock = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(lock) = lock.as_ref() {
+            return Ok(lock.clone());
+        }
+        let opened = self.index.open_lock().map_err(|e| self.lock_error(e))?;
+        *lock = Some(opened.clone());
+        Ok(opened)
+    }
+
+    /// An error of the sequencer lock, saying which it is: it lives with
+    /// the index, not the storage the caller named.
+    fn lock_error(&self, e: BoxError) -> BoxError {
+        format!("the sequencer lock in {}: {e}", self.index).into()
     }
 
     /// The storage for writing, if this process can take it now: `None`
@@ -266,13 +342,21 @@ impl Backends {
             },
             StorageLocation::S3 { bucket, prefix } => {
                 let store = s3_store(bucket, prefix)?;
-                let lock = self.index.open_lock()?;
-                let Some(lease) = Lease::try_acquire(lock, holder, ttl)? else { return Ok(None) };
+                let lock = self.lock()?;
+                let Some(lease) =
+                    Lease::try_acquire(lock, holder, ttl).map_err(|e| self.lock_error(e))?
+                else {
+                    return Ok(None);
+                };
                 let lease = Arc::new(lease);
                 (Box::new(ObjectStorage::open_writer(store, lease.clone())?), Some(lease))
             }
         };
-        Ok(Some(Writer { storage, dedup: self.index.open_dedup()?, lease }))
+        let dedup = self
+            .index
+            .open_dedup()
+            .map_err(|e| format!("the dedup index in {}: {e}", self.index))?;
+        Ok(Some(Writer { storage, dedup, lease }))
     }
 }
 

@@ -33,8 +33,9 @@
 //!
 //! # A commit, step by step
 //!
-//! 1. Wait for the deletions of partial tiles that the previous write
-//!    started (below). *Crash:* nothing of this commit is written.
+//! 1. Wait for the deletions of partial tiles that the previous commit
+//!    started (below), so that they do not pile up. *Crash:* nothing of
+//!    this commit is written.
 //! 2. Check that more than the margin of the lease is left; otherwise fail
 //!    with nothing written or published.
 //! 3. PUT, concurrently (at most [`CONCURRENCY`] at a time), the new
@@ -45,9 +46,7 @@
 //!    commit (of this sequencer or of the next) writes the same paths
 //!    again. The history object holds a checkpoint that was published.
 //!    Nothing is published.
-//! 4. Start deleting, in the background, the partial versions of each full
-//!    tile and bundle just written. *Crash:* partial tiles are left behind;
-//!    only space is lost, and the next full write tries again.
+//! 4. (Nothing: the deletion of partial tiles waits for the publish.)
 //! 5. Check the margin again: if the writes ate the lease (a renewal
 //!    failing meanwhile), give up now, with nothing published.
 //! 6. Publish in the lock: one transaction checks the token, that the
@@ -66,22 +65,28 @@
 //!    static readers see the previous one for now: an older tree of the
 //!    same log, never a fork. The next commit writes its own copy, and a
 //!    writer that opens the log repairs it.
-//! 8. The new checkpoint enters `checkpoints/<size>` with the next commit's
+//! 8. Start deleting, in the background, the partial versions of each
+//!    full tile and bundle this commit wrote, now published. *Crash:*
+//!    partial tiles are left behind; only space is lost, and the next full
+//!    write tries again.
+//! 9. The new checkpoint enters `checkpoints/<size>` with the next commit's
 //!    objects (step 3), never before it is published: written earlier, a
 //!    crash could leave in the history a signed tree that the log never
 //!    published. Until then it is in the lock's history.
 //!
 //! # Partial tiles
 //!
-//! Once a full tile or bundle is durable, its partial versions are deleted
-//! in the background (C2SP tlog-tiles allows it; readers fall back to the
-//! full tile). A deletion must end before the next write starts, and the
-//! next write waits for it (step 1). Otherwise a deletion left over from a
-//! commit that was not published could remove a partial tile that a later
-//! commit, which rewrote that tile's range with other entries, publishes;
-//! the readers' fallback would then cut the stale full tile. Deletions run
-//! under the lease and its margin like every other write, for the same
-//! reason across sequencers.
+//! Once a full tile or bundle is published, its partial versions are
+//! deleted in the background (C2SP tlog-tiles allows it; readers fall back
+//! to the full tile). Only then: a deletion that ran before the publish,
+//! for a commit that was never published, could remove a partial tile that
+//! a later commit, which rewrote that tile's range with other entries,
+//! publishes, and the readers' fallback would cut the stale full tile.
+//! Once the full tile is published, no writer, of this sequencer or of the
+//! next, writes its partial versions again, so a deletion is safe whenever
+//! it lands, even after the lease ended. Deletions still run under the
+//! lease and its margin, and a writer that is dropped abandons those that
+//! still run.
 //!
 //! # What is left to chance
 //!
@@ -101,7 +106,7 @@
 //!   waiting for the expiry). Two live processes with the same holder name
 //!   therefore do not exclude each other in time: the older one's
 //!   publishes are refused, but it goes on writing objects until its
-//!   renewer learns that the lease is lost (within a third of the time to
+//!   renewer learns that the lease is lost (within a fifth of the time to
 //!   live). A holder name must name one process.
 //! * **The database's clock.** Leases expire by the database's clock, the
 //!   holder estimates by its own monotonic clock; a step forward of the
@@ -133,8 +138,7 @@ use object_store::{
 };
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
-use truce_log::{BoxError, Checkpoint, CommitError, LogStorage, TilePath};
-use truce_note::UnverifiedNote;
+use truce_log::{BoxError, CommitError, LogStorage, TilePath};
 
 use crate::fs::CHECKPOINT;
 use crate::lock::{Lease, SequencerLock};
@@ -270,6 +274,14 @@ impl Client {
             .await
     }
 
+    /// Whether any tile or bundle is there: a bucket whose `checkpoint` copy
+    /// was lost may still hold a log.
+    async fn holds_tiles(&self) -> Result<bool, ObjectError> {
+        let tiles = Path::from("tile");
+        let first = self.store.list(Some(&tiles)).take(1).try_collect::<Vec<ObjectMeta>>();
+        Ok(!self.within("list", &tiles, first).await?.is_empty())
+    }
+
     /// Deletes the partial versions of the full tile or bundle at `full`.
     ///
     /// SPEC(tlog-tiles): "logs MAY delete any partial tile once the
@@ -311,6 +323,20 @@ struct WriterState {
     unsure: bool,
     /// Deletions of partial tiles that may still run.
     cleanups: Vec<JoinHandle<()>>,
+}
+
+impl Drop for ObjectStorage {
+    /// Abandons the deletions of partial tiles that still run: they are
+    /// best effort, and safe whenever they land (see the module's
+    /// documentation).
+    fn drop(&mut self) {
+        if let Some(state) = &self.writer {
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            for cleanup in state.cleanups.drain(..) {
+                cleanup.abort();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for ObjectStorage {
@@ -379,7 +405,7 @@ impl ObjectStorage {
         let published = match published {
             Some(published) => Some(published),
             // Signing an empty tree here would fork that log.
-            None if copy.is_some() => {
+            None if copy.is_some() || runtime.block_on(client.holds_tiles())? => {
                 return Err("the bucket holds a log but the sequencer lock has no checkpoint: \
                             publish the bucket's checkpoint in the lock first"
                     .into());
@@ -429,8 +455,8 @@ impl ObjectStorage {
         Ok(state.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Steps 1 to 4 of a commit: the objects, with the history object the
-    /// writer owes, then the deletion of partial tiles.
+    /// Steps 1 to 3 of a commit: the objects, with the history object the
+    /// writer owes.
     fn write_objects(
         &self,
         runtime: &Runtime,
@@ -459,21 +485,6 @@ impl ObjectStorage {
         }
         runtime.block_on(self.client.put_all(&files))?;
         state.recorded = true;
-        // 4.
-        for (path, _) in objects.iter().filter(|(path, _)| is_full(path)) {
-            let (client, path) = (self.client.clone(), *path);
-            state.cleanups.push(runtime.spawn(async move {
-                // Best effort: a partial tile left behind is only wasted
-                // space, and the next full write of it tries again.
-                if let Err(e) = client.delete_partials(&path).await {
-                    tracing::debug!(error = %e, "partial tiles of {path} not deleted");
-                }
-                // The lease is released by its last holder, which may be
-                // this task: not on a worker thread, where a lock's
-                // blocking client cannot run.
-                drop(tokio::task::spawn_blocking(move || drop(client)));
-            }));
-        }
         Ok(())
     }
 }
@@ -490,19 +501,13 @@ fn finish_cleanups(runtime: &Runtime, state: &mut WriterState) {
 /// The lock's latest checkpoint, with its tree size.
 fn latest(lock: &dyn SequencerLock) -> Result<Option<(u64, Vec<u8>)>, ObjectError> {
     let Some(bytes) = lock.checkpoint().map_err(ObjectError::Lock)? else { return Ok(None) };
-    let size = tree_size(&bytes).ok_or(ObjectError::NotACheckpoint)?;
+    let size = crate::checkpoint_size(&bytes).ok_or(ObjectError::NotACheckpoint)?;
     Ok(Some((size, bytes)))
 }
 
 /// The history object of the checkpoint of tree size `size`.
 fn history_path(size: u64) -> Path {
     Path::from(format!("{HISTORY}/{size}"))
-}
-
-/// The tree size a checkpoint note states, if it parses.
-fn tree_size(note: &[u8]) -> Option<u64> {
-    let note = UnverifiedNote::parse(note).ok()?;
-    Some(Checkpoint::parse(note.text_unverified()).ok()?.size())
 }
 
 fn is_full(path: &TilePath) -> bool {
@@ -590,7 +595,7 @@ impl LogStorage for ObjectStorage {
         let not_published = |e: ObjectError| CommitError::NotPublished(e.into());
         let mut state = self.writer_state().map_err(not_published)?;
         let runtime = runtime().map_err(not_published)?;
-        // 1-4.
+        // 1-3.
         self.write_objects(runtime, &mut state, objects).map_err(not_published)?;
         // 5.
         self.client.may("publishing").map_err(not_published)?;
@@ -617,6 +622,21 @@ impl LogStorage for ObjectStorage {
                 error = %e,
                 "the checkpoint is published but the bucket's copy is stale until the next commit"
             );
+        }
+        // 8.
+        for (path, _) in objects.iter().filter(|(path, _)| is_full(path)) {
+            let (client, path) = (self.client.clone(), *path);
+            state.cleanups.push(runtime.spawn(async move {
+                // Best effort: a partial tile left behind is only wasted
+                // space, and the next full write of it tries again.
+                if let Err(e) = client.delete_partials(&path).await {
+                    tracing::debug!(error = %e, "partial tiles of {path} not deleted");
+                }
+                // The lease is released by its last holder, which may be
+                // this task: not on a worker thread, where a lock's
+                // blocking client cannot run.
+                drop(tokio::task::spawn_blocking(move || drop(client)));
+            }));
         }
         Ok(())
     }

@@ -44,6 +44,29 @@ impl Backend {
         })
     }
 
+    fn open_reader(&self, origin: &str) -> Result<Box<dyn QueryIndex>, IndexError> {
+        Ok(match self {
+            Backend::Sqlite { path, .. } => Box::new(SqliteIndex::open_reader(path, origin)?),
+            Backend::Postgres(url) => Box::new(PgIndex::connect_reader(url, origin)?),
+        })
+    }
+
+    /// Marks the index as one of another schema version, as an older or
+    /// newer server would have left it.
+    fn set_version(&self, version: i64) {
+        match self {
+            Backend::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .and_then(|db| db.execute_batch(&format!("PRAGMA user_version = {version}")))
+                .expect("sets the version"),
+            Backend::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+                .and_then(|mut db| {
+                    db.execute("UPDATE index_schema SET version = $1", &[&(version as i32)])
+                })
+                .map(drop)
+                .expect("sets the version"),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Backend::Sqlite { .. } => "sqlite",
@@ -672,6 +695,12 @@ fn entries_out_of_order_are_refused_and_change_nothing() {
                 other => panic!("{name}: {other:?}"),
             }
         }
+        // Nothing, but covering less than the index does: a sequencer that
+        // lost its lease, late. The size and checkpoint never go back.
+        match index.apply(&[], 1, Some(b"older")) {
+            Err(IndexError::OutOfOrder { covered: 2, index: 1 }) => {}
+            other => panic!("{name}: {other:?}"),
+        }
         assert_eq!(index.indexed_size().expect("size"), 2, "{name}");
         assert_eq!(index.checkpoint().expect("checkpoint").as_deref(), Some(&b"two"[..]));
         assert_eq!(index.entry(2).expect("reads"), None, "{name}");
@@ -751,4 +780,67 @@ fn an_index_of_an_older_schema_is_dropped_to_be_rebuilt() {
     // An index of this schema is kept.
     let reopened = SqliteIndex::open(&path, ORIGIN).expect("opens");
     assert_eq!(reopened.indexed_size().expect("size"), 7);
+}
+
+/// A signed checkpoint of `size` leaves (its root does not matter here).
+fn checkpoint_note(size: u64) -> Vec<u8> {
+    let key = truce_note::SigningKey::from_seed(
+        truce_note::KeyName::new(ORIGIN).expect("name"),
+        &[3; 32],
+    );
+    truce_log::Checkpoint::new(ORIGIN, size, Hash([size as u8; 32]))
+        .and_then(|c| c.sign(&key))
+        .expect("signs")
+        .to_bytes()
+}
+
+#[test]
+fn a_witnessed_checkpoint_never_goes_back() {
+    for backend in Backend::all() {
+        let name = backend.name();
+        let mut index = backend.open(ORIGIN).expect("opens");
+        index.set_witnessed(&checkpoint_note(5)).expect("records");
+        // A sequencer that lost its lease records its last round late.
+        index.set_witnessed(&checkpoint_note(3)).expect("records");
+        assert_eq!(index.witnessed().expect("reads"), Some(checkpoint_note(5)), "{name}");
+        index.set_witnessed(&checkpoint_note(8)).expect("records");
+        assert_eq!(index.witnessed().expect("reads"), Some(checkpoint_note(8)), "{name}");
+    }
+}
+
+#[test]
+fn a_reader_changes_nothing_and_refuses_an_index_it_cannot_read() {
+    let mut log = Log::default();
+    let mut spread = Spread(17);
+    for n in 0..2 {
+        log.push("omm-t3", report(n, &mut spread).0);
+    }
+    for backend in Backend::all() {
+        let name = backend.name();
+        assert!(
+            matches!(backend.open_reader(ORIGIN), Err(IndexError::Missing)),
+            "{name}: a reader does not create the index"
+        );
+        let mut index = backend.open(ORIGIN).expect("opens");
+        index.apply(&log.indexed(0..2), 2, Some(b"two")).expect("applies");
+        let reader = backend.open_reader(ORIGIN).expect("reads");
+        assert_eq!(reader.indexed_size().expect("size"), 2, "{name}");
+        drop(reader);
+        assert!(
+            matches!(backend.open_reader("other.example/log"), Err(IndexError::OtherLog { .. })),
+            "{name}"
+        );
+
+        // A reader of another version (a rolling upgrade) neither reads
+        // nor drops the index; the sequencer of its version rebuilds it.
+        backend.set_version(999);
+        match backend.open_reader(ORIGIN) {
+            Err(IndexError::Version { found: 999, .. }) => {}
+            other => panic!("{name}: {:?}", other.map(|_| "opened")),
+        }
+        assert_eq!(index.indexed_size().expect("size"), 2, "{name}: nothing dropped");
+        drop(index);
+        let rebuilt = backend.open(ORIGIN).expect("opens");
+        assert_eq!(rebuilt.indexed_size().expect("size"), 0, "{name}: the writer rebuilds");
+    }
 }

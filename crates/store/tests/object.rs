@@ -166,7 +166,7 @@ fn objects_read_back_and_missing_ones_are_none() {
 }
 
 #[test]
-fn partial_tiles_go_once_the_full_tile_is_written_and_readers_fall_back_to_it() {
+fn partial_tiles_go_once_the_full_tile_is_published_and_readers_fall_back_to_it() {
     let Some((bucket, prefix)) = place() else { return };
     let dir = tempfile::tempdir().expect("dir");
     let lock = sqlite_lock(&dir);
@@ -182,16 +182,23 @@ fn partial_tiles_go_once_the_full_tile_is_written_and_readers_fall_back_to_it() 
         .write(&[(bundle(0, 3), partial_bundle.clone()), (tile(0, 0, 5), partial_tile.clone())])
         .expect("writes");
     writer.write(&[(bundle(0, 7), encode_bundle(&entries[..7]).expect("bundle"))]).expect("writes");
-    writer
-        .write(&[
-            (bundle(0, 256), encode_bundle(&entries).expect("bundle")),
-            (tile(0, 0, 256), encode_tile(&hashes)),
-        ])
-        .expect("writes");
+    let full = [
+        (bundle(0, 256), encode_bundle(&entries).expect("bundle")),
+        (tile(0, 0, 256), encode_tile(&hashes)),
+    ];
+    // Written but not published: the partial versions stay.
+    writer.write(&full).expect("writes");
     writer.wait_for_cleanup().expect("waits");
+    assert_eq!(bucket_objects(&bucket, &prefix).len(), 5, "nothing deleted yet");
 
+    writer.commit(&full, None, &checkpoint(256), 256).expect("commits");
+    writer.wait_for_cleanup().expect("waits");
     let names: Vec<String> = bucket_objects(&bucket, &prefix).into_keys().collect();
-    assert_eq!(names, ["tile/0/000", "tile/entries/000"], "the partial versions are gone");
+    assert_eq!(
+        names,
+        ["checkpoint", "tile/0/000", "tile/entries/000"],
+        "the partial versions are gone"
+    );
     assert_eq!(reader.read(&[bundle(0, 3), tile(0, 0, 5)]).expect("reads"), [None, None]);
     let cut = read_objects(&reader, &[bundle(0, 3), tile(0, 0, 5)]).expect("reads");
     assert_eq!(cut, [Some(partial_bundle), Some(partial_tile)]);
@@ -579,12 +586,13 @@ fn a_failed_write_publishes_nothing_and_a_failed_copy_is_written_again() {
     published(4);
 }
 
-/// A regression test: a deletion of partial tiles left running must not
-/// remove a partial tile written after it started. (A commit that wrote a
-/// full tile and was not published, then a smaller commit over the same
-/// range: readers would cut the stale full tile.)
+/// A regression test: a commit that wrote a full tile and was not
+/// published must not delete the partial versions of that tile: a later
+/// commit over the same range, with other entries, publishes one of them,
+/// and a deletion landing after it would leave readers cutting the stale
+/// full tile. Partial tiles go only once their full tile is published.
 #[test]
-fn partial_tiles_are_deleted_before_the_next_write() {
+fn an_unpublished_full_tile_deletes_no_partial_tile() {
     let Some((bucket, prefix)) = place() else { return };
     let dir = tempfile::tempdir().expect("dir");
     let lock = sqlite_lock(&dir);
@@ -592,18 +600,19 @@ fn partial_tiles_are_deleted_before_the_next_write() {
     let storage =
         ObjectStorage::open_writer(faulty.clone(), lease(&lock, "a", TTL)).expect("opens");
     let entries: Vec<Vec<u8>> = (0..256u32).map(|i| format!("entry {i}").into_bytes()).collect();
-    storage
-        .write(&[(bundle(0, 3), encode_bundle(&entries[..3]).expect("bundle"))])
-        .expect("writes");
+    let three = encode_bundle(&entries[..3]).expect("bundle");
+    storage.write(&[(bundle(0, 3), three.clone())]).expect("writes");
     *faulty.list_delay.lock().expect("delay") = Duration::from_millis(500);
-    storage.write(&[(bundle(0, 256), encode_bundle(&entries).expect("bundle"))]).expect("writes");
+    let stale = [(bundle(0, 256), encode_bundle(&entries).expect("bundle"))];
+    let refused = storage.commit(&stale, Some(&checkpoint(1)), &checkpoint(256), 256);
+    assert!(matches!(refused, Err(CommitError::NotPublished(_))), "{refused:?}");
     let other: Vec<Vec<u8>> = (0..5u32).map(|i| format!("other {i}").into_bytes()).collect();
     let rewritten = encode_bundle(&other).expect("bundle");
-    storage.write(&[(bundle(0, 5), rewritten.clone())]).expect("writes");
+    storage.commit(&[(bundle(0, 5), rewritten.clone())], None, &checkpoint(5), 5).expect("commits");
     storage.wait_for_cleanup().expect("waits");
     assert_eq!(
         storage.read(&[bundle(0, 3), bundle(0, 5)]).expect("reads"),
-        [None, Some(rewritten)]
+        [Some(three), Some(rewritten)]
     );
 }
 

@@ -61,7 +61,9 @@ pub fn backends() -> Vec<Backend> {
 pub fn on_every_backend(test: impl Fn(&Backend)) {
     for backend in backends() {
         eprintln!("== on {}", backend.name);
+        let started = std::time::Instant::now();
         test(&backend);
+        eprintln!("   {} took {:.1} s", backend.name, started.elapsed().as_secs_f64());
     }
 }
 
@@ -181,8 +183,15 @@ impl TestServer {
         self._dir.take()
     }
 
+    /// One agent for every request of a test process: making one costs
+    /// more than a request to a server on loopback.
     fn agent() -> ureq::Agent {
-        ureq::Agent::config_builder().http_status_as_error(false).build().into()
+        static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+        AGENT
+            .get_or_init(|| {
+                ureq::Agent::config_builder().http_status_as_error(false).build().into()
+            })
+            .clone()
     }
 
     /// `GET path`: status, headers' content type, body.

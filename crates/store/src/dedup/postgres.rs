@@ -10,35 +10,16 @@
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 
-use postgres::{Client, Statement};
 use truce_log::{BoxError, DedupIndex, Hash};
 
 use super::prefix;
+use crate::pg::{Conn, PgError};
 
 /// A [`DedupIndex`] in a PostgreSQL database.
 pub struct PgDedup {
-    url: String,
     /// The connection, in a cell: lookups take `&self`, and the client
     /// needs `&mut` for every query.
-    db: RefCell<Db>,
-}
-
-/// A connection and the statements prepared on it.
-struct Db {
-    client: Client,
-    statements: HashMap<&'static str, Statement>,
-}
-
-impl Db {
-    /// The statement `sql`, prepared once per connection.
-    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
-    }
+    db: RefCell<Conn>,
 }
 
 const SCHEMA: &str = "
@@ -61,8 +42,9 @@ const INSERT: &str = "INSERT INTO dedup_leaves (leaf_prefix, idx)
      SELECT * FROM unnest($1::int8[], $2::int8[])
      ON CONFLICT (leaf_prefix) DO NOTHING";
 
+// Never backwards: a sequencer that lost its lease may record late.
 const SET_COVERED: &str = "INSERT INTO dedup_covered (one, size) VALUES (true, $1)
-     ON CONFLICT (one) DO UPDATE SET size = excluded.size";
+     ON CONFLICT (one) DO UPDATE SET size = GREATEST(dedup_covered.size, excluded.size)";
 
 const COVERED: &str = "SELECT size FROM dedup_covered";
 
@@ -74,30 +56,13 @@ impl std::fmt::Debug for PgDedup {
 
 impl PgDedup {
     /// Connects to the dedup index at `url`, creating its tables if needed.
-    pub fn connect(url: &str) -> Result<PgDedup, postgres::Error> {
-        let mut client = crate::pg::connect(url)?;
-        // `CREATE TABLE IF NOT EXISTS` fails when two sessions create the
-        // same table at once, so they take turns under an advisory lock
-        // (one per schema), held until the transaction ends.
-        let mut tx = client.transaction()?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(
-                 hashtextextended('truce dedup index ' || coalesce(current_schema(), ''), 0))",
-            &[],
-        )?;
+    pub fn connect(url: &str) -> Result<PgDedup, PgError> {
+        let mut db = Conn::open(url, "")?;
+        let mut tx = db.client()?.transaction()?;
+        crate::pg::take_turns(&mut tx, "dedup index")?;
         tx.batch_execute(SCHEMA)?;
         tx.commit()?;
-        let db = Db { client, statements: HashMap::new() };
-        Ok(PgDedup { url: url.to_owned(), db: RefCell::new(db) })
-    }
-
-    /// The connection, connected again if the server closed it.
-    fn db(&self) -> Result<RefMut<'_, Db>, postgres::Error> {
-        let mut db = self.db.borrow_mut();
-        if db.client.is_closed() {
-            *db = Db { client: crate::pg::connect(&self.url)?, statements: HashMap::new() };
-        }
-        Ok(db)
+        Ok(PgDedup { db: RefCell::new(db) })
     }
 }
 
@@ -109,10 +74,10 @@ impl DedupIndex for PgDedup {
         let mut keys: Vec<i64> = leaves.iter().map(prefix).collect();
         keys.sort_unstable();
         keys.dedup();
-        let mut db = self.db()?;
-        let lookup = db.statement(LOOKUP)?;
+        let mut db: RefMut<'_, Conn> = self.db.borrow_mut();
+        let lookup = db.statement(LOOKUP).map_err(PgError)?;
         let mut found = HashMap::with_capacity(keys.len());
-        for row in db.client.query(&lookup, &[&keys])? {
+        for row in db.client().map_err(PgError)?.query(&lookup, &[&keys]).map_err(PgError)? {
             let (key, index): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             found.insert(key, u64::try_from(index)?);
         }
@@ -130,27 +95,30 @@ impl DedupIndex for PgDedup {
         rows.dedup_by_key(|row| row.0);
         let (keys, indices): (Vec<i64>, Vec<i64>) = rows.into_iter().unzip();
         let new_size = i64::try_from(new_size)?;
-        let mut db = self.db()?;
-        let (insert, set_covered) = (db.statement(INSERT)?, db.statement(SET_COVERED)?);
-        let mut tx = db.client.transaction()?;
-        if !keys.is_empty() {
-            tx.execute(&insert, &[&keys, &indices])?;
-        }
-        tx.execute(&set_covered, &[&new_size])?;
-        tx.commit()?;
-        Ok(())
+        let mut db = self.db.borrow_mut();
+        let (insert, set_covered) =
+            (db.statement(INSERT).map_err(PgError)?, db.statement(SET_COVERED).map_err(PgError)?);
+        let written = (|| {
+            let mut tx = db.client()?.transaction()?;
+            if !keys.is_empty() {
+                tx.execute(&insert, &[&keys, &indices])?;
+            }
+            tx.execute(&set_covered, &[&new_size])?;
+            tx.commit()
+        })();
+        Ok(written.map_err(PgError)?)
     }
 
     fn covered_size(&self) -> Result<u64, BoxError> {
-        let mut db = self.db()?;
-        let covered = db.statement(COVERED)?;
-        let size: Option<i64> =
-            db.client.query_opt(&covered, &[])?.map(|r| r.try_get(0)).transpose()?;
+        let mut db = self.db.borrow_mut();
+        let covered = db.statement(COVERED).map_err(PgError)?;
+        let row = db.client().map_err(PgError)?.query_opt(&covered, &[]).map_err(PgError)?;
+        let size: Option<i64> = row.map(|r| r.try_get(0)).transpose().map_err(PgError)?;
         Ok(u64::try_from(size.unwrap_or(0))?)
     }
 
     fn clear(&mut self) -> Result<(), BoxError> {
-        self.db()?.client.batch_execute("TRUNCATE dedup_leaves, dedup_covered")?;
-        Ok(())
+        let mut db = self.db.borrow_mut();
+        Ok(db.client()?.batch_execute("TRUNCATE dedup_leaves, dedup_covered").map_err(PgError)?)
     }
 }

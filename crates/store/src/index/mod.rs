@@ -133,6 +133,21 @@ pub enum IndexError {
         /// The origin of the log it was opened for.
         expected: String,
     },
+    /// A reader found no index: the sequencer has not created it yet.
+    #[error("there is no query index yet: the server that sequences the log creates it")]
+    Missing,
+    /// A reader found an index of another schema version: the sequencer of
+    /// this version rebuilds it (a reader never does).
+    #[error(
+        "the query index is of schema version {found}, this server reads version {expected}: \
+         the server that sequences the log rebuilds it"
+    )]
+    Version {
+        /// The version found.
+        found: i64,
+        /// The version this server reads.
+        expected: i64,
+    },
     /// An entry was applied out of order.
     #[error("query index covers {covered} entries; entry {index} cannot come next")]
     OutOfOrder {
@@ -219,4 +234,34 @@ pub struct SourceRow {
     pub updated_at: u64,
     /// The log index of its revocation.
     pub revoked_at: Option<u64>,
+}
+
+fn to_i64(n: u64) -> i64 {
+    // Log indices are below 2^53 (entries carry them as JSON numbers).
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Whether the index's recorded origin (`None`: none yet) is `origin`'s.
+fn check_origin(found: Option<&[u8]>, origin: &str) -> Result<(), IndexError> {
+    match found {
+        Some(found) if found != origin.as_bytes() => Err(IndexError::OtherLog {
+            found: String::from_utf8_lossy(found).into_owned(),
+            expected: origin.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the checkpoint note `new` is of a larger tree than `stored`
+/// (or there is none): a witnessed checkpoint never goes back, whoever
+/// records it late.
+fn newer_note(stored: Option<&[u8]>, new: &[u8]) -> bool {
+    match stored.map(crate::checkpoint_size) {
+        Some(Some(stored)) => crate::checkpoint_size(new).is_some_and(|new| new > stored),
+        _ => true,
+    }
 }

@@ -28,14 +28,19 @@
 //! by one.
 
 use std::cell::{RefCell, RefMut};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::types::{FromSql, ToSql, Type};
 use postgres::{Client, Row, Statement};
+
+use crate::pg::Conn;
 use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
 use truce_log::Hash;
 
-use super::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
+use super::{
+    EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow, check_origin, to_i64,
+    to_u64,
+};
 
 /// The version of [`SCHEMA`], kept in `index_schema`. An index of another
 /// version is dropped and rebuilt from the log: it is derived.
@@ -147,42 +152,23 @@ const SCHEMA: &str = r#"
 
 /// The query index of one log in a PostgreSQL database.
 pub struct PgIndex {
-    url: String,
     db: RefCell<Db>,
 }
 
-/// A connection and the statements prepared on it.
-struct Db {
-    client: Client,
-    statements: HashMap<String, Statement>,
-}
+/// A connection, with the settings every search relies on: a search's
+/// best plan depends on its bounding box and time window, so it is planned
+/// for each call, never once for all (a generic plan cannot know how
+/// selective `&&&` is); and no JIT: compiling a plan takes longer than any
+/// search the indexes serve.
+struct Db(Conn);
+
+const SESSION: &str = "SET plan_cache_mode = force_custom_plan; SET jit = off";
 
 impl Db {
-    /// Connects, with the settings every search relies on.
-    fn connect(url: &str) -> Result<Db, postgres::Error> {
-        let mut client = crate::pg::connect(url)?;
-        // A search's best plan depends on its bounding box and time window:
-        // planned for each call, never once for all (a generic plan cannot
-        // know how selective `&&&` is). And no JIT: compiling a plan takes
-        // longer than any search the indexes serve.
-        client.batch_execute("SET plan_cache_mode = force_custom_plan; SET jit = off")?;
-        Ok(Db { client, statements: HashMap::new() })
-    }
-
-    /// The statement `sql`, prepared once per connection.
-    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
-    }
-
     /// The rows of the statement `sql`.
     fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, IndexError> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.query(&statement, params)?)
+        let statement = self.0.statement(sql)?;
+        Ok(self.0.client()?.query(&statement, params)?)
     }
 
     /// The one row, if any, of the statement `sql`.
@@ -191,8 +177,8 @@ impl Db {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, IndexError> {
-        let statement = self.statement(sql)?;
-        Ok(self.client.query_opt(&statement, params)?)
+        let statement = self.0.statement(sql)?;
+        Ok(self.0.client()?.query_opt(&statement, params)?)
     }
 
     /// A meta value's bytes.
@@ -208,47 +194,55 @@ impl std::fmt::Debug for PgIndex {
     }
 }
 
-fn to_i64(n: u64) -> i64 {
-    // Log indices are below 2^53 (entries carry them as JSON numbers).
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
 impl PgIndex {
     /// Connects to the index of the log `origin` at `url`, creating its
-    /// tables if needed.
+    /// tables if needed, or again if they are of another version.
     pub fn connect(url: &str, origin: &str) -> Result<PgIndex, IndexError> {
-        let mut db = Db::connect(url)?;
-        create_tables(&mut db.client, origin)?;
-        Ok(PgIndex { url: url.to_owned(), db: RefCell::new(db) })
+        let mut db = Conn::open(url, SESSION)?;
+        create_tables(db.client()?, origin)?;
+        Ok(PgIndex { db: RefCell::new(Db(db)) })
     }
 
-    /// The connection, connected again if the server closed it (a restart
-    /// of the database then costs one failed call, not the server).
-    fn db(&self) -> Result<RefMut<'_, Db>, IndexError> {
-        let mut db = self.db.borrow_mut();
-        if db.client.is_closed() {
-            *db = Db::connect(&self.url)?;
+    /// Connects to the index of the log `origin` at `url` to read it only:
+    /// nothing is created or dropped (a read-only replica's role may not
+    /// be allowed to, and one of another version must not drop the
+    /// sequencer's index). An index of another version, or of another
+    /// log, is refused.
+    pub fn connect_reader(url: &str, origin: &str) -> Result<PgIndex, IndexError> {
+        let mut db = Conn::open(url, SESSION)?;
+        let client = db.client()?;
+        let version: Option<i32> = client
+            .query_opt("SELECT version FROM index_schema", &[])
+            .map_err(|e| match e.code() {
+                Some(&postgres::error::SqlState::UNDEFINED_TABLE) => IndexError::Missing,
+                _ => IndexError::Postgres(e),
+            })?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if version != Some(SCHEMA_VERSION) {
+            return Err(IndexError::Version {
+                found: version.map_or(0, i64::from),
+                expected: i64::from(SCHEMA_VERSION),
+            });
         }
-        Ok(db)
+        let found: Option<Option<Vec<u8>>> = client
+            .query_opt("SELECT bytes FROM index_meta WHERE key = 'origin'", &[])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        check_origin(found.flatten().as_deref(), origin)?;
+        Ok(PgIndex { db: RefCell::new(Db(db)) })
+    }
+
+    fn db(&self) -> Result<RefMut<'_, Db>, IndexError> {
+        Ok(self.db.borrow_mut())
     }
 }
 
 /// Creates the tables in the current schema if needed, or again if they
 /// are of another version, and checks they hold the log `origin`.
-/// `CREATE TABLE IF NOT EXISTS` fails when two sessions create the same
-/// table at once, so they take turns under an advisory lock (one per
-/// schema), held until the transaction ends.
 fn create_tables(client: &mut Client, origin: &str) -> Result<(), IndexError> {
     let mut tx = client.transaction()?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(
-             hashtextextended('truce query index ' || coalesce(current_schema(), ''), 0))",
-        &[],
-    )?;
+    crate::pg::take_turns(&mut tx, "query index")?;
     tx.batch_execute(CHECK_POSTGIS)?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS index_schema (version integer NOT NULL)")?;
     let version: Option<i32> =
@@ -272,17 +266,12 @@ fn create_tables(client: &mut Client, origin: &str) -> Result<(), IndexError> {
         .query_opt("SELECT bytes FROM index_meta WHERE key = 'origin'", &[])?
         .map(|r| r.try_get(0))
         .transpose()?;
-    match found {
-        Some(found) if found.as_deref() != Some(origin.as_bytes()) => {
-            return Err(IndexError::OtherLog {
-                found: String::from_utf8_lossy(&found.unwrap_or_default()).into_owned(),
-                expected: origin.to_owned(),
-            });
-        }
-        Some(_) => {}
+    match found.flatten() {
+        Some(found) => check_origin(Some(&found), origin)?,
         None => {
             tx.execute(
-                "INSERT INTO index_meta (key, bytes) VALUES ('origin', $1)",
+                "INSERT INTO index_meta (key, bytes) VALUES ('origin', $1)
+                 ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes",
                 &[&origin.as_bytes()],
             )?;
         }
@@ -317,16 +306,23 @@ impl QueryIndex for PgIndex {
 
     fn set_witnessed(&mut self, note: &[u8]) -> Result<(), IndexError> {
         let mut db = self.db()?;
-        let statement = db.statement(SET_META_BYTES)?;
-        db.client.execute(&statement, &[&"witnessed", &note])?;
-        Ok(())
+        let statement = db.0.statement(SET_META_BYTES)?;
+        let mut tx = db.0.client()?.transaction()?;
+        let stored: Option<Option<Vec<u8>>> = tx
+            .query_opt("SELECT bytes FROM index_meta WHERE key = 'witnessed' FOR UPDATE", &[])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if super::newer_note(stored.flatten().as_deref(), note) {
+            tx.execute(&statement, &[&"witnessed", &note])?;
+        }
+        Ok(tx.commit()?)
     }
 
     fn clear(&mut self) -> Result<(), IndexError> {
         // TRUNCATE, not DELETE: a rebuild should not wait for a million
         // rows and their indexes to be deleted one by one.
         let mut db = self.db()?;
-        let mut tx = db.client.transaction()?;
+        let mut tx = db.0.client()?.transaction()?;
         tx.batch_execute(
             "TRUNCATE index_entries, index_reports, index_report_targets, index_sources,
                       index_agreements;
@@ -345,20 +341,24 @@ impl QueryIndex for PgIndex {
     ) -> Result<(), IndexError> {
         let mut db = self.db()?;
         let group = Group::of(entries);
-        let statements = group.statements(&mut db)?;
+        let statements = group.statements(&mut db.0)?;
         let lock =
-            db.statement("SELECT value FROM index_meta WHERE key = 'indexed_size' FOR UPDATE")?;
-        let set_size = db.statement(
+            db.0.statement("SELECT value FROM index_meta WHERE key = 'indexed_size' FOR UPDATE")?;
+        let set_size = db.0.statement(
             "INSERT INTO index_meta (key, value) VALUES ('indexed_size', $1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )?;
-        let set_bytes = db.statement(SET_META_BYTES)?;
-        let mut tx = db.client.transaction()?;
+        let set_bytes = db.0.statement(SET_META_BYTES)?;
+        let mut tx = db.0.client()?.transaction()?;
         // Locked until the commit: another writer waits, then finds the
         // entries it meant to add already there.
         let size: Option<i64> =
             tx.query_opt(&lock, &[])?.map(|r| r.try_get(0)).transpose()?.flatten();
         let mut next = to_u64(size.unwrap_or(0));
+        // Never backwards: a sequencer that lost its lease may come late.
+        if covered < next {
+            return Err(IndexError::OutOfOrder { covered: next, index: covered });
+        }
         for entry in entries {
             if entry.index < next || entry.index >= covered {
                 return Err(IndexError::OutOfOrder { covered: next, index: entry.index });
@@ -726,7 +726,7 @@ impl<'a> Group<'a> {
         }
     }
 
-    fn statements(&self, db: &mut Db) -> Result<GroupStatements, postgres::Error> {
+    fn statements(&self, db: &mut Conn) -> Result<GroupStatements, postgres::Error> {
         Ok(GroupStatements {
             entries: db.statement(
                 "INSERT INTO index_entries (idx, type, source, local_id, leaf, json)

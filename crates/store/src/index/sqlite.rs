@@ -6,7 +6,10 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
 use truce_log::Hash;
 
-use super::{EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow};
+use super::{
+    EntryRow, IndexError, IndexedEntry, QueryIndex, ReportFilter, SourceRow, check_origin, to_i64,
+    to_u64,
+};
 
 /// The version of [`SCHEMA`], kept in SQLite's `user_version`. An index of
 /// another version is dropped and rebuilt from the log: it is derived.
@@ -89,15 +92,6 @@ pub struct SqliteIndex {
     db: Connection,
 }
 
-fn to_i64(n: u64) -> i64 {
-    // Log indices are below 2^53 (entries carry them as JSON numbers).
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
 impl SqliteIndex {
     /// Opens (or creates) the index at `path` of the log `origin`.
     pub fn open(path: &Path, origin: &str) -> Result<SqliteIndex, IndexError> {
@@ -120,13 +114,7 @@ impl SqliteIndex {
             .query_row("SELECT bytes FROM meta WHERE key = 'origin'", [], |r| r.get(0))
             .optional()?;
         match found {
-            Some(found) if found != origin.as_bytes() => {
-                return Err(IndexError::OtherLog {
-                    found: String::from_utf8_lossy(&found).into_owned(),
-                    expected: origin.to_owned(),
-                });
-            }
-            Some(_) => {}
+            Some(found) => check_origin(Some(&found), origin)?,
             None => {
                 tx.execute(
                     "INSERT INTO meta (key, bytes) VALUES ('origin', ?1)",
@@ -136,6 +124,28 @@ impl SqliteIndex {
         }
         tx.commit()?;
         Ok(SqliteIndex { db })
+    }
+
+    /// Opens the index at `path` of the log `origin` to read it only:
+    /// nothing is created or dropped (a server of another version must not
+    /// drop the sequencer's index). An index of another version, or of
+    /// another log, is refused.
+    pub fn open_reader(path: &Path, origin: &str) -> Result<SqliteIndex, IndexError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db =
+            Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::CannotOpen) => IndexError::Missing,
+                _ => IndexError::Sqlite(e),
+            })?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != SCHEMA_VERSION {
+            return Err(IndexError::Version { found: version, expected: SCHEMA_VERSION });
+        }
+        let index = SqliteIndex { db };
+        check_origin(index.meta_bytes("origin")?.as_deref(), origin)?;
+        Ok(index)
     }
 
     /// A meta value's bytes.
@@ -176,16 +186,26 @@ impl QueryIndex for SqliteIndex {
     }
 
     fn set_witnessed(&mut self, note: &[u8]) -> Result<(), IndexError> {
-        set_meta_bytes(&self.db, "witnessed", note)
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored: Option<Option<Vec<u8>>> = tx
+            .query_row("SELECT bytes FROM meta WHERE key = 'witnessed'", [], |r| r.get(0))
+            .optional()?;
+        if super::newer_note(stored.flatten().as_deref(), note) {
+            set_meta_bytes(&tx, "witnessed", note)?;
+        }
+        Ok(tx.commit()?)
     }
 
     fn clear(&mut self) -> Result<(), IndexError> {
-        self.db.execute_batch(
+        // One transaction: a crash half-way must not leave rows behind a
+        // size of zero (the rebuild would then insert them twice).
+        let tx = self.db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
             "DELETE FROM meta WHERE key <> 'origin'; DELETE FROM entries; DELETE FROM reports;
              DELETE FROM report_targets; DELETE FROM report_places;
              DELETE FROM sources; DELETE FROM agreements;",
         )?;
-        Ok(())
+        Ok(tx.commit()?)
     }
 
     fn apply(

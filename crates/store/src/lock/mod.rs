@@ -25,6 +25,24 @@ mod sqlite;
 pub use self::postgres::PgLock;
 pub use self::sqlite::SqliteLock;
 
+/// The name a process holds leases under: host, process id and a random
+/// part (a restarted process that got the same id is another holder). A
+/// holder takes its own lease again at once, so every process needs a
+/// name of its own, and keeps it: this one, for the process's life.
+pub fn holder_name() -> String {
+    static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOLDER
+        .get_or_init(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "host".into());
+            let random = std::collections::hash_map::RandomState::new();
+            let random = std::hash::BuildHasher::hash_one(&random, std::process::id());
+            format!("{host}/{}/{:08x}", std::process::id(), random as u32)
+        })
+        .clone()
+}
+
 /// Where the lease and the checkpoints of a log in object storage are
 /// kept.
 ///
@@ -91,7 +109,12 @@ pub enum PublishError {
         /// The tree size.
         size: u64,
     },
-    /// The database failed; the checkpoint may or may not be published.
+    /// The database failed before the checkpoint was written: it is not
+    /// published.
+    #[error("sequencer lock: {0}")]
+    Unavailable(BoxError),
+    /// The database failed while the checkpoint was written or committed:
+    /// it may or may not be published.
     #[error("sequencer lock: {0}")]
     Backend(BoxError),
 }
@@ -103,10 +126,30 @@ impl PublishError {
     }
 }
 
+/// The checks of a publish that every backend makes, once it holds the
+/// lease row and knows the lease is current: the latest checkpoint
+/// (`latest`: its size and note) is the one replaced, and `size` is new.
+fn check_publish(
+    latest: Option<(u64, &[u8])>,
+    old: Option<&[u8]>,
+    size: u64,
+) -> Result<(), PublishError> {
+    if latest.map(|(_, note)| note) != old {
+        return Err(PublishError::Conflict);
+    }
+    // Sizes only grow, so the latest is the largest: a size at or below it
+    // was published, or is fixed by the tree that was (every smaller tree
+    // is a prefix of it). Either way it is taken.
+    if latest.is_some_and(|(latest, _)| latest >= size) {
+        return Err(PublishError::SizeTaken { size });
+    }
+    Ok(())
+}
+
 /// A lease on a log, held and renewed in the background until dropped.
 ///
-/// It is taken with [`Lease::acquire`], renewed every third of its time to
-/// live on a thread of its own, and released when dropped. Its holder asks
+/// It is taken with [`Lease::try_acquire`], renewed every fifth of its time
+/// to live on a thread of its own, and released when dropped. Its holder asks
 /// [`Lease::remaining`] before each step that must not happen after the
 /// lease ended: the estimate is conservative (it counts from before each
 /// renewal was asked), so it never says more time remains than the
@@ -205,8 +248,14 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        let lost = self.state.ended.swap(true, Ordering::SeqCst);
-        self.state.wake.notify_all();
+        let lost = {
+            // Under the renewer's mutex: it is waiting (and hears this) or
+            // renewing (and sees `ended` before it waits again).
+            let _guard = self.state.valid_until.lock().unwrap_or_else(|p| p.into_inner());
+            let lost = self.state.ended.swap(true, Ordering::SeqCst);
+            self.state.wake.notify_all();
+            lost
+        };
         if let Some(renewer) = self.renewer.take() {
             let _ = renewer.join();
         }
@@ -216,14 +265,18 @@ impl Drop for Lease {
     }
 }
 
-/// Renews the lease every third of its time to live until it ends. A
-/// renewal that fails is tried again until the lease runs out; a lease the
-/// database says is lost ends at once.
+/// Renews the lease every fifth of its time to live until it ends: a
+/// writer that needs half of it left (object storage) rides out a renewal
+/// that failed or was slow. A renewal that fails is tried again until the
+/// lease runs out; a lease the database says is lost ends at once.
 fn renew(lock: &dyn SequencerLock, token: u64, state: &LeaseState) {
-    let period = state.ttl / 3;
+    let period = state.ttl / 5;
     let mut guard = state.valid_until.lock().unwrap_or_else(|p| p.into_inner());
     loop {
-        let (next, _) = state.wake.wait_timeout(guard, period).unwrap_or_else(|p| p.into_inner());
+        let (next, _) = state
+            .wake
+            .wait_timeout_while(guard, period, |_| !state.ended.load(Ordering::SeqCst))
+            .unwrap_or_else(|p| p.into_inner());
         guard = next;
         if state.ended.load(Ordering::SeqCst) {
             return;

@@ -20,7 +20,8 @@ use std::time::Duration;
 use postgres::Client;
 use truce_log::BoxError;
 
-use super::{PublishError, SequencerLock};
+use super::{PublishError, SequencerLock, check_publish};
+use crate::pg::PgError;
 
 /// A [`SequencerLock`] in a PostgreSQL database: every machine of a
 /// deployment shares it.
@@ -60,83 +61,112 @@ const SCHEMA: &str = "
 /// `clock_timestamp()` plus `$2` seconds.
 const EXPIRY: &str = "clock_timestamp() + make_interval(secs => $2::float8)";
 
+/// The lock's session: nothing it does waits long. A sequencer frozen in
+/// the middle of a publish (its transaction open, the lease row locked)
+/// loses its session after `idle_in_transaction_session_timeout`, so a
+/// standby waits for the row no longer than that; each wait for a row is
+/// bounded too, and tried again by the caller.
+const SESSION: &str = "SET lock_timeout = '2s'; SET statement_timeout = '5s';
+     SET idle_in_transaction_session_timeout = '3s'";
+
 impl PgLock {
     /// Connects to the lock at `url`, creating its tables if needed.
-    pub fn connect(url: &str) -> Result<PgLock, postgres::Error> {
-        let mut db = crate::pg::connect(url)?;
-        create_tables(&mut db)?;
+    pub fn connect(url: &str) -> Result<PgLock, PgError> {
+        let mut db = connect(url)?;
+        let mut tx = db.transaction()?;
+        crate::pg::take_turns(&mut tx, "sequencer lock")?;
+        tx.batch_execute(SCHEMA)?;
+        tx.commit()?;
         Ok(PgLock { db: Mutex::new(db), url: url.to_owned() })
     }
 
+    /// Connects to the lock at `url` to read it only: a read-only replica
+    /// reads the published checkpoints and changes nothing, not even the
+    /// schema (its database role may not be allowed to).
+    pub fn connect_reader(url: &str) -> Result<PgLock, PgError> {
+        Ok(PgLock { db: Mutex::new(connect(url)?), url: url.to_owned() })
+    }
+
     /// The connection, connected again if it broke.
-    fn db(&self) -> Result<MutexGuard<'_, Client>, postgres::Error> {
+    fn db(&self) -> Result<MutexGuard<'_, Client>, PgError> {
         let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         if db.is_closed() {
-            *db = crate::pg::connect(&self.url)?;
+            *db = connect(&self.url)?;
         }
         Ok(db)
     }
 }
 
-/// Creates the tables, if needed, in the current schema. `CREATE TABLE IF
-/// NOT EXISTS` fails when two sessions create the same table at once, so
-/// they take turns under an advisory lock (one per schema).
-fn create_tables(db: &mut Client) -> Result<(), postgres::Error> {
-    let mut tx = db.transaction()?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(
-             hashtextextended('truce sequencer lock ' || coalesce(current_schema(), ''), 0))",
-        &[],
-    )?;
-    tx.batch_execute(SCHEMA)?;
-    tx.commit()
+/// A row read from the lock; none when a reader finds no tables (no
+/// sequencer created them: nothing was published).
+fn unless_missing(
+    row: Result<Option<postgres::Row>, postgres::Error>,
+) -> Result<Option<postgres::Row>, PgError> {
+    match row {
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => Ok(None),
+        other => Ok(other?),
+    }
+}
+
+fn connect(url: &str) -> Result<Client, postgres::Error> {
+    let mut db = crate::pg::connect(url)?;
+    db.batch_execute(SESSION)?;
+    Ok(db)
 }
 
 impl SequencerLock for PgLock {
     fn try_acquire(&self, holder: &str, ttl: Duration) -> Result<Option<u64>, BoxError> {
-        let row = self.db()?.query_opt(
-            &format!(
-                "UPDATE sequencer_lease SET holder = $1, token = token + 1, expires = {EXPIRY}
-                 WHERE one AND (expires <= clock_timestamp() OR holder = $1)
-                 RETURNING token"
-            ),
-            &[&holder, &ttl.as_secs_f64()],
-        )?;
+        let row = self
+            .db()?
+            .query_opt(
+                &format!(
+                    "UPDATE sequencer_lease SET holder = $1, token = token + 1, expires = {EXPIRY}
+                     WHERE one AND (expires <= clock_timestamp() OR holder = $1)
+                     RETURNING token"
+                ),
+                &[&holder, &ttl.as_secs_f64()],
+            )
+            .map_err(PgError)?;
         Ok(row.map(|r| u64::try_from(r.get::<_, i64>(0))).transpose()?)
     }
 
     fn renew(&self, token: u64, ttl: Duration) -> Result<bool, BoxError> {
-        let changed = self.db()?.execute(
-            &format!(
-                "UPDATE sequencer_lease SET expires = {EXPIRY}
-                 WHERE one AND token = $1 AND expires > clock_timestamp()"
-            ),
-            &[&i64::try_from(token)?, &ttl.as_secs_f64()],
-        )?;
+        let changed = self
+            .db()?
+            .execute(
+                &format!(
+                    "UPDATE sequencer_lease SET expires = {EXPIRY}
+                     WHERE one AND token = $1 AND expires > clock_timestamp()"
+                ),
+                &[&i64::try_from(token)?, &ttl.as_secs_f64()],
+            )
+            .map_err(PgError)?;
         Ok(changed == 1)
     }
 
     fn release(&self, token: u64) -> Result<(), BoxError> {
-        self.db()?.execute(
-            "UPDATE sequencer_lease SET expires = '-infinity' WHERE one AND token = $1",
-            &[&i64::try_from(token)?],
-        )?;
+        self.db()?
+            .execute(
+                "UPDATE sequencer_lease SET expires = '-infinity' WHERE one AND token = $1",
+                &[&i64::try_from(token)?],
+            )
+            .map_err(PgError)?;
         Ok(())
     }
 
     fn checkpoint(&self) -> Result<Option<Vec<u8>>, BoxError> {
         let row = self
             .db()?
-            .query_opt("SELECT note FROM sequencer_checkpoints ORDER BY size DESC LIMIT 1", &[])?;
-        Ok(row.map(|r| r.get(0)))
+            .query_opt("SELECT note FROM sequencer_checkpoints ORDER BY size DESC LIMIT 1", &[]);
+        Ok(unless_missing(row)?.map(|r| r.get(0)))
     }
 
     fn checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
         let row = self.db()?.query_opt(
             "SELECT note FROM sequencer_checkpoints WHERE size = $1",
             &[&i64::try_from(size)?],
-        )?;
-        Ok(row.map(|r| r.get(0)))
+        );
+        Ok(unless_missing(row)?.map(|r| r.get(0)))
     }
 
     fn publish(
@@ -146,11 +176,11 @@ impl SequencerLock for PgLock {
         new: &[u8],
         size: u64,
     ) -> Result<(), PublishError> {
-        let backend = |e: postgres::Error| PublishError::Backend(e.into());
-        let token_sql = i64::try_from(token).map_err(|e| PublishError::Backend(e.into()))?;
-        let size_sql = i64::try_from(size).map_err(|e| PublishError::Backend(e.into()))?;
-        let mut db = self.db().map_err(backend)?;
-        let mut tx = db.transaction().map_err(backend)?;
+        let unavailable = |e: postgres::Error| PublishError::Unavailable(PgError(e).into());
+        let as_sql = |n: u64| i64::try_from(n).map_err(|e| PublishError::Unavailable(e.into()));
+        let (token_sql, size_sql) = (as_sql(token)?, as_sql(size)?);
+        let mut db = self.db().map_err(|e| PublishError::Unavailable(e.into()))?;
+        let mut tx = db.transaction().map_err(unavailable)?;
         // The lease row stays locked until the commit: a takeover, a
         // renewal or another publish waits for this one.
         let current: bool = tx
@@ -159,7 +189,7 @@ impl SequencerLock for PgLock {
                  FROM sequencer_lease WHERE one FOR UPDATE",
                 &[&token_sql],
             )
-            .map_err(backend)?
+            .map_err(unavailable)?
             .get(0);
         if !current {
             return Err(PublishError::LeaseLost { token });
@@ -169,17 +199,14 @@ impl SequencerLock for PgLock {
                 "SELECT size, note FROM sequencer_checkpoints ORDER BY size DESC LIMIT 1",
                 &[],
             )
-            .map_err(backend)?
+            .map_err(unavailable)?
             .map(|row| (row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1)));
-        if latest.as_ref().map(|(_, note)| note.as_slice()) != old {
-            return Err(PublishError::Conflict);
-        }
-        // Sizes only grow, so the latest is the largest: a size at or below
-        // it was published, or is fixed by the tree that was (every
-        // smaller tree is a prefix of it). Either way it is taken.
-        if latest.is_some_and(|(latest, _)| latest >= size_sql) {
-            return Err(PublishError::SizeTaken { size });
-        }
+        check_publish(
+            latest.as_ref().map(|(s, note)| (s.unsigned_abs(), note.as_slice())),
+            old,
+            size,
+        )?;
+        let backend = |e: postgres::Error| PublishError::Backend(PgError(e).into());
         tx.execute(
             "INSERT INTO sequencer_checkpoints (size, token, note, published)
              VALUES ($1, $2, $3, clock_timestamp())",

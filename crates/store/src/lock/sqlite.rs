@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OptionalExtension as _, TransactionBehavior, params};
 use truce_log::BoxError;
 
-use super::{PublishError, SequencerLock};
+use super::{PublishError, SequencerLock, check_publish};
 
 /// A [`SequencerLock`] in an SQLite file: the processes of one machine
 /// that share it exclude each other.
@@ -162,21 +162,21 @@ impl SequencerLock for SqliteLock {
         new: &[u8],
         size: u64,
     ) -> Result<(), PublishError> {
-        let backend = |e: rusqlite::Error| PublishError::Backend(e.into());
-        let token_sql = i64::try_from(token).map_err(|e| PublishError::Backend(e.into()))?;
-        let size_sql = i64::try_from(size).map_err(|e| PublishError::Backend(e.into()))?;
+        let unavailable = |e: rusqlite::Error| PublishError::Unavailable(e.into());
+        let (token_sql, size_sql) = (sql_integer(token)?, sql_integer(size)?);
         let mut db = self.db();
         // BEGIN IMMEDIATE: the write lock from the first check to the
         // commit, so no other process changes the lease or the checkpoints
         // between them.
-        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let tx =
+            db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
         let current: bool = tx
             .query_row(
                 &format!("SELECT token = ?1 AND expires > {NOW} FROM lease WHERE one = 1"),
                 params![token_sql],
                 |row| row.get(0),
             )
-            .map_err(backend)?;
+            .map_err(unavailable)?;
         if !current {
             return Err(PublishError::LeaseLost { token });
         }
@@ -185,16 +185,13 @@ impl SequencerLock for SqliteLock {
                 Ok((row.get(0)?, row.get(1)?))
             })
             .optional()
-            .map_err(backend)?;
-        if latest.as_ref().map(|(_, note)| note.as_slice()) != old {
-            return Err(PublishError::Conflict);
-        }
-        // Sizes only grow, so the latest is the largest: a size at or below
-        // it was published, or is fixed by the tree that was (every
-        // smaller tree is a prefix of it). Either way it is taken.
-        if latest.is_some_and(|(latest, _)| latest >= size_sql) {
-            return Err(PublishError::SizeTaken { size });
-        }
+            .map_err(unavailable)?;
+        check_publish(
+            latest.as_ref().map(|(s, note)| (s.unsigned_abs(), note.as_slice())),
+            old,
+            size,
+        )?;
+        let backend = |e: rusqlite::Error| PublishError::Backend(e.into());
         tx.execute(
             &format!(
                 "INSERT INTO checkpoints (size, token, note, published)
@@ -206,4 +203,10 @@ impl SequencerLock for SqliteLock {
         // Dropped without commit on any return above: rolled back.
         tx.commit().map_err(backend)
     }
+}
+
+/// A number as an SQL integer; none of a log's sizes or tokens is that
+/// large, but a refusal is better than a wrapped one.
+fn sql_integer(n: u64) -> Result<i64, PublishError> {
+    i64::try_from(n).map_err(|e| PublishError::Unavailable(e.into()))
 }
