@@ -410,9 +410,12 @@ impl TilePath {
             TilePath::Hashes(t) => (u32::from(t.level()), t.index(), u64::from(t.width())),
             TilePath::Entries(b) => (0, b.index(), u64::from(b.width())),
         };
-        // The leaves the tile's last hash covers end at this leaf count.
-        let span = 1u128 << (u32::from(TILE_HEIGHT) * level);
-        let end = (u128::from(index) * u128::from(TILE_WIDTH) + u128::from(width)) * span;
+        // The leaves the tile's last hash covers end at this leaf count; a
+        // tile of level 8 or more spans more leaves than any tree holds.
+        let Some(span) = 1u128.checked_shl(u32::from(TILE_HEIGHT) * level) else { return false };
+        let end = (u128::from(index) * u128::from(TILE_WIDTH) + u128::from(width))
+            .checked_mul(span)
+            .unwrap_or(u128::MAX);
         end <= u128::from(size)
     }
 }
@@ -565,6 +568,8 @@ mod tests {
         assert!(!tile("tile/entries/001.p/45").within(300));
         assert!(tile("tile/1/000.p/1").within(256));
         assert!(!tile("tile/1/000.p/2").within(511));
+        assert!(!tile("tile/16/000").within(u64::MAX), "no overflow");
+        assert!(!tile("tile/63/000.p/1").within(u64::MAX));
     }
 
     fn tile(level: u8, index: u64, width: u16) -> TileId {
