@@ -64,7 +64,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
     /// Serve reads only (the API, the dashboard, the tiles) from the shared
-    /// storage and index; never sequence, never write.
+    /// storage and index; never sequence, never write the log or its index.
     #[arg(long)]
     read_only: bool,
 }

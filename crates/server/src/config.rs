@@ -83,7 +83,8 @@ pub struct Config {
     /// the sequencer lock are (`sqlite:FILE`, `postgres://...`); `None`:
     /// the data directory's `index.sqlite`.
     pub index: Option<String>,
-    /// Serve reads only: never take the log's lock or lease, never write.
+    /// Serve reads only: never take the log's lock or lease, never write
+    /// the log or its index.
     pub read_only: bool,
     /// How long the sequencer lease of a log in a bucket runs unless
     /// renewed, in milliseconds: a standby takes over that long after a

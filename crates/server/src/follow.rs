@@ -5,7 +5,10 @@
 //! latest witnessed checkpoint, both read from the index and verified with
 //! the log's key. So a reader never sees a checkpoint the index does not
 //! cover, on any server, and a client reads its own write from any server
-//! once that server's checkpoint covers it.
+//! once that server's checkpoint covers it. When the index covers less
+//! than the checkpoint served (it is being rebuilt), the checkpoint stays
+//! (it never goes back) and reads of the index are refused until the index
+//! covers it again.
 
 use std::sync::Arc;
 
