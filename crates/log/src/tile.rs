@@ -413,9 +413,8 @@ impl TilePath {
         // The leaves the tile's last hash covers end at this leaf count; a
         // tile of level 8 or more spans more leaves than any tree holds.
         let Some(span) = 1u128.checked_shl(u32::from(TILE_HEIGHT) * level) else { return false };
-        let end = (u128::from(index) * u128::from(TILE_WIDTH) + u128::from(width))
-            .checked_mul(span)
-            .unwrap_or(u128::MAX);
+        let end =
+            (u128::from(index) * u128::from(TILE_WIDTH) + u128::from(width)).saturating_mul(span);
         end <= u128::from(size)
     }
 }
