@@ -234,10 +234,13 @@ impl Ingest {
         self.sequencer.checkpoint()
     }
 
-    /// The registry and checkpoint to publish to handlers.
+    /// The registry and checkpoint to publish to handlers. The index was
+    /// brought up to the log: whatever a follower saw of it before, it
+    /// covers the checkpoint.
     pub(crate) fn publish(&self, shared: &Shared) {
         shared.set_registry(Arc::new(self.registry.clone()));
         shared.set_checkpoint(Arc::new(self.sequencer.checkpoint().clone()));
+        shared.set_index_behind(false);
     }
 
     /// Whether the lease of a log in a bucket ran out.

@@ -183,15 +183,18 @@ impl TestServer {
         self._dir.take()
     }
 
-    /// One agent for every request of a test process: making one costs
-    /// more than a request to a server on loopback.
-    fn agent() -> ureq::Agent {
+    /// An agent for reads, shared by every read of a test process: making
+    /// one costs more than a request to a server on loopback.
+    fn reader() -> ureq::Agent {
         static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
-        AGENT
-            .get_or_init(|| {
-                ureq::Agent::config_builder().http_status_as_error(false).build().into()
-            })
-            .clone()
+        AGENT.get_or_init(TestServer::agent).clone()
+    }
+
+    /// A fresh agent: a submission is never sent on a kept-alive connection
+    /// the server may have closed (a POST is not retried), nor on one the
+    /// server closes while the body is still being sent (a 413).
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder().http_status_as_error(false).build().into()
     }
 
     /// `GET path`: status, headers' content type, body.
@@ -200,7 +203,7 @@ impl TestServer {
     }
 
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-        let mut request = TestServer::agent().get(format!("{}{path}", self.url));
+        let mut request = TestServer::reader().get(format!("{}{path}", self.url));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
