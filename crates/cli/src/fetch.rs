@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use truce_log::{LogStorage, TilePath};
-use truce_store::{Backends, IndexLocation, StorageLocation};
+use truce_store::{Backends, FsStorage, StorageLocation};
 
 use crate::CheckFailed;
 
@@ -74,20 +74,17 @@ impl StorageSource {
     /// bucket's sequencer lock at `index`.
     pub fn open(storage: &str, index: Option<&str>) -> Result<StorageSource> {
         let storage: StorageLocation = storage.parse()?;
-        let index: IndexLocation = match (index, &storage) {
-            (Some(index), _) => index.parse()?,
-            (None, StorageLocation::S3 { .. }) => {
-                bail!(
-                    "--index: a log in a bucket keeps its checkpoint in its sequencer lock: give its location"
-                )
-            }
-            // A directory needs no lock: any index location will do.
-            (None, _) => IndexLocation::Sqlite(PathBuf::from("index.sqlite")),
+        let reader: Box<dyn LogStorage + Send + Sync> = match (storage, index) {
+            (StorageLocation::Dir(dir), _) => Box::new(FsStorage::open_reader(dir)),
+            (storage, Some(index)) => Backends::new(storage, index.parse()?)
+                .open_reader()
+                .map_err(anyhow::Error::from_boxed)
+                .context("--storage")?,
+            (_, None) => bail!(
+                "--index: a log in a bucket keeps its checkpoint in its sequencer lock: give its location"
+            ),
         };
-        let backends = Backends::new(storage, index);
-        Ok(StorageSource(
-            backends.open_reader().map_err(anyhow::Error::from_boxed).context("--storage")?,
-        ))
+        Ok(StorageSource(reader))
     }
 }
 

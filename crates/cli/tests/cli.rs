@@ -6,12 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use common::text;
+
 fn truce(args: &[&str], stdin: Option<&[u8]>, dir: &Path) -> Output {
     common::truce(dir, args, stdin.unwrap_or_default())
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A fresh directory for one test.

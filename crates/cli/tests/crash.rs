@@ -3,6 +3,8 @@
 //! `truce log audit` passes, every index the child acknowledged holds the
 //! bytes it was given, and the checkpoint never went backwards.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,22 +15,12 @@ use truce_log::{Checkpoint, LogStorage};
 use truce_note::UnverifiedNote;
 use truce_store::FsStorage;
 
+use common::Rng;
+
 const KILLS: usize = 50;
 
 fn truce() -> Command {
     Command::new(env!("CARGO_BIN_EXE_truce"))
-}
-
-/// A small deterministic generator for the kill times (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 fn checkpoint_size(dir: &Path) -> u64 {

@@ -15,9 +15,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Serve, truce};
+use common::{Rng, Serve, sign, truce};
 use serde_json::json;
-use truce_entry::{Entry, SignedEntry};
 use truce_log::{Hash, LogStorage, TreeBuilder, VerifiedCheckpoint};
 use truce_note::{KeyName, SigningKey, VerifierKey};
 use truce_store::SequencerLock as _;
@@ -27,18 +26,6 @@ const CLIENTS: usize = 4;
 const ORIGIN: &str = "failover.truce.example/log";
 /// Short, so that twenty takeovers fit in a test.
 const LEASE_TTL_MS: u64 = 1500;
-
-/// A small deterministic generator for the kill times (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -95,11 +82,6 @@ fn sequencer(servers: &[Serve]) -> usize {
         assert!(Instant::now() < deadline, "no server took the log over");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn sign(value: &serde_json::Value, key: &SigningKey) -> Vec<u8> {
-    let entry = Entry::from_value(value).expect("a valid entry");
-    SignedEntry::sign(&entry, &[key]).expect("signs").into_bytes()
 }
 
 #[test]

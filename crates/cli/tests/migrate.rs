@@ -6,11 +6,7 @@
 
 mod common;
 
-use common::{Serve, truce};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{Serve, text, truce};
 
 #[test]
 fn a_log_moves_from_files_to_a_bucket_and_postgres_and_checks_out() {
@@ -46,7 +42,7 @@ fn a_log_moves_from_files_to_a_bucket_and_postgres_and_checks_out() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("audited the copy: 62 entries"), "{stdout}");
     assert!(stdout.contains("the indexes agree: 62 entries"), "{stdout}");
-    assert!(stderr_has(&out.stderr, "checkpoints to s3://"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("checkpoints to s3://"), "{}", text(&out.stderr));
 
     // Served from its new place: the same log, the same findings.
     let after = Serve::start(dir, &["--data", "demo", "--storage", &storage, "--index", &index]);
@@ -76,8 +72,4 @@ fn a_log_moves_from_files_to_a_bucket_and_postgres_and_checks_out() {
     );
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again.stderr).contains("already holds a log"), "{}", text(&again.stderr));
-}
-
-fn stderr_has(stderr: &[u8], needle: &str) -> bool {
-    text(stderr).contains(needle)
 }

@@ -8,9 +8,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Serve, truce};
+use common::{Serve, sign, truce};
 use serde_json::{Value, json};
-use truce_entry::{Entry, SignedEntry};
 use truce_log::{TlogProof, VerifiedCheckpoint};
 use truce_note::{KeyName, SigningKey, VerifierKey};
 
@@ -34,11 +33,6 @@ fn post(url: &str, note: &[u8]) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&body).unwrap_or_else(|_| json!({"raw": body})))
-}
-
-fn sign(value: &Value, key: &SigningKey) -> Vec<u8> {
-    let entry = Entry::from_value(value).expect("a valid entry");
-    SignedEntry::sign(&entry, &[key]).expect("signs").into_bytes()
 }
 
 /// The size of the checkpoint `url` serves.

@@ -6,11 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::truce;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{text, truce};
 
 /// The demo's log, in `dir/demo`.
 fn demo(dir: &std::path::Path) -> String {

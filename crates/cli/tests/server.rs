@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{Serve, truce};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{Serve, text, truce};
 
 #[test]
 fn init_serve_and_submit_with_proofs() {

@@ -10,7 +10,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::truce;
+use common::{text, truce};
 use truce_log::{Checkpoint, MemoryTree, Policy, TlogProof, inclusion_proof, leaf_hash};
 use truce_witness::AddCheckpoint;
 
@@ -27,10 +27,6 @@ impl Drop for Process {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn start(dir: &std::path::Path, args: &[&str], port: u16) -> Process {

@@ -79,6 +79,16 @@ pub enum CommitError {
     MaybePublished(BoxError),
 }
 
+impl CommitError {
+    /// The error, however far the commit got: for a caller that only
+    /// reports it (publishing a checkpoint is a commit without objects).
+    pub fn into_inner(self) -> BoxError {
+        match self {
+            CommitError::NotPublished(e) | CommitError::MaybePublished(e) => e,
+        }
+    }
+}
+
 /// A storage behind a pointer is that storage: `&S`, `Box<S>`, `Arc<S>`,
 /// and trait objects in them (a server picks its backend at run time).
 macro_rules! forward_log_storage {

@@ -124,7 +124,8 @@ pub fn init_with_keys(
     let setup = |message: String| ServerError::Setup(message);
     let data = DataDir::new(&config.data);
     let backends = config.backends().map_err(|e| setup(e.to_string()))?;
-    // First: an SQLite index and its siblings live in it by default.
+    // First: an SQLite index and its siblings live in the data directory
+    // by default, and opening the storage opens them.
     std::fs::create_dir_all(data.root().join("keys"))
         .map_err(|e| setup(format!("cannot create {}: {e}", data.root().display())))?;
     let reader = backends.open_reader().map_err(|e| setup(format!("{}: {e}", backends.storage)))?;

@@ -202,12 +202,10 @@ fn unavailable(outcomes: Vec<Outcome>) -> Vec<Outcome> {
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
-            Outcome::Logged { .. } => Outcome::Refused(Refusal::Unavailable {
-                message: "the entry may be logged but the index could not be updated; \
-                          submit it again to learn its index"
-                    .into(),
-                retry_after_secs: 1,
-            }),
+            Outcome::Logged { .. } => Outcome::Refused(Refusal::unavailable(
+                "the entry may be logged but the index could not be updated; \
+                 submit it again to learn its index",
+            )),
             refused => refused,
         })
         .collect()

@@ -350,9 +350,7 @@ impl Ingest {
         shared: &Arc<Shared>,
     ) -> (Vec<Outcome>, Vec<(u64, Hash, Admitted)>, bool) {
         let bytes: Vec<&[u8]> = entries.iter().map(|e| e.as_bytes()).collect();
-        let unavailable = |message: String| {
-            Outcome::Refused(Refusal::Unavailable { message, retry_after_secs: 1 })
-        };
+        let unavailable = |message: String| Outcome::Refused(Refusal::unavailable(message));
         let found = match self.sequencer.find(&bytes) {
             Ok(found) => found,
             Err(e) => {

@@ -274,15 +274,8 @@ impl Shared {
     /// is in the log or refused.
     pub(crate) async fn submit(&self, entries: Vec<SignedEntry>) -> Vec<Outcome> {
         let count = entries.len();
-        let overloaded = |message: &str| {
-            vec![
-                Outcome::Refused(Refusal::Unavailable {
-                    message: message.to_owned(),
-                    retry_after_secs: 1,
-                });
-                count
-            ]
-        };
+        let overloaded =
+            |message: &str| vec![Outcome::Refused(Refusal::unavailable(message)); count];
         let queued = self.queued.fetch_add(count, Ordering::SeqCst);
         if queued + count > self.config.queue_entries {
             self.queued.fetch_sub(count, Ordering::SeqCst);

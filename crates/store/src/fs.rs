@@ -394,9 +394,7 @@ impl LogStorage for FsStorage {
         size: u64,
     ) -> Result<(), BoxError> {
         // A commit without objects.
-        self.commit(&[], old, new, size).map_err(|e| match e {
-            CommitError::NotPublished(e) | CommitError::MaybePublished(e) => e,
-        })
+        self.commit(&[], old, new, size).map_err(CommitError::into_inner)
     }
 
     /// The objects and the new checkpoint's temporary file in one round

@@ -572,9 +572,7 @@ impl LogStorage for ObjectStorage {
         size: u64,
     ) -> Result<(), BoxError> {
         // A commit without objects.
-        self.commit(&[], old, new, size).map_err(|e| match e {
-            CommitError::NotPublished(e) | CommitError::MaybePublished(e) => e,
-        })
+        self.commit(&[], old, new, size).map_err(CommitError::into_inner)
     }
 
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {

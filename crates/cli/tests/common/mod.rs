@@ -6,6 +6,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Output as text, for messages and comparisons.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A small deterministic generator (xorshift64), for kill times and the
+/// like.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Signs an entry given as JSON with `key`.
+pub fn sign(value: &serde_json::Value, key: &truce_note::SigningKey) -> Vec<u8> {
+    let entry = truce_entry::Entry::from_value(value).expect("a valid entry");
+    truce_entry::SignedEntry::sign(&entry, &[key]).expect("signs").into_bytes()
+}
+
 /// Runs `truce` with `args` in `dir`, with `stdin` as its standard input.
 pub fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))

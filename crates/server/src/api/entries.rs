@@ -222,10 +222,8 @@ async fn process(shared: &Arc<Shared>, entries: Vec<Vec<u8>>) -> Vec<Outcome> {
     slots
         .into_iter()
         .map(|slot| {
-            slot.or_else(|| logged.next()).unwrap_or(Outcome::Refused(Refusal::Unavailable {
-                message: "no outcome".into(),
-                retry_after_secs: 1,
-            }))
+            slot.or_else(|| logged.next())
+                .unwrap_or(Outcome::Refused(Refusal::unavailable("no outcome")))
         })
         .collect()
 }
