@@ -225,9 +225,17 @@ function describeLog() {
 function watchLog() {
   const every = Number(localStorage.getItem("truce.poll-ms")) || 15000;
   const banner = $("#log-grew");
+  // While the page reloads, `state.log` still holds the old size: a poll
+  // answered then would offer an update that is already under way.
+  let reloading = false;
   banner.querySelector("button").addEventListener("click", async () => {
     banner.hidden = true;
-    await load();
+    reloading = true;
+    try {
+      await load();
+    } finally {
+      reloading = false;
+    }
     describeLog();
     setUpFilters();
     route();
@@ -235,6 +243,7 @@ function watchLog() {
   setInterval(async () => {
     try {
       const health = await getJson("/healthz");
+      if (reloading) return;
       const grown = health.log_size - state.log.size;
       if (grown > 0) {
         banner.querySelector("span").textContent = `The log has grown by ${grown} ${grown === 1 ? "entry" : "entries"}.`;
