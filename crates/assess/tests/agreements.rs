@@ -5,14 +5,14 @@
 //! time a prohibited strike is a violation, outside it no rule applies.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use serde_json::{Value, json};
 use truce_assess::{Finding, Incident, Log, LogEntry, Params, SourceInfo, assess};
 use truce_entry::{Entry, Identifier, Reliability, Role};
 
 fn sample(path: &str) -> Entry {
-    let file: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../..", path].iter().collect();
+    let file = Path::new("../..").join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
     let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     Entry::from_value(&value).unwrap_or_else(|p| panic!("{path}: {p}"))

@@ -17,7 +17,7 @@ struct Scenario {
 }
 
 fn read(path: &str) -> Value {
-    let full = format!("{}/../../scenario/{path}", env!("CARGO_MANIFEST_DIR"));
+    let full = format!("../../scenario/{path}");
     serde_json::from_str(&std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}")))
         .expect("JSON")
 }

@@ -102,7 +102,7 @@ fn go_tree_hash_seconds(leaves: u64, entry_size: usize) -> Option<f64> {
     if !Path::new(gopath).join("src/golang.org/x/mod/sumdb/tlog").is_dir() {
         return None;
     }
-    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/go_tree_hash/main.go");
+    let program = Path::new("benches/go_tree_hash/main.go");
     let output = Command::new("go")
         .arg("run")
         .arg(program)

@@ -1,6 +1,6 @@
 //! The public signed-note and cosignature vectors in `testdata/vectors/`.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use serde::Deserialize;
 use truce_note::{
@@ -9,8 +9,7 @@ use truce_note::{
 };
 
 fn vector(name: &str) -> String {
-    let path: PathBuf =
-        [env!("CARGO_MANIFEST_DIR"), "../../testdata/vectors/signed-note", name].iter().collect();
+    let path = Path::new("../../testdata/vectors/signed-note").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -262,8 +261,7 @@ fn type_04_key_ids_use_their_own_type_byte() {
 }
 
 fn cosignature_vector(name: &str) -> serde_json::Value {
-    let path: std::path::PathBuf =
-        [env!("CARGO_MANIFEST_DIR"), "../../testdata/vectors/cosignature", name].iter().collect();
+    let path = Path::new("../../testdata/vectors/cosignature").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("JSON")
 }
 

@@ -47,7 +47,7 @@ fn go_sumdb_verifies_a_truce_log() {
     std::fs::write(dir.path().join("entry"), &entries[index as usize]).expect("writes");
     assert!(log.storage().read_checkpoint().expect("reads").is_some());
 
-    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_peer/main.go");
+    let program = Path::new("tests/go_peer/main.go");
     let output = Command::new("go")
         .arg("run")
         .arg(&program)

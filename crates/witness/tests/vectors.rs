@@ -20,10 +20,7 @@ struct Case {
 }
 
 fn vectors() -> (VerifierKey, Vec<Case>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/vectors/witness/litewitness-add-checkpoint.json"
-    );
+    let path = "../../testdata/vectors/witness/litewitness-add-checkpoint.json";
     let v: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("JSON");
     let log = &v["log"];

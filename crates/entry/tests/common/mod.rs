@@ -20,7 +20,7 @@ pub const VALID: &[&str] = &[
 
 /// A valid fixture, parsed.
 pub fn valid(name: &str) -> Value {
-    let path = format!("{}/tests/data/valid/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("tests/data/valid/{name}.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

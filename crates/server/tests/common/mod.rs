@@ -3,8 +3,6 @@
 //! servers run (the embedded default always).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 use truce_entry::{Entry, SignedEntry};
 use truce_note::{KeyName, SigningKey};
@@ -304,10 +302,7 @@ pub fn sign(value: &Value, signers: &[&SigningKey]) -> Vec<u8> {
 
 /// A fixture of `truce-entry`'s tests.
 pub fn fixture(name: &str) -> Value {
-    let path: PathBuf =
-        [env!("CARGO_MANIFEST_DIR"), "../entry/tests/data/valid", &format!("{name}.json")]
-            .iter()
-            .collect();
+    let path = format!("../entry/tests/data/valid/{name}.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
 }
 
