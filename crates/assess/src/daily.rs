@@ -171,10 +171,22 @@ pub struct DailyReport {
 
 const UNSPECIFIED: &str = "(region not given)";
 
+/// The names of the time zones a daily report may be cut in: those of the
+/// IANA database bundled with Truce (the same on every machine), spelt as
+/// the database spells them.
+pub fn time_zones() -> Vec<String> {
+    jiff::tz::TimeZoneDatabase::bundled().available().map(|name| name.as_str().to_owned()).collect()
+}
+
 fn period(options: &DailyOptions) -> Result<(jiff::Timestamp, jiff::Timestamp), DailyError> {
-    let zone = jiff::tz::TimeZoneDatabase::bundled()
-        .get(&options.time_zone)
-        .map_err(|_| DailyError::TimeZone(options.time_zone.clone()))?;
+    // The database finds names in any case, but the name is part of the
+    // report's canonical JSON: one zone, one spelling, one digest.
+    let database = jiff::tz::TimeZoneDatabase::bundled();
+    let unknown = || DailyError::TimeZone(options.time_zone.clone());
+    if !database.available().any(|name| name.as_str() == options.time_zone) {
+        return Err(unknown());
+    }
+    let zone = database.get(&options.time_zone).map_err(|_| unknown())?;
     if !(0..=23).contains(&options.cutoff_hour) {
         return Err(DailyError::Cutoff(options.cutoff_hour));
     }

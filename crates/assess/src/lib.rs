@@ -66,7 +66,7 @@ pub use crate::assessor::{Agreements, Assessor};
 pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, OBLASTS_GEOJSON, countries, country_at};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
-    ViolationLine, daily_report,
+    ViolationLine, daily_report, time_zones,
 };
 pub use crate::findings::{
     Disruption, Estimate, Finding, Findings, Gap, Grade, Harm, Incident, Place, Responsibility,

@@ -205,7 +205,7 @@ export function renderCompliance() {
           `${day}: `,
           el("a", { href: `/v1/reports/daily/${day}?format=html`, text: "HTML" }),
           " · ",
-          el("a", { href: `/v1/reports/daily/${day}`, text: "JSON" }),
+          el("a", { href: `/v1/reports/daily/${day}?format=json`, text: "JSON" }),
           " · ",
           el("a", { href: `/v1/reports/daily/${day}?format=md`, text: "Markdown" }),
         ),

@@ -46,7 +46,7 @@ use tokio::sync::mpsc;
 use truce_log::{Checkpoint, LogStorage, VerifiedCheckpoint};
 use truce_note::{UnverifiedNote, VerifierKey};
 
-pub use crate::api::OPENAPI;
+pub use crate::api::openapi_document;
 pub use crate::config::{Config, ConfigError, WitnessConfig};
 pub use crate::data::{DataDir, InitOptions, OPERATOR, init, init_with_keys};
 pub use crate::problem::{PROBLEM_BASE, Problem};

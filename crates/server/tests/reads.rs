@@ -78,6 +78,10 @@ fn report_filters_select_what_they_say() {
             ("kind=missle_strike", "kind"),
             ("limit=0", "limit"),
             ("colour=red", "colour"),
+            ("party=", "party"),
+            ("cursor=", "cursor"),
+            ("kind=drone_strike&kind=missile_strike", "kind"),
+            ("source=not%20an%20id", "source"),
         ] {
             let (status, content_type, body) = server.get(&format!("/v1/reports?{query}"));
             assert_eq!(
@@ -117,6 +121,19 @@ fn reports_come_as_geojson_when_asked() {
         assert_eq!(one["entry"]["event"], json!("drone_strike"));
         assert_eq!(server.get("/v1/reports/0").0, 404);
         assert_eq!(server.get("/v1/reports/9999").0, 404);
+        assert_eq!(server.get("/v1/reports/18446744073709551615").0, 404);
+        // An index that is not a whole number is refused, naming it, as a
+        // problem like every other refusal.
+        for path in ["/v1/reports/-1", "/v1/entries/x", "/v1/entries/1.5/note", "/v1/proof/-1"] {
+            let (status, content_type, body) = server.get(path);
+            assert_eq!(
+                (status, content_type.as_str()),
+                (400, "application/problem+json"),
+                "{path}"
+            );
+            let problem: Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(problem["parameter"], json!("index"), "{path}");
+        }
     });
 }
 
@@ -237,6 +254,9 @@ fn health_metrics_and_the_openapi_document() {
     assert!(metrics.contains("truce_commit_entries_bucket"), "{metrics}");
     let openapi = server.get_json("/openapi.json");
     assert_eq!(openapi["openapi"], json!("3.1.0"));
+    // The entry schemas are in the document, not behind a URL.
+    let report = &openapi["components"]["schemas"]["truce.report.v1"];
+    assert_eq!(report["properties"]["type"]["const"], json!("truce.report/v1"));
 }
 
 #[test]
@@ -269,6 +289,9 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
         let one = server.get_json(&format!("/v1/incidents/inc-{}", r[0]));
         assert_eq!(one["reports"][0]["index"], json!(r[0]));
         assert_eq!(server.get("/v1/incidents/inc-999").0, 404);
+        assert_eq!(server.get("/v1/incidents/999").0, 400, "not an incident's id");
+        // An incident's reports are listed as every other listing lists entries.
+        assert_eq!(one["reports"][0]["type"], json!("truce.report/v1"));
         let geo =
             server.get_with("/v1/incidents?grade=verified", &[("accept", "application/geo+json")]);
         assert_eq!(geo.1, "application/geo+json");
@@ -290,8 +313,27 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
         assert_eq!(daily["provenance"]["checkpoint_size"], json!(server.size()));
         let (_, content_type, html) = server.get("/v1/reports/daily/2025-11-15?format=html");
         assert!(content_type.starts_with("text/html") && html.contains("<svg"));
-        assert_eq!(server.get("/v1/reports/daily/yesterday").0, 404);
-        assert_eq!(server.get("/v1/reports/daily/2025-11-15?cutoff_hour=25").0, 400);
+        // The Accept header chooses the form when format= does not.
+        let (_, content_type, markdown) = server
+            .get_with("/v1/reports/daily/2025-11-15", &[("accept", "text/markdown, */*;q=0.1")]);
+        assert!(content_type.starts_with("text/markdown"), "{content_type}");
+        assert!(markdown.starts_with('#'), "{markdown}");
+        let (_, content_type, _) = server
+            .get_with("/v1/reports/daily/2025-11-15?format=json", &[("accept", "text/markdown")]);
+        assert_eq!(content_type, "application/json", "format= wins over Accept");
+        for (query, parameter) in [
+            ("daily/yesterday", "date"),
+            ("daily/2025-11-15?cutoff_hour=25", "cutoff_hour"),
+            // One zone, one spelling: the name is in the report's digest.
+            ("daily/2025-11-15?time_zone=europe/kyiv", "time_zone"),
+            ("daily/2025-11-15?time_zone=", "time_zone"),
+            ("daily/2025-11-15?format=md&format=html", "format"),
+        ] {
+            let (status, content_type, body) = server.get(&format!("/v1/reports/{query}"));
+            assert_eq!((status, content_type.as_str()), (400, "application/problem+json"));
+            let problem: Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(problem["parameter"], json!(parameter), "{query}");
+        }
 
         // A new report is assessed once the log grows.
         let monitor = common::key("omm-1");

@@ -226,7 +226,8 @@ fn bodies_over_the_limit_are_refused() {
     let server = TestServer::start(|config| config.max_body_bytes = 100_000);
     let before = server.size();
     let body = serde_json::to_vec(&vec!["x".repeat(1000); 200]).expect("JSON");
-    let (status, _, _) = server.post("application/json", &body);
+    let (status, _, problem) = server.post("application/json", &body);
     assert_eq!(status, 413);
+    assert_eq!(problem["type"], json!("https://truce.dev/problems/payload-too-large"));
     assert_eq!(server.size(), before);
 }

@@ -1,18 +1,18 @@
 //! Incidents, verdicts and daily reports: the assessment of the log as it
 //! stands.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use truce_assess::{DailyOptions, Finding, Grade, Incident, Provenance};
-use truce_entry::{EventKind, TargetCategory, Timestamp};
+use truce_entry::{EventKind, TargetCategory};
 
-use super::query::entries_at;
-use super::{bad_parameter, blocking, only};
+use super::blocking;
+use super::params::{Params, bad_parameter, preferred, wants_geojson};
+use super::query::{entries_at, item};
 use crate::assessment::Assessed;
 use crate::problem::Problem;
 use crate::state::Shared;
@@ -28,7 +28,7 @@ struct IncidentFilter {
     from: Option<jiff::Timestamp>,
     to: Option<jiff::Timestamp>,
     bbox: Option<[f64; 4]>,
-    grade: Option<String>,
+    grade: Option<Grade>,
     party: Option<String>,
     rule: Option<String>,
     kind: Option<EventKind>,
@@ -37,65 +37,38 @@ struct IncidentFilter {
     limit: usize,
 }
 
-fn incident_filter(params: &HashMap<String, String>) -> Result<IncidentFilter, Problem> {
-    only(
-        params,
-        &["from", "to", "bbox", "grade", "party", "rule", "kind", "target", "cursor", "limit"],
-    )?;
-    let time = |name: &'static str| -> Result<Option<jiff::Timestamp>, Problem> {
-        params
-            .get(name)
-            .map(|t| Timestamp::parse(t).map(|t| t.instant()).map_err(|m| bad_parameter(name, m)))
-            .transpose()
-    };
-    let bbox = match params.get("bbox") {
-        None => None,
-        Some(b) => {
-            let n: Vec<f64> =
-                b.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(
-                    |_| bad_parameter("bbox", "must be min_lon,min_lat,max_lon,max_lat"),
-                )?;
-            match n[..] {
-                [a, b, c, d] if a <= c && b <= d => Some([a, b, c, d]),
-                _ => return Err(bad_parameter("bbox", "must be min_lon,min_lat,max_lon,max_lat")),
-            }
-        }
-    };
-    let grade = params.get("grade").cloned();
-    if let Some(g) = &grade
-        && !Grade::ALL.iter().any(|x| x.as_str() == g)
-    {
-        return Err(bad_parameter(
-            "grade",
-            "must be verified, probable, reported, contested or discounted",
-        ));
-    }
-    let limit = match params.get("limit") {
-        None => 100,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=1000).contains(l))
-            .ok_or_else(|| bad_parameter("limit", "must be 1 to 1000"))?,
-    };
+fn incident_filter(params: &Params) -> Result<IncidentFilter, Problem> {
+    let (from, to) = params.time_range()?;
+    let grade = params.read("grade", |g| {
+        Grade::ALL
+            .iter()
+            .find(|x| x.as_str() == g)
+            .copied()
+            .ok_or("must be verified, probable, reported, contested or discounted")
+    })?;
     Ok(IncidentFilter {
-        from: time("from")?,
-        to: time("to")?,
-        bbox,
+        from,
+        to,
+        bbox: params.bbox()?,
         grade,
-        party: params.get("party").cloned(),
-        rule: params.get("rule").cloned(),
-        kind: params
-            .get("kind")
-            .map(|k| k.parse().map_err(|m| bad_parameter("kind", m)))
-            .transpose()?,
-        target: params
-            .get("target")
-            .map(|t| t.parse().map_err(|m| bad_parameter("target", m)))
-            .transpose()?,
-        after: params.get("cursor").cloned(),
-        limit,
+        party: params.identifier("party")?.map(str::to_owned),
+        rule: params.identifier("rule")?.map(str::to_owned),
+        kind: params.read("kind", str::parse)?,
+        target: params.read("target", str::parse)?,
+        after: params.read("cursor", |c| {
+            is_incident_id(c)
+                .then(|| c.to_owned())
+                .ok_or("must be the next_cursor of the previous page")
+        })?,
+        limit: params.limit(100, 1000)? as usize,
     })
+}
+
+/// Whether `text` has the form of an incident's id: `inc-` and the index of
+/// the incident's first report.
+fn is_incident_id(text: &str) -> bool {
+    text.strip_prefix("inc-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn keep(i: &Incident, f: &IncidentFilter) -> bool {
@@ -106,7 +79,7 @@ fn keep(i: &Incident, f: &IncidentFilter) -> bool {
         && f.bbox.is_none_or(|[a, b, c, d]| {
             (a..=c).contains(&i.location.lon) && (b..=d).contains(&i.location.lat)
         })
-        && f.grade.as_deref().is_none_or(|g| i.grade.as_str() == g)
+        && f.grade.is_none_or(|g| i.grade == g)
         && f.party
             .as_deref()
             .is_none_or(|p| i.responsibility.as_ref().is_some_and(|r| r.party == p))
@@ -135,19 +108,16 @@ fn json_response(content_type: &'static str, body: &Value) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
-fn wants_geojson(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|a| a.contains("application/geo+json"))
-}
-
 /// `GET /v1/incidents`.
 pub(crate) async fn incidents(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    let params = Params::parse(
+        query.as_deref(),
+        &["from", "to", "bbox", "grade", "party", "rule", "kind", "target", "cursor", "limit"],
+    )?;
     let filter = incident_filter(&params)?;
     let assessed = assessed(&shared).await?;
     let all: Vec<&Incident> =
@@ -177,6 +147,12 @@ pub(crate) async fn incident(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    if !is_incident_id(&id) {
+        return Err(bad_parameter(
+            "id",
+            "must be inc- and the index of the incident's first report",
+        ));
+    }
     let assessed = assessed(&shared).await?;
     let incident =
         assessed.findings.incidents.iter().find(|i| i.id == id).cloned().ok_or_else(|| {
@@ -184,16 +160,7 @@ pub(crate) async fn incident(
         })?;
     let indices: Vec<u64> = incident.reports.iter().chain(&incident.superseded).copied().collect();
     let rows = entries_at(&shared, indices).await?;
-    let reports: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "index": r.index, "source": r.source, "leaf_hash": r.leaf.to_string(),
-                "superseded_by": r.superseded_by,
-                "entry": serde_json::from_str::<Value>(&r.json).unwrap_or(Value::Null),
-            })
-        })
-        .collect();
+    let reports = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
     Ok(json_response(
         "application/json",
         &json!({"incident": incident, "reports": reports, "log_size": assessed.size}),
@@ -203,25 +170,25 @@ pub(crate) async fn incident(
 /// `GET /v1/verdicts`: every verdict, by incident, filtered.
 pub(crate) async fn verdicts(
     State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    only(&params, &["finding", "party", "rule"])?;
-    if let Some(f) = params.get("finding")
-        && ![Finding::Violation, Finding::NoViolation, Finding::NoFinding]
-            .iter()
-            .any(|x| x.as_str() == f)
-    {
-        return Err(bad_parameter("finding", "must be violation, no_violation or no_finding"));
-    }
+    let params = Params::parse(query.as_deref(), &["finding", "party", "rule"])?;
+    let finding = params.read("finding", |f| {
+        [Finding::Violation, Finding::NoViolation, Finding::NoFinding]
+            .into_iter()
+            .find(|x| x.as_str() == f)
+            .ok_or("must be violation, no_violation or no_finding")
+    })?;
+    let (party, rule) = (params.identifier("party")?, params.identifier("rule")?);
     let assessed = assessed(&shared).await?;
     let verdicts: Vec<Value> = assessed
         .findings
         .incidents
         .iter()
         .flat_map(|i| i.verdicts.iter().map(move |v| (i, v)))
-        .filter(|(_, v)| params.get("finding").is_none_or(|f| v.finding.as_str() == f))
-        .filter(|(_, v)| params.get("rule").is_none_or(|r| &v.rule == r))
-        .filter(|(_, v)| params.get("party").is_none_or(|p| v.party.as_ref() == Some(p)))
+        .filter(|(_, v)| finding.is_none_or(|f| v.finding == f))
+        .filter(|(_, v)| rule.is_none_or(|r| v.rule == r))
+        .filter(|(_, v)| party.is_none_or(|p| v.party.as_deref() == Some(p)))
         .map(|(i, v)| {
             let mut value = serde_json::to_value(v).unwrap_or(Value::Null);
             value["incident"] = json!(i.id);
@@ -233,30 +200,40 @@ pub(crate) async fn verdicts(
     Ok(json_response("application/json", &json!({"log_size": assessed.size, "verdicts": verdicts})))
 }
 
+/// The forms of the daily report, by media type.
+const DAILY_FORMATS: [(&str, &str); 3] =
+    [("json", "application/json"), ("html", "text/html"), ("md", "text/markdown")];
+
 /// `GET /v1/reports/daily/{date}`: the daily report at the latest
-/// checkpoint, as canonical JSON (default), `?format=html` or `md`.
+/// checkpoint, as canonical JSON (default), HTML or Markdown, by `?format=`
+/// or else by the `Accept` header.
 pub(crate) async fn daily(
     State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
     Path(date): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    only(&params, &["format", "time_zone", "cutoff_hour"])?;
-    let date: jiff::civil::Date = date.parse().map_err(|_| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!("{date} is not a date like 2025-11-14"),
-        )
-    })?;
-    let time_zone = params.get("time_zone").cloned().unwrap_or_else(|| "Europe/Kyiv".to_owned());
-    let cutoff_hour = match params.get("cutoff_hour") {
-        None => 0,
-        Some(h) => h
-            .parse::<i8>()
-            .ok()
-            .filter(|h| (0..=23).contains(h))
-            .ok_or_else(|| bad_parameter("cutoff_hour", "must be 0 to 23"))?,
+    let params = Params::parse(query.as_deref(), &["format", "time_zone", "cutoff_hour"])?;
+    let date: jiff::civil::Date =
+        date.parse().ok().filter(|_| is_full_date(&date)).ok_or_else(|| {
+            bad_parameter("date", format!("{date:?} is not a date like 2025-11-14"))
+        })?;
+    let format = match params.read("format", |f| {
+        DAILY_FORMATS.iter().find(|(name, _)| *name == f).ok_or("must be json, html or md")
+    })? {
+        Some((name, _)) => *name,
+        None => {
+            let media_types = DAILY_FORMATS.map(|(_, media_type)| media_type);
+            let media_type = preferred(&headers, &media_types);
+            DAILY_FORMATS.iter().find(|(_, m)| *m == media_type).map_or("json", |(name, _)| name)
+        }
     };
+    let time_zone = params.get("time_zone").unwrap_or("Europe/Kyiv").to_owned();
+    let cutoff_hour = params
+        .read("cutoff_hour", |h| {
+            h.parse::<i8>().ok().filter(|h| (0..=23).contains(h)).ok_or("must be 0 to 23")
+        })?
+        .unwrap_or(0);
     let assessed = assessed(&shared).await?;
     let checkpoint = shared.checkpoint();
     if checkpoint.size() != assessed.size {
@@ -284,19 +261,21 @@ pub(crate) async fn daily(
     let options = DailyOptions { date, time_zone, cutoff_hour };
     let report = truce_assess::daily_report(&assessed.findings, &options, provenance)
         .map_err(|e| bad_parameter("time_zone", e.to_string()))?;
-    Ok(match params.get("format").map(String::as_str) {
-        None | Some("json") => {
-            ([(header::CONTENT_TYPE, "application/json")], report.canonical_json()).into_response()
-        }
-        Some("html") => {
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], truce_assess::html(&report))
-                .into_response()
-        }
-        Some("md") => (
-            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-            truce_assess::markdown(&report),
-        )
-            .into_response(),
-        Some(_) => return Err(bad_parameter("format", "must be json, html or md")),
-    })
+    let (content_type, body) = match format {
+        "html" => ("text/html; charset=utf-8", truce_assess::html(&report)),
+        "md" => ("text/markdown; charset=utf-8", truce_assess::markdown(&report)),
+        _ => ("application/json", report.canonical_json()),
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// Whether `text` is an RFC 3339 full-date, `YYYY-MM-DD`, the form the
+/// document's `format: date` names (jiff reads more, such as `+002025-11-14`).
+fn is_full_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }

@@ -52,8 +52,9 @@ pub(crate) async fn file(uri: axum::http::Uri) -> Response {
 /// signed note), the leaf the log hashed.
 pub(crate) async fn note(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<u64>,
+    Path(index): Path<String>,
 ) -> Result<Response, Problem> {
+    let index = super::params::path_index(&index)?;
     let size = shared.checkpoint().size();
     let reader = shared.clone();
     let bytes = blocking(move || truce_log::read_entry(&reader.storage, index, size))

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -23,12 +24,13 @@ enum Body {
 pub(crate) async fn post_entries(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let parsed = match not_sequencing(&shared) {
-        Some(problem) => Err(problem),
-        None => parse_body(&shared, &headers, &body),
+    let parsed = match (not_sequencing(&shared), body) {
+        (Some(problem), _) => Err(problem),
+        (None, Err(rejection)) => Err(unreadable(&rejection)),
+        (None, Ok(body)) => parse_body(&shared, &headers, &body),
     };
     let response = match parsed {
         Ok(body) => respond(&shared, body).await,
@@ -52,6 +54,18 @@ fn not_sequencing(shared: &Shared) -> Option<Problem> {
         };
         Problem::from(&Refusal::unavailable(message))
     })
+}
+
+/// A body that could not be read: over the size limit (413), or cut off.
+fn unreadable(rejection: &BytesRejection) -> Problem {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "the body is larger than the server takes; send fewer entries at a time",
+        ),
+        status => Problem::new(status, "malformed-request", rejection.body_text()),
+    }
 }
 
 fn parse_body(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Body, Problem> {

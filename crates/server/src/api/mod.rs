@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::problem::Problem;
 use crate::state::Shared;
@@ -16,11 +16,12 @@ use crate::state::Shared;
 mod assess;
 mod dashboard;
 mod entries;
+mod openapi;
+mod params;
 mod query;
 mod tlog;
 
-/// The OpenAPI 3.1 document of this API.
-pub const OPENAPI: &str = include_str!("../../openapi.json");
+pub use openapi::openapi_document;
 
 /// The router of the whole API, over `shared`.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -55,8 +56,27 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(reads)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(axum::middleware::from_fn(move |request, next: Next| async move {
+            within(timeout, next.run(request)).await
+        }))
         .with_state(shared)
+}
+
+/// The answer of `answer`, or 503 with a problem body once `timeout`
+/// passed: a client of the API reads every error the same way.
+async fn within(timeout: std::time::Duration, answer: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut problem = Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("no answer within {} s; try again", timeout.as_secs()),
+            );
+            problem.retry_after = Some(1);
+            problem.into_response()
+        }
+    }
 }
 
 /// Runs blocking work (storage, the index, the engine) off the async
@@ -74,35 +94,6 @@ where
         .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))
 }
 
-/// A query parameter with a wrong value: 400, naming it.
-pub(crate) fn bad_parameter(name: &'static str, message: impl Into<String>) -> Problem {
-    let message = message.into();
-    let mut problem =
-        Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", format!("{name}: {message}"));
-    problem.extra.push(("parameter", serde_json::json!(name)));
-    problem
-}
-
-/// Checks that only `known` parameters are present: a typo must not widen
-/// a search silently.
-pub(crate) fn only(
-    params: &std::collections::HashMap<String, String>,
-    known: &[&str],
-) -> Result<(), Problem> {
-    match params.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(unknown) => {
-            let mut problem = Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-parameter",
-                format!("unknown parameter {unknown:?}; known: {}", known.join(", ")),
-            );
-            problem.extra.push(("parameter", serde_json::json!(unknown)));
-            Err(problem)
-        }
-        None => Ok(()),
-    }
-}
-
 async fn healthz(axum::extract::State(shared): axum::extract::State<Arc<Shared>>) -> Response {
     let body = serde_json::json!({
         "status": "ok", "log_size": shared.checkpoint().size(), "role": shared.role(),
@@ -116,7 +107,7 @@ async fn metrics(axum::extract::State(shared): axum::extract::State<Arc<Shared>>
 }
 
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], openapi_document()).into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> Problem {
@@ -125,13 +116,14 @@ async fn not_found(uri: axum::http::Uri) -> Problem {
 
 #[cfg(test)]
 mod tests {
-    use super::OPENAPI;
+    use super::openapi_document;
 
     /// Every route the router serves, and only those, is in the OpenAPI
     /// document, with the same method.
     #[test]
     fn the_openapi_document_lists_every_route() {
-        let document: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+        let document: serde_json::Value =
+            serde_json::from_str(openapi_document()).expect("valid JSON");
         let routes = [
             ("post", "/v1/entries"),
             ("get", "/v1/proof/{index}"),

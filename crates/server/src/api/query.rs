@@ -1,130 +1,54 @@
 //! The query API over the index: reports, entries, sources, agreements.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use truce_entry::{EntryType, EventKind, TargetCategory, Timestamp};
+use truce_entry::{EntryType, EventKind, TargetCategory};
 use truce_store::{EntryRow, ReportFilter};
 
-use super::{bad_parameter, blocking, only};
+use super::blocking;
+use super::params::{Params, path_index, wants_geojson};
 use crate::problem::Problem;
 use crate::state::Shared;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
-fn cursor_and_limit(params: &HashMap<String, String>) -> Result<(Option<u64>, u32), Problem> {
-    let cursor = params
-        .get("cursor")
-        .map(|c| {
-            c.parse::<u64>()
-                .map_err(|_| bad_parameter("cursor", "must be a cursor from next_cursor"))
-        })
-        .transpose()?;
-    let limit = match params.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => {
-            l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
-                bad_parameter("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))
-            })?
-        }
-    };
-    Ok((cursor, limit))
-}
-
-fn report_filter(params: &HashMap<String, String>) -> Result<ReportFilter, Problem> {
-    only(params, &["from", "to", "bbox", "kind", "source", "target", "party", "cursor", "limit"])?;
-    let time_of = |name: &'static str| -> Result<Option<i64>, Problem> {
-        params
-            .get(name)
-            .map(|t| {
-                Timestamp::parse(t)
-                    .map(|t| t.instant().as_second())
-                    .map_err(|m| bad_parameter(name, m))
-            })
-            .transpose()
-    };
-    let time = match (time_of("from")?, time_of("to")?) {
-        (None, None) => None,
-        (from, to) => {
-            let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-            if to < from {
-                return Err(bad_parameter("to", "must not be before from"));
-            }
-            Some((from, to))
-        }
-    };
-    let bbox = params.get("bbox").map(|b| parse_bbox(b)).transpose()?;
-    let kind = params
-        .get("kind")
-        .map(|k| {
-            k.parse::<EventKind>()
-                .map(|k| k.as_str().to_owned())
-                .map_err(|m| bad_parameter("kind", m))
-        })
-        .transpose()?;
-    let target = params
-        .get("target")
-        .map(|t| {
-            t.parse::<TargetCategory>()
-                .map(|t| t.as_str().to_owned())
-                .map_err(|m| bad_parameter("target", m))
-        })
-        .transpose()?;
-    let (after, limit) = cursor_and_limit(params)?;
-    Ok(ReportFilter {
-        time,
-        bbox,
-        event: kind,
-        source: params.get("source").cloned(),
-        target,
-        party: params.get("party").cloned(),
-        after,
-        limit,
+/// `cursor`: the `next_cursor` of the previous page, a log index.
+fn cursor(params: &Params) -> Result<Option<u64>, Problem> {
+    params.read("cursor", |c| {
+        c.parse::<u64>().map_err(|_| "must be the next_cursor of the previous page")
     })
 }
 
-fn parse_bbox(text: &str) -> Result<[f64; 4], Problem> {
-    let shape = "must be min_lon,min_lat,max_lon,max_lat in degrees";
-    let numbers: Vec<f64> = text
-        .split(',')
-        .map(|n| n.trim().parse::<f64>().ok().filter(|f| f.is_finite()))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| bad_parameter("bbox", shape))?;
-    let [min_lon, min_lat, max_lon, max_lat] = numbers[..] else {
-        return Err(bad_parameter("bbox", shape));
-    };
-    let lon_ok = |x: f64| (-180.0..=180.0).contains(&x);
-    let lat_ok = |x: f64| (-90.0..=90.0).contains(&x);
-    if !(lon_ok(min_lon) && lon_ok(max_lon) && lat_ok(min_lat) && lat_ok(max_lat)) {
-        return Err(bad_parameter(
-            "bbox",
-            "longitudes must be in -180..180 and latitudes in -90..90",
-        ));
-    }
-    if min_lon > max_lon || min_lat > max_lat {
-        return Err(bad_parameter("bbox", "the minimum must not be above the maximum"));
-    }
-    Ok([min_lon, min_lat, max_lon, max_lat])
-}
-
-fn wants_geojson(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|a| a.contains("application/geo+json"))
+fn report_filter(params: &Params) -> Result<ReportFilter, Problem> {
+    let (from, to) = params.time_range()?;
+    let time = (from.is_some() || to.is_some()).then(|| {
+        let second = |t: Option<jiff::Timestamp>, or| t.map_or(or, |t| t.as_second());
+        (second(from, i64::MIN), second(to, i64::MAX))
+    });
+    Ok(ReportFilter {
+        time,
+        bbox: params.bbox()?,
+        event: params.read("kind", |k| k.parse::<EventKind>().map(|k| k.as_str().to_owned()))?,
+        source: params.identifier("source")?.map(str::to_owned),
+        target: params
+            .read("target", |t| t.parse::<TargetCategory>().map(|t| t.as_str().to_owned()))?,
+        party: params.identifier("party")?.map(str::to_owned),
+        after: cursor(params)?,
+        limit: params.limit(DEFAULT_LIMIT, MAX_LIMIT)?,
+    })
 }
 
 /// An entry as the API lists it. The entry's JSON is passed through as the
 /// index holds it, not parsed and written again.
 #[derive(Serialize)]
-struct Item<'a> {
+pub(crate) struct Item<'a> {
     index: u64,
     #[serde(rename = "type")]
     entry_type: &'a str,
@@ -134,7 +58,7 @@ struct Item<'a> {
     entry: &'a RawValue,
 }
 
-fn item(row: &EntryRow) -> Result<Item<'_>, Problem> {
+pub(crate) fn item(row: &EntryRow) -> Result<Item<'_>, Problem> {
     let entry = serde_json::from_str::<&RawValue>(&row.json).map_err(|e| {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -201,8 +125,12 @@ fn json_response(content_type: &'static str, body: &Value) -> Response {
 pub(crate) async fn reports(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    let params = Params::parse(
+        query.as_deref(),
+        &["from", "to", "bbox", "kind", "source", "target", "party", "cursor", "limit"],
+    )?;
     let filter = report_filter(&params)?;
     let limit = filter.limit as usize;
     let reader = shared.clone();
@@ -246,8 +174,9 @@ pub(crate) async fn entries_at(
 pub(crate) async fn report(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Path(index): Path<u64>,
+    Path(index): Path<String>,
 ) -> Result<Response, Problem> {
+    let index = path_index(&index)?;
     let row = one_entry(shared, index).await?;
     if row.entry_type != EntryType::Report.as_str() {
         return Err(Problem::new(
@@ -273,18 +202,18 @@ fn one(row: &EntryRow) -> Result<Response, Problem> {
 /// `GET /v1/entries/{index}`: any entry, as the index holds it.
 pub(crate) async fn entry(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<u64>,
+    Path(index): Path<String>,
 ) -> Result<Response, Problem> {
-    let row = one_entry(shared, index).await?;
+    let row = one_entry(shared, path_index(&index)?).await?;
     one(&row)
 }
 
 /// `GET /v1/sources`: the source registry.
 pub(crate) async fn sources(
     State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    only(&params, &[])?;
+    Params::parse(query.as_deref(), &[])?;
     let registry = shared.registry();
     let rows = blocking(move || shared.with_index(|i| i.sources())).await?;
     let sources: Vec<Value> = rows
@@ -311,10 +240,10 @@ pub(crate) async fn sources(
 /// `GET /v1/agreements`: every agreement entry, with what supersedes it.
 pub(crate) async fn agreements(
     State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    only(&params, &["cursor", "limit"])?;
-    let (after, limit) = cursor_and_limit(&params)?;
+    let params = Params::parse(query.as_deref(), &["cursor", "limit"])?;
+    let (after, limit) = (cursor(&params)?, params.limit(DEFAULT_LIMIT, MAX_LIMIT)?);
     let rows = blocking(move || {
         shared.with_index(|i| i.entries_of_type(EntryType::Agreement, after, limit))
     })
@@ -328,35 +257,24 @@ pub(crate) async fn agreements(
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
     #[test]
-    fn filters_are_parsed_and_bad_ones_name_their_parameter() {
-        let filter = report_filter(&params(&[
-            ("from", "2025-11-14T00:00:00Z"),
-            ("bbox", "36,49.5,37,50.5"),
-            ("kind", "missile_strike"),
-            ("limit", "10"),
-        ]))
+    fn report_filters_are_parsed_and_bad_ones_name_their_parameter() {
+        let known = ["from", "to", "bbox", "kind", "source", "target", "party", "cursor", "limit"];
+        let filter_of = |query: &str| {
+            Params::parse(Some(query), &known).and_then(|params| report_filter(&params))
+        };
+        let filter = filter_of(
+            "from=2025-11-14T00:00:00Z&bbox=36,49.5,37,50.5&kind=missile_strike&limit=10",
+        )
         .expect("valid");
         assert_eq!(filter.bbox, Some([36.0, 49.5, 37.0, 50.5]));
-        assert_eq!(filter.time.map(|t| t.0), Some(1_763_078_400));
+        assert_eq!(filter.time, Some((1_763_078_400, i64::MAX)));
+        assert_eq!(filter.event.as_deref(), Some("missile_strike"));
         assert_eq!(filter.limit, 10);
-        for (name, value) in [
-            ("bbox", "1,2,3"),
-            ("bbox", "37,49,36,50"),
-            ("bbox", "200,0,201,1"),
-            ("from", "2025-11-14"),
-            ("kind", "missle"),
-            ("target", "power"),
-            ("limit", "0"),
-            ("limit", "5000"),
-            ("cursor", "x"),
-            ("colour", "red"),
-        ] {
-            let problem = report_filter(&params(&[(name, value)])).expect_err(name);
+        for (name, value) in
+            [("kind", "missle"), ("target", "power"), ("cursor", "x"), ("cursor", "-1")]
+        {
+            let problem = filter_of(&format!("{name}={value}")).expect_err(name);
             assert_eq!(problem.extra, vec![("parameter", json!(name))], "{name}={value}");
         }
     }

@@ -2,16 +2,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 use truce_log::{
     LogStorage as _, StorageTiles, TileHashReader, TilePath, TlogProof, inclusion_proof,
     read_objects,
 };
 
+use super::params::{Params, path_index};
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -64,18 +64,21 @@ pub(crate) async fn tile(
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ProofQuery {
-    size: Option<u64>,
-}
-
 /// `GET /v1/proof/{index}`: a c2sp.org/tlog-proof@v1 for the entry, against
 /// the latest checkpoint or the one of `?size=`.
 pub(crate) async fn proof(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<u64>,
-    Query(query): Query<ProofQuery>,
+    Path(index): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
+    let index = path_index(&index)?;
+    let params = Params::parse(query.as_deref(), &["size"])?;
+    let size = params.read("size", |s| {
+        s.parse::<u64>()
+            .ok()
+            .filter(|s| *s >= 1)
+            .ok_or("must be a tree size, a whole number from 1")
+    })?;
     let latest = shared.checkpoint();
     // With witnesses, prove against the witnessed checkpoint (cosigned)
     // when it covers the entry.
@@ -84,7 +87,7 @@ pub(crate) async fn proof(
         Some(w) if index < w.size => w.size,
         _ => latest.size(),
     };
-    let size = query.size.unwrap_or(default_size);
+    let size = size.unwrap_or(default_size);
     if index >= size || size > latest.size() {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
