@@ -50,7 +50,7 @@ fn go_sumdb_verifies_a_truce_log() {
     let program = Path::new("tests/go_peer/main.go");
     let output = Command::new("go")
         .arg("run")
-        .arg(&program)
+        .arg(program)
         .arg("-dir")
         .arg(dir.path())
         .arg("-vkey")
