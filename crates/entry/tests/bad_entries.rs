@@ -222,6 +222,14 @@ fn cases() -> Vec<Case> {
             set(report(), "/harm/killed", json!({})),
             &[("/harm/killed", "must give at least one of civilian, military, unknown")],
         ),
+        case(
+            "estimate bounds that do not hold the count",
+            set(report(), "/harm/killed", json!({"civilian": 4, "low": 5, "high": 3})),
+            &[
+                ("/harm/killed/low", "must not be above the total of the counts (4)"),
+                ("/harm/killed/high", "must not be below the total of the counts (4)"),
+            ],
+        ),
         // Vocabularies.
         case(
             "unknown event kind",

@@ -277,6 +277,11 @@ record! {
         pub military: Option<Count>,
         /// People whose status is not known.
         pub unknown: Option<Count>,
+        /// The lowest estimate of the total, when the source gives a range
+        /// (as UCDP's low, best and high estimates: the counts are the best).
+        pub low: Option<Count>,
+        /// The highest estimate of the total, when the source gives a range.
+        pub high: Option<Count>,
     }
 }
 
@@ -291,6 +296,13 @@ impl Rules for Casualties {
     fn check_rules(&self, at: &mut Checker) {
         if self.civilian.is_none() && self.military.is_none() && self.unknown.is_none() {
             at.problem("must give at least one of civilian, military, unknown");
+        }
+        let total = self.total();
+        if self.low.is_some_and(|low| u64::from(low.0) > total) {
+            at.problem_at("low", format!("must not be above the total of the counts ({total})"));
+        }
+        if self.high.is_some_and(|high| u64::from(high.0) < total) {
+            at.problem_at("high", format!("must not be below the total of the counts ({total})"));
         }
     }
 }
