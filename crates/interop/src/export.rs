@@ -35,20 +35,28 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(word: &str) -> Result<Format, String> {
-        match word {
-            "acled" => Ok(Format::Acled),
-            "ucdp" => Ok(Format::Ucdp),
-            "csv" => Ok(Format::Csv),
-            "geojson" => Ok(Format::Geojson),
-            "ndjson" => Ok(Format::Ndjson),
-            _ => Err(format!("{word:?} is not one of acled, ucdp, csv, geojson, ndjson")),
-        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == word)
+            .ok_or(format!("{word:?} is not one of {}", Format::ALL.map(Format::as_str).join(", ")))
     }
 }
 
 impl Format {
-    /// Every format, as its word.
-    pub const WORDS: [&str; 5] = ["acled", "ucdp", "csv", "geojson", "ndjson"];
+    /// Every format.
+    pub const ALL: [Format; 5] =
+        [Format::Acled, Format::Ucdp, Format::Csv, Format::Geojson, Format::Ndjson];
+
+    /// The format's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Acled => "acled",
+            Format::Ucdp => "ucdp",
+            Format::Csv => "csv",
+            Format::Geojson => "geojson",
+            Format::Ndjson => "ndjson",
+        }
+    }
 
     /// The media type of the export.
     pub fn media_type(self) -> &'static str {
@@ -210,7 +218,7 @@ fn csv_record(item: &Item<'_>) -> Vec<String> {
 
 /// One CSV record as RFC 4180 writes it: fields quoted when they hold a
 /// quote, a comma or a line break, lines ended by CRLF.
-fn csv_line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
+pub fn csv_line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
     let mut line = String::new();
     for (i, field) in fields.into_iter().enumerate() {
         let field = field.as_ref();

@@ -417,3 +417,79 @@ fn a_replica_refuses_reads_while_its_index_is_rebuilt() {
         assert_eq!(replica.get_json("/v1/incidents"), incidents);
     });
 }
+
+#[test]
+fn exports_hold_the_current_reports_in_every_format() {
+    on_every_backend(|backend| {
+        let (server, r) = populated(backend);
+        let monitor = common::key("omm-1");
+        let mut correction = report("r-0-corrected", 49.99, 36.23, 14);
+        correction["supersedes"] = json!(r[0]);
+        let corrected = server.log(&sign(&correction, &[&monitor]));
+        let current = [r[1], r[2], r[3], corrected];
+
+        let export = |query: &str| {
+            let (status, content_type, body) = server.get(&format!("/v1/export/{query}"));
+            assert_eq!(status, 200, "{query}: {body}");
+            (content_type, body)
+        };
+        let (content_type, body) = export("reports?format=ndjson");
+        assert_eq!(content_type, "application/x-ndjson");
+        let lines: Vec<Value> =
+            body.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        let indices: Vec<u64> = lines.iter().filter_map(|l| l["index"].as_u64()).collect();
+        assert_eq!(indices, current, "superseded reports are left out");
+
+        let (content_type, body) = export("reports?format=csv&hxl=true&source=omm-1");
+        assert_eq!(content_type, "text/csv; charset=utf-8");
+        let rows: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert!(rows[0].starts_with("index,source,id,event,"), "{}", rows[0]);
+        assert!(rows[1].starts_with("#meta+index,#meta+source,"), "{}", rows[1]);
+        let exported: Vec<&str> = rows[2..].iter().filter_map(|r| r.split(',').next()).collect();
+        assert_eq!(exported, [r[2].to_string(), corrected.to_string()]);
+
+        let (_, body) = export("reports?format=acled&kind=missile_strike&time_zone=Europe/Kyiv");
+        let rows: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert!(rows[0].starts_with("event_id_cnty,event_date,year,time_precision,"));
+        assert_eq!(rows.len(), 3, "{body}");
+        assert!(rows[1].starts_with("r-2,2025-11-15,2025,"), "{}", rows[1]);
+        assert!(rows[2].starts_with("r-0-corrected,2025-11-14,2025,"), "{}", rows[2]);
+
+        let (content_type, body) = export("reports?format=geojson&bbox=36,49.5,37,50.5");
+        assert_eq!(content_type, "application/geo+json");
+        let collection: Value = serde_json::from_str(&body).expect("GeoJSON");
+        let ids: Vec<u64> = collection["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter_map(|f| f["id"].as_u64())
+            .collect();
+        assert_eq!(ids, [r[3], corrected], "Kharkiv");
+
+        let incidents = server.get_json("/v1/incidents?limit=1000")["incidents"].clone();
+        let (_, body) = export("incidents?format=ndjson");
+        let exported: Vec<Value> =
+            body.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+        assert_eq!(Value::Array(exported), incidents);
+        let (_, body) = export("incidents?format=csv&hxl=true");
+        assert_eq!(
+            body.split("\r\n").filter(|l| !l.is_empty()).count(),
+            2 + incidents.as_array().map_or(0, Vec::len)
+        );
+
+        for (query, parameter) in [
+            ("reports", "format"),
+            ("reports?format=xlsx", "format"),
+            ("reports?format=ndjson&hxl=true", "hxl"),
+            ("reports?format=csv&grade=verified", "grade"),
+            ("reports?format=acled&time_zone=europe/kyiv", "time_zone"),
+            ("incidents?format=csv&source=omm-1", "source"),
+            ("incidents?format=acled", "format"),
+        ] {
+            let (status, _, body) = server.get(&format!("/v1/export/{query}"));
+            assert_eq!(status, 400, "{query}: {body}");
+            let problem: Value = serde_json::from_str(&body).expect("a problem");
+            assert_eq!(problem["parameter"], json!(parameter), "{query}");
+        }
+    });
+}

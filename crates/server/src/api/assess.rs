@@ -24,7 +24,7 @@ pub(crate) async fn assessed(shared: &Arc<Shared>) -> Result<Arc<Assessed>, Prob
 }
 
 /// What `GET /v1/incidents` can filter on.
-struct IncidentFilter {
+pub(crate) struct IncidentFilter {
     from: Option<jiff::Timestamp>,
     to: Option<jiff::Timestamp>,
     bbox: Option<[f64; 4]>,
@@ -34,10 +34,10 @@ struct IncidentFilter {
     kind: Option<EventKind>,
     target: Option<TargetCategory>,
     after: Option<String>,
-    limit: usize,
+    pub(crate) limit: usize,
 }
 
-fn incident_filter(params: &Params) -> Result<IncidentFilter, Problem> {
+pub(crate) fn incident_filter(params: &Params) -> Result<IncidentFilter, Problem> {
     let (from, to) = params.time_range()?;
     let grade = params.read("grade", |g| {
         Grade::ALL
@@ -71,7 +71,7 @@ fn is_incident_id(text: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn keep(i: &Incident, f: &IncidentFilter) -> bool {
+pub(crate) fn keep(i: &Incident, f: &IncidentFilter) -> bool {
     let parse = |t: &str| t.parse::<jiff::Timestamp>().ok();
     let (from, to) = (parse(&i.time.from), parse(&i.time.to));
     f.from.is_none_or(|start| to.is_some_and(|t| t >= start))
@@ -88,7 +88,7 @@ fn keep(i: &Incident, f: &IncidentFilter) -> bool {
         && f.target.is_none_or(|t| i.targets.contains(&t))
 }
 
-fn feature(i: &Incident) -> Value {
+pub(crate) fn feature(i: &Incident) -> Value {
     let mut properties = serde_json::to_value(i).unwrap_or(Value::Null);
     if let Some(p) = properties.as_object_mut() {
         p.remove("location");

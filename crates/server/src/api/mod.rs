@@ -16,6 +16,7 @@ use crate::state::Shared;
 mod assess;
 mod dashboard;
 mod entries;
+mod export;
 mod openapi;
 mod params;
 mod query;
@@ -34,6 +35,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/checkpoint", get(tlog::checkpoint))
         .route("/tile/{*path}", get(tlog::tile))
         .route("/v1/reports", get(query::reports))
+        .route("/v1/export/reports", get(export::reports))
+        .route("/v1/export/incidents", get(export::incidents))
         .route("/v1/reports/{index}", get(query::report))
         .route("/v1/entries/{index}", get(query::entry))
         .route("/v1/entries/{index}/note", get(dashboard::note))
@@ -130,6 +133,8 @@ mod tests {
             ("get", "/checkpoint"),
             ("get", "/tile/{path}"),
             ("get", "/v1/reports"),
+            ("get", "/v1/export/reports"),
+            ("get", "/v1/export/incidents"),
             ("get", "/v1/reports/{index}"),
             ("get", "/v1/entries/{index}"),
             ("get", "/v1/entries/{index}/note"),

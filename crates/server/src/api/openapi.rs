@@ -2,7 +2,7 @@
 //! `openapi.json` with what the code defines filled in, so that the document
 //! cannot drift from it and resolves without the network. That is the JSON
 //! Schema of each entry type (the validator's own declarations) and the
-//! time zones a daily report may be cut in.
+//! time zones of daily reports and exports.
 
 use std::sync::OnceLock;
 
@@ -42,15 +42,16 @@ fn build() -> Result<Value, String> {
         }
         *place = schema;
     }
-    let daily = document
-        .pointer_mut("/paths/~1v1~1reports~1daily~1{date}/get/parameters")
-        .and_then(Value::as_array_mut)
-        .ok_or("no parameters for the daily report")?;
-    let time_zone = daily
-        .iter_mut()
-        .find(|p| p["name"] == "time_zone")
-        .ok_or("no time_zone parameter for the daily report")?;
-    time_zone["schema"]["enum"] = json!(truce_assess::time_zones());
+    let zones = json!(truce_assess::time_zones());
+    for path in ["/v1/reports/daily/{date}", "/v1/export/reports"] {
+        let pointer = format!("/paths/{}/get/parameters", path.replace('/', "~1"));
+        let time_zone = document
+            .pointer_mut(&pointer)
+            .and_then(Value::as_array_mut)
+            .and_then(|parameters| parameters.iter_mut().find(|p| p["name"] == "time_zone"))
+            .ok_or(format!("no time_zone parameter for {path}"))?;
+        time_zone["schema"]["enum"] = zones.clone();
+    }
     Ok(document)
 }
 

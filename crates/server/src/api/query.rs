@@ -26,7 +26,7 @@ fn cursor(params: &Params) -> Result<Option<u64>, Problem> {
     })
 }
 
-fn report_filter(params: &Params) -> Result<ReportFilter, Problem> {
+pub(crate) fn report_filter(params: &Params) -> Result<ReportFilter, Problem> {
     let (from, to) = params.time_range()?;
     let time = (from.is_some() || to.is_some()).then(|| {
         let second = |t: Option<jiff::Timestamp>, or| t.map_or(or, |t| t.as_second());
@@ -94,26 +94,14 @@ fn page(key: &str, rows: &[EntryRow], next_cursor: Option<String>) -> Result<Res
 /// withdrawal).
 fn feature(row: &EntryRow) -> Option<Value> {
     let entry: Value = serde_json::from_str(&row.json).ok()?;
-    let location = entry.get("location")?;
-    let (lon, lat) = (location.get("lon")?.clone(), location.get("lat")?.clone());
-    Some(json!({
-        "type": "Feature",
-        "id": row.index,
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {
-            "index": row.index,
-            "source": row.source,
-            "superseded_by": row.superseded_by,
-            "event": entry.get("event"),
-            "time": entry.get("time"),
-            "uncertainty_m": location.get("uncertainty_m"),
-            "place": location.get("place"),
-            "targets": entry.get("targets"),
-            "harm": entry.get("harm"),
-            "perpetrator": entry.get("perpetrator"),
-            "summary": entry.get("summary"),
-        },
-    }))
+    let leaf_hash = row.leaf.to_string();
+    truce_interop::export::feature(&truce_interop::export::Item {
+        index: row.index,
+        source: &row.source,
+        leaf_hash: &leaf_hash,
+        superseded_by: row.superseded_by,
+        entry: &entry,
+    })
 }
 
 fn json_response(content_type: &'static str, body: &Value) -> Response {
