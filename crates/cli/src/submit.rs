@@ -215,6 +215,19 @@ impl Client {
         Ok(body)
     }
 
+    /// Copies the body of `path` to `out` as it arrives; returns its size.
+    pub fn download(&self, path: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        let url = format!("{}{path}", self.base);
+        let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let (_, body) = Client::read(&url, response)?;
+            bail!("GET {url}: HTTP {status}: {body}");
+        }
+        let mut body = response.body_mut().with_config().limit(u64::MAX).reader();
+        std::io::copy(&mut body, out).with_context(|| format!("reading {url}"))
+    }
+
     pub fn get_json(&self, path: &str) -> Result<Value> {
         let text = self.get_text(path)?;
         serde_json::from_str(&text).with_context(|| format!("GET {path}: not JSON"))
