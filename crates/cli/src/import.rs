@@ -11,8 +11,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use truce_entry::{Entry, SignedEntry};
-use truce_interop::sync::{Logged, Plan, plan};
-use truce_interop::{AcledMapping, ImportOptions, Mapped, Outcome, UcdpMapping, acled, ucdp};
+use truce_interop::sync::{Decision, Logged, Planner, withdrawal};
+use truce_interop::{
+    AcledMapping, ImportOptions, Mapped, Outcome, RowProblem, UcdpMapping, acled, ucdp,
+};
 use truce_note::SigningKey;
 
 use crate::CheckFailed;
@@ -85,102 +87,158 @@ fn import(args: ImportArgs, dataset: Dataset) -> Result<()> {
     let key = read_signing_key(&args.key)?;
     let time_zone = jiff::tz::TimeZone::get(&args.time_zone)
         .with_context(|| format!("--time-zone {:?} is not an IANA time zone", args.time_zone))?;
+    let mapping = Mapping::read(dataset, args.mapping.as_deref())?;
     let client = Client::new(&args.url);
     let source = source_of(&client, &key)?;
     let parties = agreement_parties(&client)?;
     let options = ImportOptions { time_zone, parties: Some(parties) };
 
-    let mapped = read_rows(&args, dataset, &options)?;
-    let mut summary = Summary::default();
-    let mut rows = Vec::new();
-    for row in mapped {
-        match row.outcome {
-            Outcome::Report { id, entry } => rows.push((row.line, id, entry)),
-            Outcome::OutOfScope { class } => *summary.out_of_scope.entry(class).or_default() += 1,
-            Outcome::Refused(problems) => {
-                summary.refused += 1;
-                for problem in problems {
-                    eprintln!(
-                        "{}:{}: {}: {}",
-                        args.file.display(),
-                        row.line,
-                        problem.column,
-                        problem.reason
-                    );
+    if args.strict {
+        // A first pass that submits nothing: with --strict, one bad row
+        // stops the whole file.
+        let mut events = std::collections::HashSet::new();
+        let mut refused = 0;
+        for_each_row(&args.file, &mapping, &options, |row| {
+            let problems = match row.outcome {
+                Outcome::Refused(problems) => problems,
+                Outcome::Report { id, .. } if !events.insert(id.clone()) => {
+                    vec![RowProblem::new("(row)", "repeats an earlier event")]
                 }
-            }
+                _ => return Ok(()),
+            };
+            refused += report_refusal(&args.file, row.line, &problems);
+            Ok(())
+        })?;
+        if refused > 0 {
+            return Err(CheckFailed(format!(
+                "{refused} rows refused: nothing submitted (--strict)"
+            ))
+            .into());
         }
     }
-    let logged = logged_reports(&client, &source)?;
-    let withdrawal = format!("Withdrawn: the event is no longer in the {} export.", dataset.name());
-    let plan = plan(logged, rows, args.withdraw_missing.then_some(withdrawal.as_str()));
-    for (line, problem) in &plan.refused {
-        eprintln!("{}:{line}: {}: {}", args.file.display(), problem.column, problem.reason);
-    }
-    summary.refused += plan.refused.len();
-    summary.print(&plan, &source);
 
-    if args.strict && summary.refused > 0 {
+    let mut planner = Planner::new(logged_reports(&client, &source)?);
+    let mut summary = Summary::default();
+    let mut sender = Sender::new(&client, &key, args.dry_run);
+    for_each_row(&args.file, &mapping, &options, |row| {
+        let (id, entry) = match row.outcome {
+            Outcome::Report { id, entry } => (id, entry),
+            Outcome::OutOfScope { class } => {
+                *summary.out_of_scope.entry(class).or_default() += 1;
+                return Ok(());
+            }
+            Outcome::Refused(problems) => {
+                summary.refused += report_refusal(&args.file, row.line, &problems);
+                return Ok(());
+            }
+        };
+        match planner.row(row.line, &id, entry) {
+            Decision::New(entry) => {
+                summary.new += 1;
+                sender.push(format!("{}:{}", args.file.display(), row.line), entry)?;
+            }
+            Decision::Correct(entry) => {
+                summary.corrected += 1;
+                sender.push(format!("{}:{}", args.file.display(), row.line), entry)?;
+            }
+            Decision::Unchanged => summary.unchanged += 1,
+            Decision::Refused(problem) => {
+                summary.refused += report_refusal(&args.file, row.line, &[problem]);
+            }
+        }
+        Ok(())
+    })?;
+    let reason = format!("Withdrawn: the event is no longer in the {} export.", dataset.name());
+    let missing: Vec<(String, Value)> = planner
+        .missing()
+        .map(|logged| (format!("withdrawal of {}", logged.id), withdrawal(logged, &reason)))
+        .collect();
+    if args.withdraw_missing {
+        summary.withdrawn = missing.len();
+        for (what, entry) in missing {
+            sender.push(what, entry)?;
+        }
+    } else {
+        summary.missing = missing.len();
+    }
+    let sent = sender.finish()?;
+    summary.print(&source);
+    match &sent {
+        None => println!("dry run: nothing submitted"),
+        Some(sent) => println!(
+            "submitted {} entries ({} already logged), {} refused by the server",
+            sent.logged, sent.duplicates, sent.refused
+        ),
+    }
+    let refused_by_server = sent.map_or(0, |s| s.refused);
+    if summary.refused > 0 || refused_by_server > 0 {
         return Err(CheckFailed(format!(
-            "{} rows refused: nothing submitted (--strict)",
+            "{} rows refused, {refused_by_server} entries refused by the server",
             summary.refused
         ))
         .into());
     }
-    if args.dry_run {
-        println!("dry run: nothing submitted");
-    } else {
-        submit(&client, &key, &plan, &args.file)?;
-    }
-    if summary.refused > 0 {
-        return Err(CheckFailed(format!("{} rows refused", summary.refused)).into());
-    }
     Ok(())
 }
 
-/// Maps every row of the file, with a progress bar over its bytes.
-fn read_rows(args: &ImportArgs, dataset: Dataset, options: &ImportOptions) -> Result<Vec<Mapped>> {
-    let file =
-        File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let progress = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} read {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let input = progress.wrap_read(std::io::BufReader::with_capacity(1 << 20, file));
-    let mapping_text = match &args.mapping {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let rows = match dataset {
-        Dataset::Acled => {
-            let mapping = match &mapping_text {
-                Some(text) => AcledMapping::parse(text)?,
-                None => AcledMapping::bundled(),
-            };
-            collect(acled::Reader::new(input, &mapping, options), &args.file)?
-        }
-        Dataset::Ucdp => {
-            let mapping = match &mapping_text {
-                Some(text) => UcdpMapping::parse(text)?,
-                None => UcdpMapping::bundled(),
-            };
-            collect(ucdp::Reader::new(input, &mapping, options), &args.file)?
-        }
-    };
-    progress.finish_and_clear();
-    Ok(rows)
+/// Prints a row's problems; returns 1, the row refused.
+fn report_refusal(file: &Path, line: u64, problems: &[RowProblem]) -> usize {
+    for problem in problems {
+        eprintln!("{}:{line}: {}: {}", file.display(), problem.column, problem.reason);
+    }
+    1
 }
 
-fn collect(
-    reader: Result<impl Iterator<Item = Mapped>, truce_interop::FileError>,
+/// A dataset's mapping table.
+enum Mapping {
+    Acled(AcledMapping),
+    Ucdp(UcdpMapping),
+}
+
+impl Mapping {
+    fn read(dataset: Dataset, path: Option<&Path>) -> Result<Mapping> {
+        let text = match path {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(match (dataset, text) {
+            (Dataset::Acled, Some(text)) => Mapping::Acled(AcledMapping::parse(&text)?),
+            (Dataset::Acled, None) => Mapping::Acled(AcledMapping::bundled()),
+            (Dataset::Ucdp, Some(text)) => Mapping::Ucdp(UcdpMapping::parse(&text)?),
+            (Dataset::Ucdp, None) => Mapping::Ucdp(UcdpMapping::bundled()),
+        })
+    }
+}
+
+/// Maps every row of `file` and hands it to `each`, with a progress bar
+/// over the file's bytes: the rows stream, whatever the file's size.
+fn for_each_row(
     file: &Path,
-) -> Result<Vec<Mapped>> {
-    let reader = reader.map_err(|e| CheckFailed(format!("{}: {e}", file.display())))?;
-    Ok(reader.collect())
+    mapping: &Mapping,
+    options: &ImportOptions,
+    mut each: impl FnMut(Mapped) -> Result<()>,
+) -> Result<()> {
+    let input = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let input = progress.wrap_read(std::io::BufReader::with_capacity(1 << 20, input));
+    let refuse = |e: truce_interop::FileError| CheckFailed(format!("{}: {e}", file.display()));
+    match mapping {
+        Mapping::Acled(mapping) => {
+            acled::Reader::new(input, mapping, options).map_err(refuse)?.try_for_each(&mut each)?;
+        }
+        Mapping::Ucdp(mapping) => {
+            ucdp::Reader::new(input, mapping, options).map_err(refuse)?.try_for_each(&mut each)?;
+        }
+    }
+    progress.finish_and_clear();
+    Ok(())
 }
 
 /// The registered source whose key `key` is.
@@ -228,7 +286,7 @@ fn logged_reports(client: &Client, source: &str) -> Result<Vec<Logged>> {
             if item["superseded_by"].is_null()
                 && let Some(index) = item["index"].as_u64()
             {
-                logged.push(Logged { index, entry: item["entry"].clone() });
+                logged.extend(Logged::new(index, &item["entry"]));
             }
         }
         match page["next_cursor"].as_str() {
@@ -240,15 +298,20 @@ fn logged_reports(client: &Client, source: &str) -> Result<Vec<Logged>> {
 
 #[derive(Default)]
 struct Summary {
+    new: usize,
+    corrected: usize,
+    unchanged: usize,
+    withdrawn: usize,
+    missing: usize,
     out_of_scope: BTreeMap<String, usize>,
     refused: usize,
 }
 
 impl Summary {
-    fn print(&self, plan: &Plan, source: &str) {
+    fn print(&self, source: &str) {
         println!(
             "as {source}: {} new, {} corrected, {} unchanged, {} withdrawn, {} gone from the file and left as logged, {} refused",
-            plan.new, plan.corrected, plan.unchanged, plan.withdrawn, plan.missing, self.refused
+            self.new, self.corrected, self.unchanged, self.withdrawn, self.missing, self.refused
         );
         for (class, count) in &self.out_of_scope {
             println!("skipped, out of a ceasefire's scope: {count} × {class}");
@@ -256,45 +319,78 @@ impl Summary {
     }
 }
 
-/// Signs and submits the plan's entries, a batch at a time.
-fn submit(client: &Client, key: &SigningKey, plan: &Plan, file: &Path) -> Result<()> {
-    let signed = sign_all(key, &plan.submissions)?;
-    let progress = ProgressBar::new(signed.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} entries submitted {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let (mut logged, mut duplicates, mut refused) = (0, 0, 0);
-    for (batch, lines) in signed.chunks(BATCH).zip(plan.submissions.chunks(BATCH)) {
-        let results = client.submit(batch)?;
-        for (result, (line, entry)) in results.iter().zip(lines) {
-            if result["index"].is_u64() {
-                logged += 1;
-                duplicates += usize::from(result["duplicate"] == true);
-            } else {
-                refused += 1;
-                let detail = result["problem"]["detail"].as_str().unwrap_or("refused");
-                let what = if *line == 0 {
-                    format!("withdrawal {}", entry["id"].as_str().unwrap_or_default())
-                } else {
-                    format!("{}:{line}", file.display())
-                };
-                progress.suspend(|| eprintln!("{what}: refused by the server: {detail}"));
-            }
+/// What the server answered.
+#[derive(Default)]
+struct Sent {
+    logged: usize,
+    duplicates: usize,
+    refused: usize,
+}
+
+/// Signs and submits entries as they come, several batches at a time.
+struct Sender<'a> {
+    client: &'a Client,
+    key: &'a SigningKey,
+    dry_run: bool,
+    pending: Vec<(String, Value)>,
+    sent: Sent,
+    progress: ProgressBar,
+}
+
+/// Entries signed together (on every core) before they are sent.
+const SIGN_AT_ONCE: usize = 8 * BATCH;
+
+impl<'a> Sender<'a> {
+    fn new(client: &'a Client, key: &'a SigningKey, dry_run: bool) -> Sender<'a> {
+        let progress = ProgressBar::no_length().with_style(
+            ProgressStyle::with_template("{pos} entries submitted ({per_sec}) {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        Sender { client, key, dry_run, pending: Vec::new(), sent: Sent::default(), progress }
+    }
+
+    /// Queues `entry`; `what` names it in a refusal.
+    fn push(&mut self, what: String, entry: Value) -> Result<()> {
+        self.pending.push((what, entry));
+        if self.pending.len() >= SIGN_AT_ONCE {
+            self.flush()?;
         }
-        progress.inc(batch.len() as u64);
+        Ok(())
     }
-    progress.finish_and_clear();
-    println!(
-        "submitted {logged} entries ({duplicates} already logged), {refused} refused by the server"
-    );
-    if refused > 0 {
-        return Err(CheckFailed(format!("{refused} entries refused by the server")).into());
+
+    fn flush(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        if self.dry_run || pending.is_empty() {
+            return Ok(());
+        }
+        let signed = sign_all(self.key, &pending)?;
+        for (batch, entries) in signed.chunks(BATCH).zip(pending.chunks(BATCH)) {
+            let results = self.client.submit(batch)?;
+            for (result, (what, _)) in results.iter().zip(entries) {
+                if result["index"].is_u64() {
+                    self.sent.logged += 1;
+                    self.sent.duplicates += usize::from(result["duplicate"] == true);
+                } else {
+                    self.sent.refused += 1;
+                    let detail = result["problem"]["detail"].as_str().unwrap_or("refused");
+                    self.progress.suspend(|| eprintln!("{what}: refused by the server: {detail}"));
+                }
+            }
+            self.progress.inc(batch.len() as u64);
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Sends what is left; `None` for a dry run.
+    fn finish(mut self) -> Result<Option<Sent>> {
+        self.flush()?;
+        self.progress.finish_and_clear();
+        Ok((!self.dry_run).then_some(self.sent))
+    }
 }
 
 /// The entries signed, on every core: signing is most of an import's work.
-fn sign_all(key: &SigningKey, entries: &[(u64, Value)]) -> Result<Vec<Vec<u8>>> {
+fn sign_all(key: &SigningKey, entries: &[(String, Value)]) -> Result<Vec<Vec<u8>>> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = entries.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -303,9 +399,9 @@ fn sign_all(key: &SigningKey, entries: &[(u64, Value)]) -> Result<Vec<Vec<u8>>> 
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(line, value)| {
+                        .map(|(what, value)| {
                             let entry = Entry::from_value(value)
-                                .map_err(|p| anyhow::anyhow!("line {line}: {p}"))?;
+                                .map_err(|p| anyhow::anyhow!("{what}: {p}"))?;
                             Ok(SignedEntry::sign(&entry, &[key])?.into_bytes())
                         })
                         .collect::<Result<Vec<_>>>()

@@ -5,44 +5,63 @@
 //! becomes a correction that supersedes the logged report, with the id
 //! `EVENT:rN` (a report's id is its idempotency key, so a new version needs
 //! a new one); a row that is gone becomes, when asked, a withdrawal; an
-//! unchanged row, nothing.
+//! unchanged row, nothing. The [`Planner`] takes the rows one at a time, so
+//! an import streams.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use truce_entry::{Entry, canonical};
 
 use crate::RowProblem;
 
 /// A report of the importing source that the log holds and that no later
-/// one supersedes: the current version of an event.
+/// one supersedes: the current version of an event, kept as a digest of
+/// what it says so that a log of millions of reports plans in little
+/// memory.
 #[derive(Clone, Debug)]
 pub struct Logged {
     /// Its log index.
     pub index: u64,
-    /// Its entry.
-    pub entry: Value,
+    /// Its id.
+    pub id: String,
+    /// Whether it withdraws the event.
+    pub withdrawn: bool,
+    /// The digest of what it says ([`content_digest`]).
+    pub digest: [u8; 32],
 }
 
-/// A row to submit, or a refusal of one.
-#[derive(Clone, Debug, Default)]
-pub struct Plan {
-    /// The entries to sign and submit, each with the line of its row (0
-    /// for a withdrawal, which has none).
-    pub submissions: Vec<(u64, Value)>,
-    /// Rows that are new events.
-    pub new: usize,
-    /// Rows that correct a logged report.
-    pub corrected: usize,
-    /// Rows equal to the logged report.
-    pub unchanged: usize,
-    /// Logged events that the dataset no longer has, withdrawn.
-    pub withdrawn: usize,
-    /// Logged events that the dataset no longer has, left as they are.
-    pub missing: usize,
-    /// Rows refused while planning: a repeated event, or an id too long to
+impl Logged {
+    /// A logged report, from its index and its entry.
+    pub fn new(index: u64, entry: &Value) -> Option<Logged> {
+        Some(Logged {
+            index,
+            id: entry["id"].as_str()?.to_owned(),
+            withdrawn: entry.get("withdrawn").is_some(),
+            digest: content_digest(entry),
+        })
+    }
+}
+
+/// What became of a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// A new event: submit the report as it is.
+    New(Value),
+    /// A changed event: submit this correction.
+    Correct(Value),
+    /// The logged report says the same.
+    Unchanged,
+    /// Refused: the event repeats an earlier row, or its id is too long to
     /// take a revision.
-    pub refused: Vec<(u64, RowProblem)>,
+    Refused(RowProblem),
+}
+
+/// Plans a re-import a row at a time.
+pub struct Planner {
+    current: BTreeMap<String, Logged>,
+    seen: BTreeMap<String, u64>,
 }
 
 /// The event a report id stands for: the id without its `:rN` revision.
@@ -62,80 +81,78 @@ fn next_id(report_id: &str) -> String {
     format!("{}:r{}", event_id(report_id), revision + 1)
 }
 
-/// What a report says, without the members that only place it in the log.
-fn content(entry: &Value) -> String {
+/// The digest of what a report says, without the members that only place
+/// it in the log (`id`, `supersedes`): the same numbers written
+/// differently (2000 and 2000.0) are the same report.
+pub fn content_digest(entry: &Value) -> [u8; 32] {
     let mut entry = entry.clone();
     if let Some(members) = entry.as_object_mut() {
         members.remove("id");
         members.remove("supersedes");
     }
-    canonical(&entry)
+    Sha256::digest(canonical(&entry).as_bytes()).into()
 }
 
-/// Plans the submissions of `rows` (the line, the event id and the report
-/// of each mapped row) against `logged`. `withdrawal` is the summary of a
-/// withdrawal of an event gone from the dataset; `None` leaves such events
-/// alone.
-pub fn plan(
-    logged: Vec<Logged>,
-    rows: Vec<(u64, String, Value)>,
-    withdrawal: Option<&str>,
-) -> Plan {
-    let mut current: BTreeMap<String, Logged> = BTreeMap::new();
-    for report in logged {
-        let Some(id) = report.entry["id"].as_str() else { continue };
-        let event = event_id(id).to_owned();
-        if current.get(&event).is_none_or(|c| c.index < report.index) {
-            current.insert(event, report);
+impl Planner {
+    /// A planner against the source's `logged` reports.
+    pub fn new(logged: impl IntoIterator<Item = Logged>) -> Planner {
+        let mut current: BTreeMap<String, Logged> = BTreeMap::new();
+        for report in logged {
+            let event = event_id(&report.id).to_owned();
+            if current.get(&event).is_none_or(|c| c.index < report.index) {
+                current.insert(event, report);
+            }
         }
+        Planner { current, seen: BTreeMap::new() }
     }
-    let mut plan = Plan::default();
-    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
-    for (line, event, mut entry) in rows {
-        if let Some(first) = seen.insert(event.clone(), line) {
-            let reason = format!("repeats the event of line {first}");
-            plan.refused.push((line, RowProblem::new("(row)", reason)));
-            continue;
+
+    /// The decision for the row at `line` of event `event`, mapped to
+    /// `entry`.
+    pub fn row(&mut self, line: u64, event: &str, mut entry: Value) -> Decision {
+        if let Some(first) = self.seen.insert(event.to_owned(), line) {
+            self.seen.insert(event.to_owned(), first);
+            return Decision::Refused(RowProblem::new(
+                "(row)",
+                format!("repeats the event of line {first}"),
+            ));
         }
-        let Some(logged) = current.get(&event) else {
-            plan.new += 1;
-            plan.submissions.push((line, entry));
-            continue;
+        let Some(logged) = self.current.get(event) else {
+            return Decision::New(entry);
         };
-        if logged.entry.get("withdrawn").is_none() && content(&logged.entry) == content(&entry) {
-            plan.unchanged += 1;
-            continue;
+        if !logged.withdrawn && logged.digest == content_digest(&entry) {
+            return Decision::Unchanged;
         }
-        let id = next_id(logged.entry["id"].as_str().unwrap_or(&event));
-        entry["id"] = json!(id);
+        entry["id"] = json!(next_id(&logged.id));
         entry["supersedes"] = json!(logged.index);
-        if let Err(problems) = Entry::from_value(&entry) {
-            plan.refused.push((line, RowProblem::new("(report)", problems.to_string())));
-            continue;
+        match Entry::from_value(&entry) {
+            Ok(_) => Decision::Correct(entry),
+            Err(problems) => Decision::Refused(RowProblem::new("(report)", problems.to_string())),
         }
-        plan.corrected += 1;
-        plan.submissions.push((line, entry));
     }
-    for (event, logged) in &current {
-        if seen.contains_key(event) || logged.entry.get("withdrawn").is_some() {
-            continue;
-        }
-        let Some(summary) = withdrawal else {
-            plan.missing += 1;
-            continue;
-        };
-        let id = next_id(logged.entry["id"].as_str().unwrap_or(event));
-        let entry = json!({
-            "type": "truce.report/v1",
-            "id": id,
-            "supersedes": logged.index,
-            "withdrawn": true,
-            "summary": summary,
-        });
-        plan.withdrawn += 1;
-        plan.submissions.push((0, entry));
+
+    /// The events logged and not in the rows, not already withdrawn.
+    pub fn missing(&self) -> impl Iterator<Item = &Logged> {
+        self.current
+            .iter()
+            .filter(|(event, logged)| !self.seen.contains_key(*event) && !logged.withdrawn)
+            .map(|(_, logged)| logged)
     }
-    plan
+
+    /// The events whose rows were seen.
+    pub fn seen(&self) -> BTreeSet<&str> {
+        self.seen.keys().map(String::as_str).collect()
+    }
+}
+
+/// A withdrawal of `logged`, with `summary` as its reason.
+pub fn withdrawal(logged: &Logged, summary: &str) -> Value {
+    json!({
+        "type": "truce.report/v1",
+        "id": next_id(&logged.id),
+        "supersedes": logged.index,
+        "withdrawn": true,
+        "summary": summary,
+    })
 }
 
 #[cfg(test)]
@@ -153,35 +170,31 @@ mod tests {
         })
     }
 
+    fn logged(index: u64, entry: &Value) -> Logged {
+        Logged::new(index, entry).expect("an id")
+    }
+
     #[test]
     fn only_changes_are_submitted() {
-        let logged = vec![
-            Logged { index: 10, entry: report("A", 1) },
-            Logged { index: 11, entry: report("B", 1) },
-            Logged { index: 30, entry: report("B:r1", 2) },
-            Logged { index: 12, entry: report("C", 0) },
-        ];
+        let mut planner = Planner::new([
+            logged(10, &report("A", 1)),
+            logged(11, &report("B", 1)),
+            logged(30, &report("B:r1", 2)),
+            logged(12, &report("C", 0)),
+        ]);
         let mut a = report("A", 1);
         // The same numbers written differently are the same report.
         a["location"]["uncertainty_m"] = json!(2000.0);
-        let rows = vec![
-            (2, "A".to_owned(), a),
-            (3, "B".to_owned(), report("B", 3)),
-            (4, "D".to_owned(), report("D", 0)),
-            (5, "D".to_owned(), report("D", 1)),
-        ];
-        let plan = plan(logged, rows, Some("Withdrawn: no longer in the dataset."));
-        assert_eq!(
-            (plan.new, plan.corrected, plan.unchanged, plan.withdrawn, plan.refused.len()),
-            (1, 1, 1, 1, 1)
-        );
-        let ids: Vec<(&str, &Value)> = plan
-            .submissions
-            .iter()
-            .map(|(_, e)| (e["id"].as_str().unwrap_or_default(), &e["supersedes"]))
-            .collect();
-        assert_eq!(ids, [("B:r2", &json!(30)), ("D", &Value::Null), ("C:r1", &json!(12))]);
-        assert_eq!(plan.refused[0].0, 5);
+        assert_eq!(planner.row(2, "A", a), Decision::Unchanged);
+        let Decision::Correct(b) = planner.row(3, "B", report("B", 3)) else { panic!("B") };
+        assert_eq!((&b["id"], &b["supersedes"]), (&json!("B:r2"), &json!(30)));
+        assert_eq!(planner.row(4, "D", report("D", 0)), Decision::New(report("D", 0)));
+        let Decision::Refused(problem) = planner.row(5, "D", report("D", 1)) else { panic!("D") };
+        assert_eq!(problem.reason, "repeats the event of line 4");
+        let missing: Vec<u64> = planner.missing().map(|l| l.index).collect();
+        assert_eq!(missing, [12]);
+        let gone = planner.missing().next().map(|l| withdrawal(l, "Gone.")).expect("C");
+        assert_eq!((&gone["id"], &gone["supersedes"]), (&json!("C:r1"), &json!(12)));
     }
 
     #[test]
