@@ -12,11 +12,14 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod demo;
 mod entry;
+mod export;
 mod fetch;
+mod import;
 mod io;
 mod key;
 mod log;
 mod migrate;
+mod mirror;
 mod report;
 mod server;
 mod simulate;
@@ -53,8 +56,20 @@ enum Command {
     /// Move a log from a directory to an S3-compatible bucket and its
     /// indexes to PostgreSQL; audit the copy and compare the indexes.
     Migrate(migrate::MigrateArgs),
+    /// Follow a remote tlog-tiles log into a directory: verify each new
+    /// checkpoint (signature, witnesses, consistency) and every tile and
+    /// bundle before storing it; stop on a fork or tampering, keeping the
+    /// evidence.
+    Mirror(mirror::MirrorArgs),
     /// Sign (if needed) and submit entries to a server; check each proof.
     Submit(submit::SubmitArgs),
+    /// Import an ACLED or UCDP export as reports of the importing source;
+    /// a re-import submits only the rows that changed.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Export a server's current reports (ACLED, UCDP, CSV with HXL,
+    /// GeoJSON, NDJSON) or its incidents.
+    Export(export::ExportArgs),
     /// Compute the daily report of a day from a log prefix, or check a
     /// published statement.
     Report(report::ReportArgs),
@@ -93,7 +108,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Mirror(args) => mirror::run(args),
         Command::Submit(args) => submit::run(args),
+        Command::Import(command) => import::run(command),
+        Command::Export(args) => export::run(args),
         Command::Report(args) => report::report(args),
         Command::Incidents(args) => report::incidents(args),
         Command::Demo(args) => demo::run(args),
