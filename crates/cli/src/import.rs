@@ -364,9 +364,22 @@ impl<'a> Sender<'a> {
             return Ok(());
         }
         let signed = sign_all(self.key, &pending)?;
-        for (batch, entries) in signed.chunks(BATCH).zip(pending.chunks(BATCH)) {
-            let results = self.client.submit(batch)?;
-            for (result, (what, _)) in results.iter().zip(entries) {
+        // The batches go in parallel, one connection each: the server
+        // sequences several requests in one commit, and an import that
+        // waited for each acknowledgement would leave it idle in between.
+        let client = self.client;
+        let answers: Vec<Result<Vec<Value>>> = std::thread::scope(|scope| {
+            let requests: Vec<_> = signed
+                .chunks(BATCH)
+                .map(|batch| scope.spawn(move || client.submit(batch)))
+                .collect();
+            requests
+                .into_iter()
+                .map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a request panicked"))))
+                .collect()
+        });
+        for (results, entries) in answers.into_iter().zip(pending.chunks(BATCH)) {
+            for (result, (what, _)) in results?.iter().zip(entries) {
                 if result["index"].is_u64() {
                     self.sent.logged += 1;
                     self.sent.duplicates += usize::from(result["duplicate"] == true);
@@ -376,7 +389,7 @@ impl<'a> Sender<'a> {
                     self.progress.suspend(|| eprintln!("{what}: refused by the server: {detail}"));
                 }
             }
-            self.progress.inc(batch.len() as u64);
+            self.progress.inc(entries.len() as u64);
         }
         Ok(())
     }
