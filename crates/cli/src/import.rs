@@ -94,27 +94,7 @@ fn import(args: ImportArgs, dataset: Dataset) -> Result<()> {
     let options = ImportOptions { time_zone, parties: Some(parties) };
 
     if args.strict {
-        // A first pass that submits nothing: with --strict, one bad row
-        // stops the whole file.
-        let mut events = std::collections::HashSet::new();
-        let mut refused = 0;
-        for_each_row(&args.file, &mapping, &options, |row| {
-            let problems = match row.outcome {
-                Outcome::Refused(problems) => problems,
-                Outcome::Report { id, .. } if !events.insert(id.clone()) => {
-                    vec![RowProblem::new("(row)", "repeats an earlier event")]
-                }
-                _ => return Ok(()),
-            };
-            refused += report_refusal(&args.file, row.line, &problems);
-            Ok(())
-        })?;
-        if refused > 0 {
-            return Err(CheckFailed(format!(
-                "{refused} rows refused: nothing submitted (--strict)"
-            ))
-            .into());
-        }
+        check_every_row(&args.file, &mapping, &options)?;
     }
 
     let mut planner = Planner::new(logged_reports(&client, &source)?);
@@ -177,6 +157,30 @@ fn import(args: ImportArgs, dataset: Dataset) -> Result<()> {
             summary.refused
         ))
         .into());
+    }
+    Ok(())
+}
+
+/// The first pass of a `--strict` import: it submits nothing, and one bad
+/// row (or one event given twice) stops the whole file.
+fn check_every_row(file: &Path, mapping: &Mapping, options: &ImportOptions) -> Result<()> {
+    let mut events = std::collections::HashSet::new();
+    let mut refused = 0;
+    for_each_row(file, mapping, options, |row| {
+        let problems = match row.outcome {
+            Outcome::Refused(problems) => problems,
+            Outcome::Report { id, .. } if !events.insert(id.clone()) => {
+                vec![RowProblem::new("(row)", "repeats an earlier event")]
+            }
+            _ => return Ok(()),
+        };
+        refused += report_refusal(file, row.line, &problems);
+        Ok(())
+    })?;
+    if refused > 0 {
+        return Err(
+            CheckFailed(format!("{refused} rows refused: nothing submitted (--strict)")).into()
+        );
     }
     Ok(())
 }
