@@ -124,7 +124,7 @@ fn a_mirror_follows_a_growing_server_and_resumes_after_being_killed() {
     assert!(text(&out.stderr).contains("trusting the log key the server states"));
     assert_eq!(std::fs::read_to_string(dir.join("m/keys/log.vkey")).expect("kept"), log_vkey);
     assert_eq!(
-        std::fs::read(dir.join("m/checkpoint")).expect("checkpoint"),
+        std::fs::read(dir.join("m/log/checkpoint")).expect("checkpoint"),
         get(&format!("{url}/checkpoint"))
     );
     // Up to date, and no second note; another key is refused.
@@ -144,7 +144,7 @@ fn a_mirror_follows_a_growing_server_and_resumes_after_being_killed() {
         submit_reports(&url, &monitor, 100 + round * 100..200 + round * 100);
         std::thread::sleep(Duration::from_millis(500));
     }
-    wait_until_mirrored(&dir.join("m"), &url);
+    wait_until_mirrored(&dir.join("m/log"), &url);
     assert!(follower.try_wait().expect("waits").is_none(), "it polls until killed");
     follower.kill().expect("kills");
     follower.wait().expect("waits");
@@ -165,7 +165,7 @@ fn a_mirror_follows_a_growing_server_and_resumes_after_being_killed() {
     assert!(summary.contains(" 2102 entries"), "{summary}");
     eprintln!("resumed mirror: {} in {elapsed:.2?} (debug build)", summary.trim());
     assert_eq!(
-        std::fs::read(dir.join("m/checkpoint")).expect("checkpoint"),
+        std::fs::read(dir.join("m/log/checkpoint")).expect("checkpoint"),
         get(&format!("{url}/checkpoint"))
     );
 
@@ -173,13 +173,22 @@ fn a_mirror_follows_a_growing_server_and_resumes_after_being_killed() {
     // from it (a prefix: replaying entries is slow in a debug build) is
     // what it reads from the server.
     let vkey = log_vkey.trim();
-    let audit = ok(&truce(dir, &["log", "audit", "--dir", "m", "--vkey", vkey], b""));
+    let audit = ok(&truce(dir, &["log", "audit", "--dir", "m/log", "--vkey", vkey], b""));
     assert!(audit.starts_with("verified 2102 entries"), "{audit}");
     let from_mirror =
-        ok(&truce(dir, &["incidents", "--log", "m", "--vkey", vkey, "--at", "300"], b""));
+        ok(&truce(dir, &["incidents", "--log", "m/log", "--vkey", vkey, "--at", "300"], b""));
     let from_server =
         ok(&truce(dir, &["incidents", "--log", &url, "--vkey", vkey, "--at", "300"], b""));
     assert_eq!(from_mirror, from_server);
+
+    // And a server of it: indexed from the copy with only the log's
+    // verifier key, `truce serve --read-only` answers as the log's server.
+    ok(&truce(dir, &["reindex", "--data", "m"], b""));
+    let replica = Serve::start(dir, &["--data", "m", "--read-only"]);
+    for path in ["/checkpoint", "/v1/reports?limit=1000", "/v1/sources", "/tile/0/000"] {
+        assert_eq!(get(&format!("{}{path}", replica.url)), get(&format!("{url}{path}")), "{path}");
+    }
+    drop(replica);
 
     // A fresh mirror of the whole log, timed.
     let started = Instant::now();
@@ -302,7 +311,7 @@ fn expect_refusal(
     let mirror = work.join("m");
     let before = snapshot(&mirror);
     let evidence_before = evidence_files(&mirror).len();
-    let last_good = std::fs::read(mirror.join("checkpoint")).expect("checkpoint");
+    let last_good = std::fs::read(mirror.join("log/checkpoint")).expect("checkpoint");
     let out = truce(
         work,
         &["mirror", "--from", &server.url, "--dir", "m", "--vkey", vkey, "--once"],
@@ -408,11 +417,11 @@ fn a_mirror_refuses_tampered_tiles_forks_and_bad_signatures_and_keeps_the_eviden
     // checkpoint (one of them torn since): the next takes those that verify
     // and fetches the rest.
     for path in ["tile/entries/004", "tile/0/004", "tile/entries/005", "tile/0/005"] {
-        let target = work.join("m").join(path);
+        let target = work.join("m/log").join(path);
         std::fs::create_dir_all(target.parent().expect("parent")).expect("dir");
         std::fs::copy(work.join("a").join(path), &target).expect("copies");
     }
-    std::fs::write(work.join("m/tile/entries/005"), b"torn").expect("writes");
+    std::fs::write(work.join("m/log/tile/entries/005"), b"torn").expect("writes");
 
     // Served honestly again, the log mirrors from where it stopped.
     server.serve(clean.clone());
@@ -420,8 +429,8 @@ fn a_mirror_refuses_tampered_tiles_forks_and_bad_signatures_and_keeps_the_eviden
     let summary = ok(&out);
     assert!(summary.starts_with("mirrored 1000 entries: m holds 2000 entries"), "{summary}");
     assert!(text(&out.stderr).contains("256 of them were in m already"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read(work.join("m/checkpoint")).expect("checkpoint"), served);
-    let audit = ok(&truce(work, &["log", "audit", "--dir", "m", "--vkey", vkey], b""));
+    assert_eq!(std::fs::read(work.join("m/log/checkpoint")).expect("checkpoint"), served);
+    let audit = ok(&truce(work, &["log", "audit", "--dir", "m/log", "--vkey", vkey], b""));
     assert!(audit.starts_with("verified 2000 entries"), "{audit}");
 
     // An older checkpoint of the same tree (a stale cache) is no fork.
@@ -430,7 +439,7 @@ fn a_mirror_refuses_tampered_tiles_forks_and_bad_signatures_and_keeps_the_eviden
     let out = truce(work, &mirror, b"");
     ok(&out);
     assert!(text(&out.stderr).contains("older checkpoint (size 1000)"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read(work.join("m/checkpoint")).expect("checkpoint"), served);
+    assert_eq!(std::fs::read(work.join("m/log/checkpoint")).expect("checkpoint"), served);
 
     // An older checkpoint of another tree is a fork, proved from the
     // mirror's own tiles.

@@ -192,41 +192,11 @@ impl Ingest {
     }
 
     /// Admits and indexes the entries `from..to` of the log, which the
-    /// index lacks, and records the log's checkpoint. An entry the registry
-    /// refuses (a tool other than the server can append to the log
-    /// directory) is left out of the index, with a warning: `truce log
-    /// audit --entries` names it.
+    /// index lacks, and records the log's checkpoint.
     fn index_from(&mut self, from: u64, to: u64) -> Result<(), ServerError> {
-        const CHUNK: u64 = 4096;
         let checkpoint = self.sequencer.checkpoint().to_bytes();
-        let recorded = self.index.checkpoint().map_err(|e| ServerError::Setup(e.to_string()))?;
-        if from == to && recorded.as_deref() == Some(checkpoint.as_slice()) {
-            return Ok(());
-        }
-        let mut start = from;
-        loop {
-            let end = (start + CHUNK).min(to);
-            let mut admitted = Vec::new();
-            for i in start..end {
-                let bytes = read_entry(self.sequencer.storage(), i, to)
-                    .map_err(|e| ServerError::Setup(format!("log: {e}")))?
-                    .ok_or_else(|| ServerError::Setup(format!("entry {i} is missing")))?;
-                match self.registry.admit(i, &bytes) {
-                    Ok(a) => admitted.push((i, leaf_hash(&bytes), a)),
-                    Err(e) => {
-                        tracing::warn!(index = i, error = %e, "entry not admitted; not indexed")
-                    }
-                }
-            }
-            let rows: Vec<IndexedEntry<'_>> =
-                admitted.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
-            let last = (end == to).then_some(checkpoint.as_slice());
-            self.index.apply(&rows, end, last).map_err(|e| ServerError::Setup(e.to_string()))?;
-            if end == to {
-                return Ok(());
-            }
-            start = end;
-        }
+        let storage = self.sequencer.storage();
+        index_range(storage, &mut self.registry, self.index.as_mut(), from, to, &checkpoint)
     }
 
     /// The latest checkpoint.
@@ -579,5 +549,47 @@ impl Unindexed {
 
     fn local_id(&self, key: &(String, EntryType, String)) -> Option<u64> {
         self.local_ids.get(key).copied()
+    }
+}
+
+/// Admits the entries `from..to` of `storage` into `registry` and indexes
+/// those it admits, a chunk at a time, recording `checkpoint` (whose size
+/// is `to`) with the last chunk. An entry the registry refuses (a tool
+/// other than the server can append to the log directory) is left out of
+/// the index, with a warning: `truce log audit --entries` names it.
+pub(crate) fn index_range(
+    storage: &impl LogStorage,
+    registry: &mut Registry,
+    index: &mut dyn QueryIndex,
+    from: u64,
+    to: u64,
+    checkpoint: &[u8],
+) -> Result<(), ServerError> {
+    const CHUNK: u64 = 4096;
+    let recorded = index.checkpoint().map_err(|e| ServerError::Setup(e.to_string()))?;
+    if from == to && recorded.as_deref() == Some(checkpoint) {
+        return Ok(());
+    }
+    let mut start = from;
+    loop {
+        let end = (start + CHUNK).min(to);
+        let mut admitted = Vec::new();
+        for i in start..end {
+            let bytes = read_entry(storage, i, to)
+                .map_err(|e| ServerError::Setup(format!("log: {e}")))?
+                .ok_or_else(|| ServerError::Setup(format!("entry {i} is missing")))?;
+            match registry.admit(i, &bytes) {
+                Ok(a) => admitted.push((i, leaf_hash(&bytes), a)),
+                Err(e) => tracing::warn!(index = i, error = %e, "entry not admitted; not indexed"),
+            }
+        }
+        let rows: Vec<IndexedEntry<'_>> =
+            admitted.iter().map(|(i, leaf, a)| indexed(*i, *leaf, a)).collect();
+        let last = (end == to).then_some(checkpoint);
+        index.apply(&rows, end, last).map_err(|e| ServerError::Setup(e.to_string()))?;
+        if end == to {
+            return Ok(());
+        }
+        start = end;
     }
 }

@@ -103,12 +103,7 @@ impl App {
             .open_reader()
             .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
         let origin = stored_origin(storage.as_ref(), &backends)?;
-        let log_key = match &config.log_vkey {
-            Some(vkey) => vkey
-                .parse::<VerifierKey>()
-                .map_err(|e| ServerError::Setup(format!("log_vkey: {e}")))?,
-            None => DataDir::new(&config.data).log_verifier_key()?,
-        };
+        let log_key = log_verifier_key(&config)?;
         let witnesses = witnessing::configured(&config)?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ServerError::Setup(format!("App::open needs a Tokio runtime: {e}")))?;
@@ -220,6 +215,17 @@ fn stored_origin(
     Ok(checkpoint.origin().to_owned())
 }
 
+/// The log's verifier key: the configuration's `log_vkey`, or the data
+/// directory's.
+fn log_verifier_key(config: &Config) -> Result<VerifierKey, ServerError> {
+    match &config.log_vkey {
+        Some(vkey) => {
+            vkey.parse::<VerifierKey>().map_err(|e| ServerError::Setup(format!("log_vkey: {e}")))
+        }
+        None => DataDir::new(&config.data).log_verifier_key(),
+    }
+}
+
 /// A checkpoint read from a store, verified as the log's.
 fn verified(
     bytes: &[u8],
@@ -233,14 +239,43 @@ fn verified(
 /// Rebuilds the query index from the log, from scratch (`truce reindex`):
 /// the server's start-up path, with an index cleared first. Needs the
 /// log's lock or lease, so that no server writes the index meanwhile.
+///
+/// A data directory without the log's private key is a copy of a log
+/// (`truce mirror` makes one): nobody sequences it, so its index is built
+/// from the checkpoint it holds, verified with the log's verifier key, for
+/// `truce serve --read-only` to serve.
 pub fn reindex(config: &Config) -> Result<u64, ServerError> {
     let backends = config.backends()?;
     let storage = backends
         .open_reader()
         .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
     let origin = stored_origin(storage.as_ref(), &backends)?;
+    if !DataDir::new(&config.data).log_key().exists() {
+        return reindex_copy(config, &backends, &storage, &origin);
+    }
     let ingest = Ingest::rebuild(config, &backends, &origin)?.ok_or_else(|| {
         ServerError::Setup(format!("a server is sequencing {}: stop it first", backends.storage))
     })?;
     Ok(ingest.checkpoint().size())
+}
+
+/// The index of a copy of a log, from its verified checkpoint.
+fn reindex_copy(
+    config: &Config,
+    backends: &truce_store::Backends,
+    storage: &impl LogStorage,
+    origin: &str,
+) -> Result<u64, ServerError> {
+    let log_key = log_verifier_key(config)?;
+    let bytes = storage
+        .read_checkpoint()
+        .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?
+        .ok_or_else(|| ServerError::Setup(format!("no log in {}", backends.storage)))?;
+    let size = verified(&bytes, &log_key, origin)?.size();
+    let unavailable = |e: truce_store::IndexError| ServerError::Setup(format!("query index: {e}"));
+    let mut index = backends.index.open_index(origin).map_err(unavailable)?;
+    index.clear().map_err(unavailable)?;
+    let mut registry = truce_entry::Registry::new();
+    ingest::index_range(storage, &mut registry, index.as_mut(), 0, size, &bytes)?;
+    Ok(size)
 }

@@ -13,7 +13,7 @@ use super::round::Refusal;
 /// Writes `DIR/evidence/<UTC time>-<reason>.txt` durably; returns its path.
 pub(super) fn write(mirror: &Mirror, refusal: &Refusal, last: Option<&[u8]>) -> Result<PathBuf> {
     let now = jiff::Timestamp::now();
-    let dir = mirror.dir().join("evidence");
+    let dir = mirror.root.join("evidence");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (time, reason) = (now.strftime("%Y%m%dT%H%M%SZ"), refusal.reason.as_str());
     // Two refusals in one second keep two files: one mirror writes here

@@ -1,10 +1,13 @@
 //! `truce mirror`: follow a remote C2SP tlog-tiles log into a directory,
 //! verifying everything before storing it.
 //!
-//! The directory is a log in the server's own layout ([`FsStorage`]: the
-//! tlog-tiles paths, `checkpoints/<size>`, a lock file), so `truce log audit
-//! --dir`, `truce report --log` and any static web server read it as they
-//! read the original. Beside the log it keeps:
+//! The directory is a server's data directory: the log in `DIR/log`, in
+//! the server's own layout ([`FsStorage`]: the tlog-tiles paths,
+//! `checkpoints/<size>`, a lock file), so `truce log audit --dir DIR/log`,
+//! `truce report --log DIR/log` and any static web server read it as they
+//! read the original, and, once `truce reindex --data DIR` built its query
+//! index from the verified checkpoint, `truce serve --read-only --data DIR`
+//! serves it. Beside the log it keeps:
 //!
 //! ```text
 //! DIR/keys/log.vkey                 the log's verifier key (given, or trusted
@@ -42,11 +45,6 @@
 //! bundle are checked against it: O(log n) tiles. `truce log audit --dir`
 //! checks every entry.
 //!
-//! `truce serve --read-only` cannot serve the directory yet: a read-only
-//! server serves what its query index covers, and only a server holding
-//! the log's private key (`keys/log.key`) builds that index (`truce
-//! reindex` opens the log with the sequencer).
-
 mod evidence;
 mod round;
 
@@ -121,6 +119,8 @@ pub fn run(args: MirrorArgs) -> Result<()> {
 /// A mirror directory, open for writing (its lock held), and the log it
 /// follows.
 struct Mirror {
+    /// The mirror's directory: a data directory.
+    root: PathBuf,
     storage: FsStorage,
     from: String,
     source: Box<dyn Source>,
@@ -139,22 +139,33 @@ struct Mirrored {
 
 impl Mirror {
     fn open(args: &MirrorArgs) -> Result<Mirror> {
-        let storage = FsStorage::open_writer(&args.dir)
-            .with_context(|| format!("cannot open {} for mirroring", args.dir.display()))?;
+        let log_dir = DataDir::new(&args.dir).log();
+        let storage = FsStorage::open_writer(&log_dir)
+            .with_context(|| format!("cannot open {} for mirroring", log_dir.display()))?;
         let source = source_of(&args.from);
         let policy = read_policy(args.witness_policy.as_deref())?;
         let vkey = log_key(args, policy.as_ref())?;
         let origin = vkey.name().as_str().to_owned();
         let last = verify_local(&storage, &vkey, &origin)?;
-        Ok(Mirror { storage, from: args.from.clone(), source, vkey, origin, policy, last })
+        Ok(Mirror {
+            root: args.dir.clone(),
+            storage,
+            from: args.from.clone(),
+            source,
+            vkey,
+            origin,
+            policy,
+            last,
+        })
     }
 
+    /// The log's directory, `DIR/log`.
     fn dir(&self) -> &Path {
         self.storage.dir()
     }
 
     fn say(&self, outcome: &Outcome, elapsed: Duration, once: bool) {
-        let dir = self.dir().display();
+        let dir = self.root.display();
         match *outcome {
             Outcome::UpToDate(size) if once => println!("{dir} is up to date: {size} entries"),
             Outcome::UpToDate(_) => {}
