@@ -38,8 +38,13 @@ pub struct ImportArgs {
     #[arg(long, value_name = "KEYFILE")]
     key: PathBuf,
     /// The server's URL, e.g. http://127.0.0.1:8080.
-    #[arg(long, value_name = "URL")]
-    url: String,
+    #[arg(long, value_name = "URL", required_unless_present = "dir", conflicts_with = "dir")]
+    url: Option<String>,
+    /// Or a server's data directory, while no server runs on it: the
+    /// entries are admitted, sequenced and indexed by a server run inside
+    /// this command.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
     /// A mapping table instead of the bundled one (the form of
     /// crates/interop/data/acled.toml or ucdp.toml).
     #[arg(long, value_name = "FILE")]
@@ -62,9 +67,19 @@ pub struct ImportArgs {
 const BATCH: usize = 1000;
 
 pub fn run(command: ImportCommand) -> Result<()> {
-    match command {
-        ImportCommand::Acled(args) => import(args, Dataset::Acled),
-        ImportCommand::Ucdp(args) => import(args, Dataset::Ucdp),
+    let (args, dataset) = match command {
+        ImportCommand::Acled(args) => (args, Dataset::Acled),
+        ImportCommand::Ucdp(args) => (args, Dataset::Ucdp),
+    };
+    match (&args.url, &args.dir) {
+        (Some(url), _) => import(&args, dataset, url),
+        (None, Some(dir)) => {
+            let server = crate::server::LocalServer::start(dir.clone())?;
+            let imported = import(&args, dataset, &server.url);
+            let stopped = server.stop();
+            imported.and(stopped)
+        }
+        (None, None) => anyhow::bail!("give --url or --dir"),
     }
 }
 
@@ -83,12 +98,12 @@ impl Dataset {
     }
 }
 
-fn import(args: ImportArgs, dataset: Dataset) -> Result<()> {
+fn import(args: &ImportArgs, dataset: Dataset, url: &str) -> Result<()> {
     let key = read_signing_key(&args.key)?;
     let time_zone = jiff::tz::TimeZone::get(&args.time_zone)
         .with_context(|| format!("--time-zone {:?} is not an IANA time zone", args.time_zone))?;
     let mapping = Mapping::read(dataset, args.mapping.as_deref())?;
-    let client = Client::new(&args.url);
+    let client = Client::new(url);
     let source = source_of(&client, &key)?;
     let parties = agreement_parties(&client)?;
     let options = ImportOptions { time_zone, parties: Some(parties) };

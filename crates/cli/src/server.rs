@@ -116,6 +116,73 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     })
 }
 
+/// A server of a local data directory, run inside this process on a
+/// loopback port for a command that would otherwise talk to a running
+/// server (`truce import --dir`): the same admission, sequencing and
+/// indexing, and stopped cleanly, every acknowledged entry durable.
+pub struct LocalServer {
+    /// Its URL.
+    pub url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: std::thread::JoinHandle<Result<()>>,
+}
+
+impl LocalServer {
+    /// Opens the data directory `data` (with the configuration its
+    /// environment gives) and serves it; fails if a server sequences it.
+    pub fn start(data: PathBuf) -> Result<LocalServer> {
+        let data_dir = data.clone();
+        let mut config = Config::load(&data, None)?;
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        if config.read_only {
+            anyhow::bail!("{}: TRUCE_READ_ONLY is set; a local import writes", data.display());
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, url) = std::sync::mpsc::channel::<Result<String>>();
+        let serving = std::thread::spawn(move || -> Result<()> {
+            runtime()?.block_on(async move {
+                let opened = tokio::task::spawn_blocking(move || App::open(config))
+                    .await
+                    .map_err(anyhow::Error::from)
+                    .and_then(|app| Ok(app?));
+                let app = match opened {
+                    Ok(app) => app,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+                let _ = ready.send(Ok(format!("http://{}", listener.local_addr()?)));
+                app.serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await?;
+                Ok(())
+            })
+        });
+        let url = url.recv().context("the local server did not start")??;
+        let server = LocalServer { url, stop, serving };
+        // A server that runs on the directory holds its lock: this one then
+        // only stands by, and would take nothing.
+        let health = crate::submit::Client::new(&server.url).get_json("/healthz")?;
+        if health["role"] != "sequencer" {
+            server.stop()?;
+            anyhow::bail!(
+                "{}: another server sequences this log; give its --url instead",
+                data_dir.display()
+            );
+        }
+        Ok(server)
+    }
+
+    /// Stops it once every queued entry is logged.
+    pub fn stop(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.serving.join().map_err(|_| anyhow::anyhow!("the local server panicked"))?
+    }
+}
+
 pub fn reindex(args: ReindexArgs) -> Result<()> {
     init_tracing();
     let config = args.place.config()?;

@@ -164,6 +164,24 @@ fn an_acled_export_imports_and_a_reimport_submits_only_the_changes() {
 }
 
 #[test]
+fn an_import_into_a_data_directory_runs_its_own_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let mut server = server_with_importer(dir);
+    let before = log_size(&server);
+    server.kill();
+    let file = fixture("acled-old-layout.csv");
+    let out = truce(dir, &["import", "acled", &file, "--key", "import.key", "--dir", "data"], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("200 new"), "{}", text(&out.stdout));
+    server.restart();
+    assert_eq!(log_size(&server), before + 200);
+    // With the server running, the directory is its: the import says so.
+    let out = truce(dir, &["import", "acled", &file, "--key", "import.key", "--dir", "data"], b"");
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
 fn a_ucdp_export_imports_with_its_estimates() {
     let dir = tempfile::tempdir().expect("dir");
     let dir = dir.path();
