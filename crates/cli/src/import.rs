@@ -346,17 +346,21 @@ struct Sent {
     refused: usize,
 }
 
-/// Signs and submits entries as they come, several batches at a time.
+/// Signs and submits entries as they come, 8,000 at a time: while one lot
+/// is with the server (its batches of 1,000 in parallel, one connection
+/// each), the next is mapped and signed.
 struct Sender<'a> {
     client: &'a Client,
     key: &'a SigningKey,
     dry_run: bool,
     pending: Vec<(String, Value)>,
+    /// The lot with the server: its requests, and what names each entry.
+    in_flight: Option<(std::thread::JoinHandle<Vec<Result<Vec<Value>>>>, Vec<String>)>,
     sent: Sent,
     progress: ProgressBar,
 }
 
-/// Entries signed together (on every core) before they are sent.
+/// Entries signed together (on every core) and sent together.
 const SIGN_AT_ONCE: usize = 8 * BATCH;
 
 impl<'a> Sender<'a> {
@@ -365,7 +369,15 @@ impl<'a> Sender<'a> {
             ProgressStyle::with_template("{pos} entries submitted ({per_sec}) {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        Sender { client, key, dry_run, pending: Vec::new(), sent: Sent::default(), progress }
+        Sender {
+            client,
+            key,
+            dry_run,
+            pending: Vec::new(),
+            in_flight: None,
+            sent: Sent::default(),
+            progress,
+        }
     }
 
     /// Queues `entry`; `what` names it in a refusal.
@@ -377,28 +389,47 @@ impl<'a> Sender<'a> {
         Ok(())
     }
 
+    /// Signs what is pending and sends it, once the lot before it is
+    /// answered.
     fn flush(&mut self) -> Result<()> {
         let pending = std::mem::take(&mut self.pending);
         if self.dry_run || pending.is_empty() {
             return Ok(());
         }
         let signed = sign_all(self.key, &pending)?;
-        // The batches go in parallel, one connection each: the server
-        // sequences several requests in one commit, and an import that
-        // waited for each acknowledgement would leave it idle in between.
-        let client = self.client;
-        let answers: Vec<Result<Vec<Value>>> = std::thread::scope(|scope| {
-            let requests: Vec<_> = signed
-                .chunks(BATCH)
-                .map(|batch| scope.spawn(move || client.submit(batch)))
-                .collect();
-            requests
-                .into_iter()
-                .map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a request panicked"))))
-                .collect()
+        self.settle()?;
+        let client = self.client.clone();
+        let requests = std::thread::spawn(move || {
+            std::thread::scope(|scope| {
+                let requests: Vec<_> = signed
+                    .chunks(BATCH)
+                    .map(|batch| {
+                        let client = &client;
+                        scope.spawn(move || client.submit(batch))
+                    })
+                    .collect();
+                requests
+                    .into_iter()
+                    .map(|r| {
+                        r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a request panicked")))
+                    })
+                    .collect()
+            })
         });
-        for (results, entries) in answers.into_iter().zip(pending.chunks(BATCH)) {
-            for (result, (what, _)) in results?.iter().zip(entries) {
+        let whats = pending.into_iter().map(|(what, _)| what).collect();
+        self.in_flight = Some((requests, whats));
+        Ok(())
+    }
+
+    /// Waits for the lot with the server and counts its answers.
+    fn settle(&mut self) -> Result<()> {
+        let Some((requests, whats)) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let answers =
+            requests.join().map_err(|_| anyhow::anyhow!("the submitting thread panicked"))?;
+        for (results, whats) in answers.into_iter().zip(whats.chunks(BATCH)) {
+            for (result, what) in results?.iter().zip(whats) {
                 if result["index"].is_u64() {
                     self.sent.logged += 1;
                     self.sent.duplicates += usize::from(result["duplicate"] == true);
@@ -408,14 +439,15 @@ impl<'a> Sender<'a> {
                     self.progress.suspend(|| eprintln!("{what}: refused by the server: {detail}"));
                 }
             }
-            self.progress.inc(entries.len() as u64);
+            self.progress.inc(whats.len() as u64);
         }
         Ok(())
     }
 
-    /// Sends what is left; `None` for a dry run.
+    /// Sends what is left and waits for every answer; `None` for a dry run.
     fn finish(mut self) -> Result<Option<Sent>> {
         self.flush()?;
+        self.settle()?;
         self.progress.finish_and_clear();
         Ok((!self.dry_run).then_some(self.sent))
     }

@@ -179,6 +179,7 @@ fn describe(result: &Value) -> String {
 }
 
 /// A small HTTP client for the API.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     agent: ureq::Agent,
