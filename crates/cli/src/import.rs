@@ -354,10 +354,17 @@ struct Sender<'a> {
     key: &'a SigningKey,
     dry_run: bool,
     pending: Vec<(String, Value)>,
-    /// The lot with the server: its requests, and what names each entry.
-    in_flight: Option<(std::thread::JoinHandle<Vec<Result<Vec<Value>>>>, Vec<String>)>,
+    /// The lot with the server.
+    in_flight: Option<InFlight>,
     sent: Sent,
     progress: ProgressBar,
+}
+
+/// A lot of entries with the server: the thread of its requests, which
+/// answers each batch's results, and what names each entry.
+struct InFlight {
+    requests: std::thread::JoinHandle<Vec<Result<Vec<Value>>>>,
+    whats: Vec<String>,
 }
 
 /// Entries signed together (on every core) and sent together.
@@ -417,13 +424,13 @@ impl<'a> Sender<'a> {
             })
         });
         let whats = pending.into_iter().map(|(what, _)| what).collect();
-        self.in_flight = Some((requests, whats));
+        self.in_flight = Some(InFlight { requests, whats });
         Ok(())
     }
 
     /// Waits for the lot with the server and counts its answers.
     fn settle(&mut self) -> Result<()> {
-        let Some((requests, whats)) = self.in_flight.take() else {
+        let Some(InFlight { requests, whats }) = self.in_flight.take() else {
             return Ok(());
         };
         let answers =
