@@ -9,12 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// mimalloc rather than the system allocator: an import or a server builds
-// and drops millions of small JSON values, and glibc's allocator spent half
-// of an import's time consolidating its free lists.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod audit;
 mod demo;
 mod entry;
