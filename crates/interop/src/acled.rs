@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use truce_entry::{EventKind, TargetCategory};
 
 use crate::mapping::AcledMapping;
-use crate::report::{self, Draft, Problems, degrees, identifier, number_text, split_summary};
+use crate::report::{self, Draft, Problems, degrees, field_text, identifier, split_summary};
 use crate::table::{FileError, Table};
 use crate::time::{date_and_precision, month_window, parse_date, window};
 use crate::{ImportOptions, Mapped, Outcome};
@@ -330,8 +330,8 @@ pub fn record(
     set("admin1", text("admin1"));
     set("admin2", text("admin2"));
     set("location", text("place"));
-    set("latitude", number_text(&location["lat"]));
-    set("longitude", number_text(&location["lon"]));
+    set("latitude", field_text(&location["lat"]));
+    set("longitude", field_text(&location["lon"]));
     set("geo_precision", geo_precision.to_owned());
     set("source", sources.to_owned());
     set("notes", notes.to_owned());

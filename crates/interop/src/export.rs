@@ -12,7 +12,7 @@ use std::str::FromStr;
 use serde_json::{Value, json};
 
 use crate::mapping::{AcledMapping, UcdpMapping};
-use crate::report::number_text;
+pub use crate::report::field_text;
 use crate::sync::event_id;
 use crate::{acled, ucdp};
 
@@ -178,11 +178,6 @@ pub fn feature(item: &Item<'_>) -> Option<Value> {
 
 fn csv_record(item: &Item<'_>) -> Vec<String> {
     let entry = item.entry;
-    let text = |value: &Value| match value {
-        Value::String(s) => s.clone(),
-        Value::Number(_) => number_text(value),
-        _ => String::new(),
-    };
     let location = &entry["location"];
     let targets: Vec<&str> = entry["targets"]
         .as_array()
@@ -192,27 +187,27 @@ fn csv_record(item: &Item<'_>) -> Vec<String> {
     vec![
         item.index.to_string(),
         item.source.to_owned(),
-        text(&entry["id"]),
-        text(&entry["event"]),
-        text(&entry["time"]["from"]),
-        text(&entry["time"]["to"]),
-        text(&location["lat"]),
-        text(&location["lon"]),
-        text(&location["uncertainty_m"]),
-        text(&location["place"]),
-        text(&location["admin1"]),
-        text(&location["admin2"]),
-        text(&entry["perpetrator"]["party"]),
-        text(&entry["perpetrator"]["basis"]),
+        field_text(&entry["id"]),
+        field_text(&entry["event"]),
+        field_text(&entry["time"]["from"]),
+        field_text(&entry["time"]["to"]),
+        field_text(&location["lat"]),
+        field_text(&location["lon"]),
+        field_text(&location["uncertainty_m"]),
+        field_text(&location["place"]),
+        field_text(&location["admin1"]),
+        field_text(&location["admin2"]),
+        field_text(&entry["perpetrator"]["party"]),
+        field_text(&entry["perpetrator"]["basis"]),
         targets.join(";"),
-        text(&entry["weapon"]),
-        text(&harm["killed"]["civilian"]),
-        text(&harm["killed"]["military"]),
-        text(&harm["killed"]["unknown"]),
-        text(&harm["injured"]["civilian"]),
-        text(&harm["injured"]["military"]),
-        text(&harm["injured"]["unknown"]),
-        text(&entry["summary"]),
+        field_text(&entry["weapon"]),
+        field_text(&harm["killed"]["civilian"]),
+        field_text(&harm["killed"]["military"]),
+        field_text(&harm["killed"]["unknown"]),
+        field_text(&harm["injured"]["civilian"]),
+        field_text(&harm["injured"]["military"]),
+        field_text(&harm["injured"]["unknown"]),
+        field_text(&entry["summary"]),
     ]
 }
 
@@ -262,11 +257,6 @@ impl Exporter {
             ucdp: UcdpMapping::bundled(),
             written: 0,
         }
-    }
-
-    /// How many reports were written.
-    pub fn written(&self) -> u64 {
-        self.written
     }
 
     fn csv_row<S: AsRef<str>>(&self, fields: impl IntoIterator<Item = S>) -> Vec<u8> {

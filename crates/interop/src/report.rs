@@ -193,10 +193,12 @@ pub(crate) fn total(casualties: &Value) -> u64 {
     ["civilian", "military", "unknown"].iter().filter_map(|k| casualties[k].as_u64()).sum()
 }
 
-/// A JSON number as a CSV field: as JSON writes it, the shortest text that
-/// reads back as the same number.
-pub(crate) fn number_text(value: &Value) -> String {
+/// A JSON string or number as a CSV field: the string itself, a number as
+/// JSON writes it (the shortest text that reads back as the same number),
+/// anything else (absent, null) empty.
+pub fn field_text(value: &Value) -> String {
     match value {
+        Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         _ => String::new(),
     }

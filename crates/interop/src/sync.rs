@@ -8,7 +8,7 @@
 //! unchanged row, nothing. The [`Planner`] takes the rows one at a time, so
 //! an import streams.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -136,11 +136,6 @@ impl Planner {
             .iter()
             .filter(|(event, logged)| !self.seen.contains_key(*event) && !logged.withdrawn)
             .map(|(_, logged)| logged)
-    }
-
-    /// The events whose rows were seen.
-    pub fn seen(&self) -> BTreeSet<&str> {
-        self.seen.keys().map(String::as_str).collect()
     }
 }
 

@@ -90,11 +90,6 @@ impl<R: Read> Table<R> {
         Ok(Table { reader, columns, width: names.len(), record: csv::ByteRecord::new() })
     }
 
-    /// Whether the layout has `column`.
-    pub fn has(&self, column: &str) -> bool {
-        self.columns.contains_key(column)
-    }
-
     /// The next row and the line it starts on; `None` at the end. A row
     /// that is not UTF-8, has too few or too many fields, or breaks the
     /// CSV syntax is a problem of that row, and reading goes on.
@@ -143,7 +138,6 @@ mod tests {
     fn rows_keep_their_lines_and_quoted_fields() {
         let text = "\u{feff}Id,Notes,Extra\n1,\"a, b\nc\",x\n2,plain\n3,\"ok\",y\n";
         let mut table = Table::open(text.as_bytes(), &["id", "notes"], &["tags"]).expect("opens");
-        assert!(!table.has("tags"));
         let (line, row) = table.next_row().expect("a row");
         let row = row.expect("valid");
         assert_eq!(

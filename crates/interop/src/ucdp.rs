@@ -11,7 +11,7 @@ use std::io::Read;
 use serde_json::{Map, Value, json};
 
 use crate::mapping::UcdpMapping;
-use crate::report::{self, Draft, Problems, degrees, identifier, number_text, split_summary};
+use crate::report::{self, Draft, Problems, degrees, field_text, identifier, split_summary};
 use crate::table::{FileError, Row, Table};
 use crate::time::{parse_date, rfc3339, window};
 use crate::{ImportOptions, Mapped, Outcome};
@@ -267,8 +267,8 @@ pub fn record(
         text("place"),
         text("admin1"),
         text("admin2"),
-        number_text(&location["lat"]),
-        number_text(&location["lon"]),
+        field_text(&location["lat"]),
+        field_text(&location["lon"]),
         start,
         end,
         count("military"),
@@ -276,8 +276,8 @@ pub fn record(
         count("civilian"),
         count("unknown"),
         best.clone(),
-        killed.get("high").map_or(best.clone(), number_text),
-        killed.get("low").map_or(best, number_text),
+        killed.get("high").map_or(best.clone(), field_text),
+        killed.get("low").map_or(best, field_text),
     ])
 }
 

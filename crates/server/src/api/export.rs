@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt as _, stream};
 use serde_json::Value;
-use truce_interop::export::{Exporter, Format, Item, csv_line};
+use truce_interop::export::{Exporter, Format, Item, csv_line, field_text};
 use truce_store::EntryRow;
 
 use super::assess::{assessed, feature as incident_feature, incident_filter, keep};
@@ -262,13 +262,10 @@ const INCIDENT_HXL: [&str; 15] = [
 
 /// An incident (as the API serializes it) as a row of [`INCIDENT_COLUMNS`].
 fn incident_record(incident: &Value) -> Vec<String> {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    };
     let words = |v: &Value| {
-        v.as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(";")).unwrap_or_default()
+        v.as_array()
+            .map(|a| a.iter().map(field_text).collect::<Vec<_>>().join(";"))
+            .unwrap_or_default()
     };
     let violations: Vec<String> = incident["verdicts"]
         .as_array()
@@ -276,24 +273,24 @@ fn incident_record(incident: &Value) -> Vec<String> {
             verdicts
                 .iter()
                 .filter(|v| v["finding"] == "violation")
-                .map(|v| text(&v["rule"]))
+                .map(|v| field_text(&v["rule"]))
                 .collect()
         })
         .unwrap_or_default();
     vec![
-        text(&incident["id"]),
-        text(&incident["time"]["from"]),
-        text(&incident["time"]["to"]),
-        text(&incident["location"]["lat"]),
-        text(&incident["location"]["lon"]),
-        text(&incident["location"]["uncertainty_m"]),
-        text(&incident["location"]["place"]),
-        text(&incident["grade"]),
-        text(&incident["responsibility"]["party"]),
+        field_text(&incident["id"]),
+        field_text(&incident["time"]["from"]),
+        field_text(&incident["time"]["to"]),
+        field_text(&incident["location"]["lat"]),
+        field_text(&incident["location"]["lon"]),
+        field_text(&incident["location"]["uncertainty_m"]),
+        field_text(&incident["location"]["place"]),
+        field_text(&incident["grade"]),
+        field_text(&incident["responsibility"]["party"]),
         words(&incident["kinds"]),
         words(&incident["targets"]),
-        text(&incident["harm"]["killed"]["best"]),
-        text(&incident["harm"]["injured"]["best"]),
+        field_text(&incident["harm"]["killed"]["best"]),
+        field_text(&incident["harm"]["injured"]["best"]),
         violations.join(";"),
         words(&incident["reports"]),
     ]
