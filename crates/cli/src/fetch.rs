@@ -120,3 +120,16 @@ pub fn source_of(log: &str) -> Box<dyn Source> {
         Box::new(DirSource(PathBuf::from(log)))
     }
 }
+
+/// A file of the log that could not be fetched, as a [`truce_log::TileReader`]
+/// reports it: the error's whole chain, in one line.
+#[derive(Debug)]
+pub struct FetchError(pub String);
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FetchError {}

@@ -14,7 +14,7 @@ use truce_note::{Algorithm, VerifierKey};
 use truce_witness::{Witness, origin_hash_hex};
 
 use crate::CheckFailed;
-use crate::fetch::{Source, UrlSource, required};
+use crate::fetch::{FetchError, Source, UrlSource, required};
 use crate::io::read_signing_key;
 use crate::server::{init_tracing, runtime, shutdown_signal};
 
@@ -124,17 +124,6 @@ fn serve(args: ServeArgs) -> Result<()> {
 
 /// Tiles read through a [`Source`].
 struct SourceTiles<'a>(&'a dyn Source);
-
-#[derive(Debug)]
-struct FetchError(String);
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FetchError {}
 
 impl TileReader for SourceTiles<'_> {
     type Error = FetchError;

@@ -16,7 +16,7 @@ use truce_log::{
 use truce_store::FsStorage;
 
 use super::{Mirror, Mirrored};
-use crate::fetch::{Source, required};
+use crate::fetch::{FetchError, Source, required};
 use crate::io::check_policy;
 
 /// What a verified batch of objects may grow to before it is written
@@ -384,18 +384,6 @@ impl TileReader for RemoteTiles<'_> {
         tiles.iter().map(|&tile| self.tile(tile)).collect()
     }
 }
-
-/// A tile that could not be fetched.
-#[derive(Debug)]
-struct FetchError(String);
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FetchError {}
 
 /// The new tiles above level 0 and the new partial tiles, authenticated
 /// against the new checkpoint's root: what each level-0 tile is checked
