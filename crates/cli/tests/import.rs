@@ -51,15 +51,18 @@ fn fixture(name: &str) -> String {
     std::fs::canonicalize(Path::new(FIXTURES).join(name)).expect("fixture").display().to_string()
 }
 
-fn log_size(server: &Serve) -> u64 {
-    let body = ureq::get(format!("{}/v1/log", server.url))
+fn get_json(server: &Serve, path: &str) -> serde_json::Value {
+    let body = ureq::get(format!("{}{path}", server.url))
         .call()
-        .expect("GET /v1/log")
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
         .body_mut()
         .read_to_string()
         .expect("body");
-    let log: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    log["size"].as_u64().expect("size")
+    serde_json::from_str(&body).expect("JSON")
+}
+
+fn log_size(server: &Serve) -> u64 {
+    get_json(server, "/v1/log")["size"].as_u64().expect("size")
 }
 
 #[test]
@@ -130,15 +133,7 @@ fn an_acled_export_imports_and_a_reimport_submits_only_the_changes() {
         text(&out.stderr)
     );
     assert_eq!(log_size(&server), before + 280 + 10);
-    let corrected: serde_json::Value = serde_json::from_str(
-        &ureq::get(format!("{}/v1/reports?source=acled-import&limit=1000", server.url))
-            .call()
-            .expect("GET")
-            .body_mut()
-            .read_to_string()
-            .expect("body"),
-    )
-    .expect("JSON");
+    let corrected = get_json(&server, "/v1/reports?source=acled-import&limit=1000");
     let ids: Vec<&str> = corrected["reports"]
         .as_array()
         .expect("reports")
@@ -198,15 +193,7 @@ fn a_ucdp_export_imports_with_its_estimates() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.matches(": best: is ").count(), 2, "{stderr}");
     assert!(stderr.contains(": date_end: is before date_start"), "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(
-        &ureq::get(format!("{}/v1/reports?source=acled-import&limit=1", server.url))
-            .call()
-            .expect("GET")
-            .body_mut()
-            .read_to_string()
-            .expect("body"),
-    )
-    .expect("JSON");
+    let report = get_json(&server, "/v1/reports?source=acled-import&limit=1");
     let entry = &report["reports"][0]["entry"];
     assert_eq!(entry["id"], "500000");
     assert_eq!(entry["perpetrator"]["party"], "ru", "one-sided violence names side_a");
