@@ -15,9 +15,9 @@ use truce_entry::{EventKind, TargetCategory};
 
 use crate::mapping::AcledMapping;
 use crate::report::{self, Draft, Problems, degrees, field_text, identifier, split_summary};
-use crate::table::{FileError, Table};
+use crate::table::{FileError, MappedRows, Table};
 use crate::time::{date_and_precision, month_window, parse_date, window};
-use crate::{ImportOptions, Mapped, Outcome};
+use crate::{ImportOptions, Outcome};
 
 /// The columns of ACLED's export, in its order.
 pub const COLUMNS: [&str; 31] = [
@@ -106,11 +106,7 @@ const REQUIRED: [&str; 11] = [
 ];
 
 /// The rows of an ACLED export, mapped one at a time.
-pub struct Reader<'m, R> {
-    table: Table<R>,
-    mapping: &'m AcledMapping,
-    options: &'m ImportOptions,
-}
+pub type Reader<'m, R> = MappedRows<'m, R, AcledMapping>;
 
 impl<'m, R: Read> Reader<'m, R> {
     /// Reads the header of `input`.
@@ -121,20 +117,8 @@ impl<'m, R: Read> Reader<'m, R> {
     ) -> Result<Reader<'m, R>, FileError> {
         let optional: Vec<&'static str> =
             COLUMNS.iter().copied().filter(|c| !REQUIRED.contains(c)).collect();
-        Ok(Reader { table: Table::open(input, &REQUIRED, &optional)?, mapping, options })
-    }
-}
-
-impl<R: Read> Iterator for Reader<'_, R> {
-    type Item = Mapped;
-
-    fn next(&mut self) -> Option<Mapped> {
-        let (line, row) = self.table.next_row()?;
-        let outcome = match row {
-            Ok(row) => map_row(&row, self.mapping, self.options),
-            Err(problem) => Outcome::Refused(vec![problem]),
-        };
-        Some(Mapped { line, outcome })
+        let table = Table::open(input, &REQUIRED, &optional)?;
+        Ok(MappedRows { table, mapping, options, map: map_row })
     }
 }
 
@@ -343,6 +327,7 @@ pub fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Mapped;
 
     fn options() -> ImportOptions {
         ImportOptions {

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use crate::{ImportOptions, Mapped, Outcome};
+
 /// Something wrong with the file as a whole: nothing of it can be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -127,6 +129,29 @@ impl<R: Read> Table<R> {
                 Some((line, Ok(Row { columns: &self.columns, fields })))
             }
         }
+    }
+}
+
+/// The rows of a dataset's export, each mapped to what becomes of it by
+/// `map` with the dataset's table `mapping`: `acled::Reader` and
+/// `ucdp::Reader` are this, with their mapping.
+pub struct MappedRows<'m, R, M> {
+    pub(crate) table: Table<R>,
+    pub(crate) mapping: &'m M,
+    pub(crate) options: &'m ImportOptions,
+    pub(crate) map: fn(&Row<'_>, &M, &ImportOptions) -> Outcome,
+}
+
+impl<R: Read, M> Iterator for MappedRows<'_, R, M> {
+    type Item = Mapped;
+
+    fn next(&mut self) -> Option<Mapped> {
+        let (line, row) = self.table.next_row()?;
+        let outcome = match row {
+            Ok(row) => (self.map)(&row, self.mapping, self.options),
+            Err(problem) => Outcome::Refused(vec![problem]),
+        };
+        Some(Mapped { line, outcome })
     }
 }
 

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::mapping::UcdpMapping;
 use crate::report::{self, Draft, Problems, degrees, field_text, identifier, split_summary};
-use crate::table::{FileError, Row, Table};
+use crate::table::{FileError, MappedRows, Row, Table};
 use crate::time::{parse_date, rfc3339, window};
-use crate::{ImportOptions, Mapped, Outcome};
+use crate::{ImportOptions, Outcome};
 
 /// The columns of GED that [`record`] writes, in GED's order.
 pub const COLUMNS: [&str; 22] = [
@@ -97,11 +97,7 @@ const OPTIONAL: [&str; 10] = [
 ];
 
 /// The rows of a GED export, mapped one at a time.
-pub struct Reader<'m, R> {
-    table: Table<R>,
-    mapping: &'m UcdpMapping,
-    options: &'m ImportOptions,
-}
+pub type Reader<'m, R> = MappedRows<'m, R, UcdpMapping>;
 
 impl<'m, R: Read> Reader<'m, R> {
     /// Reads the header of `input`.
@@ -110,20 +106,8 @@ impl<'m, R: Read> Reader<'m, R> {
         mapping: &'m UcdpMapping,
         options: &'m ImportOptions,
     ) -> Result<Reader<'m, R>, FileError> {
-        Ok(Reader { table: Table::open(input, &REQUIRED, &OPTIONAL)?, mapping, options })
-    }
-}
-
-impl<R: Read> Iterator for Reader<'_, R> {
-    type Item = Mapped;
-
-    fn next(&mut self) -> Option<Mapped> {
-        let (line, row) = self.table.next_row()?;
-        let outcome = match row {
-            Ok(row) => map_row(&row, self.mapping, self.options),
-            Err(problem) => Outcome::Refused(vec![problem]),
-        };
-        Some(Mapped { line, outcome })
+        let table = Table::open(input, &REQUIRED, &OPTIONAL)?;
+        Ok(MappedRows { table, mapping, options, map: map_row })
     }
 }
 
@@ -284,6 +268,7 @@ pub fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Mapped;
 
     #[test]
     fn an_event_becomes_a_report_with_bounds() {
