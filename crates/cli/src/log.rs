@@ -10,7 +10,7 @@ use truce_log::{
     verify_inclusion,
 };
 use truce_note::{SigningKey, UnverifiedNote, VerifierKey};
-use truce_store::{FsStorage, SqliteDedup};
+use truce_store::{FsStorage, SqliteDedup, Unwritten};
 
 use crate::CheckFailed;
 use crate::audit::{self, AuditArgs};
@@ -66,6 +66,11 @@ pub struct AppendArgs {
     key: PathBuf,
     /// Entry files, or `-` for one entry per line of standard input.
     files: Vec<PathBuf>,
+    /// How often, in milliseconds, the commits in the log's journal are
+    /// written out as tiles and the checkpoint file that other readers
+    /// of the directory see (always on exit).
+    #[arg(long, value_name = "MS", default_value_t = truce_store::WRITE_OUT_INTERVAL.as_millis() as u64)]
+    write_out_ms: u64,
 }
 
 #[derive(Args)]
@@ -118,7 +123,14 @@ const DEDUP: &str = ".dedup.sqlite";
 /// Opens the log in `dir` for appending with `key`; its origin is the one
 /// its checkpoint names, checked with the key.
 pub fn open_sequencer(dir: &Path, key: SigningKey) -> Result<Sequencer<FsStorage, SqliteDedup>> {
-    let storage = FsStorage::open_writer(dir)?;
+    open_sequencer_with(FsStorage::open_writer(dir)?, key)
+}
+
+fn open_sequencer_with(
+    storage: FsStorage,
+    key: SigningKey,
+) -> Result<Sequencer<FsStorage, SqliteDedup>> {
+    let dir = storage.dir().to_owned();
     let origin = stored_checkpoint(&storage)?.origin().to_owned();
     let dedup = SqliteDedup::open(&dir.join(DEDUP))?;
     Ok(Sequencer::open(storage, dedup, key, &origin)?)
@@ -152,7 +164,9 @@ fn append(args: AppendArgs) -> Result<()> {
     if from_stdin && args.files.len() > 1 {
         bail!("give entry files or `-`, not both");
     }
-    let mut log = open_sequencer(&args.dir, key)?;
+    let interval = std::time::Duration::from_millis(args.write_out_ms);
+    let storage = FsStorage::open_writer_with(&args.dir, Unwritten::new(), interval)?;
+    let mut log = open_sequencer_with(storage, key)?;
     if !from_stdin {
         let entries = args.files.iter().map(|f| read_input(Some(f))).collect::<Result<Vec<_>>>()?;
         return print_logged(&log.append(&entries)?);

@@ -21,10 +21,16 @@
 //!    catches up from the log when the log is opened again.
 //! 6. Acknowledge: return the indices.
 //!
+//! A backend with a journal (the directory backend) makes step 3 one
+//! durable append to its journal, and writes the tiles and the published
+//! checkpoint out later, in bulk; see [`LogStorage::journaled`].
+//!
 //! Opening a log (after a crash or not) goes through one path,
 //! [`Sequencer::open`]: read and verify the checkpoint, rebuild the right
 //! edge of the tree from the tiles and check it gives the signed root,
-//! bring the dedup index up to date.
+//! replay the commits the backend's journal holds beyond it (each
+//! journaled checkpoint checked against the tree its entries make), bring
+//! the dedup index up to date.
 
 use std::collections::{HashMap, HashSet};
 
@@ -34,7 +40,9 @@ use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
 use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
 use crate::hash::{EMPTY_ROOT, Hash, leaf_hash};
 use crate::proof::HashReader as _;
-use crate::storage::{BoxError, CommitError, DedupIndex, LogStorage, StorageTiles, read_objects};
+use crate::storage::{
+    BoxError, CommitError, DedupIndex, Journaled, LogStorage, StorageTiles, read_objects,
+};
 use crate::tile::{
     TILE_HEIGHT, TILE_WIDTH, TileHashReader, TileId, TilePath, decode_tile, encode_tile,
 };
@@ -181,8 +189,70 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             absent: None,
             poisoned: false,
         };
+        for commit in sequencer.storage.journaled().map_err(SequencerError::Storage)? {
+            sequencer.replay(commit)?;
+        }
         sequencer.catch_up_dedup()?;
         Ok(sequencer)
+    }
+
+    /// Commits again a commit the backend's journal holds: its entries
+    /// extend the tree, and its checkpoint must be the one this sequencer
+    /// signs for that tree, byte for byte.
+    fn replay(&mut self, commit: Journaled) -> Result<(), SequencerError> {
+        let mut next = self.next_state();
+        let leaves = leaf_hashes(&commit.entries);
+        for (entry, leaf) in commit.entries.iter().zip(leaves) {
+            next.push(entry, leaf)?;
+        }
+        next.finish()?;
+        let checkpoint =
+            Checkpoint::new(&self.origin, next.tree.size(), next.tree.root())?.sign(&self.key)?;
+        if checkpoint.to_bytes() != commit.checkpoint {
+            return Err(SequencerError::Corrupt(format!(
+                "the journaled commit up to size {} does not give its signed checkpoint",
+                next.tree.size()
+            )));
+        }
+        self.commit(next, checkpoint)
+    }
+
+    /// The state a batch extends: the tree as it is, nothing written yet.
+    fn next_state(&self) -> NextState {
+        NextState {
+            tree: self.tree.clone(),
+            partial_tiles: self.partial_tiles.clone(),
+            partial_bundle: self.partial_bundle.clone(),
+            objects: Vec::new(),
+            dirty_levels: Vec::new(),
+        }
+    }
+
+    /// Steps 3 and 4: the new objects durable, then `checkpoint` published;
+    /// then the extended tree is the sequencer's. A failure once publishing
+    /// may have started leaves the log in a state only a fresh open can
+    /// tell.
+    fn commit(
+        &mut self,
+        next: NextState,
+        checkpoint: VerifiedCheckpoint,
+    ) -> Result<(), SequencerError> {
+        let new_bytes = checkpoint.to_bytes();
+        let old_bytes = self.checkpoint.to_bytes();
+        match self.storage.commit(&next.objects, Some(&old_bytes), &new_bytes, checkpoint.size())
+        {
+            Ok(()) => {}
+            Err(CommitError::NotPublished(e)) => return Err(SequencerError::Storage(e)),
+            Err(CommitError::MaybePublished(e)) => {
+                self.poisoned = true;
+                return Err(SequencerError::Storage(e));
+            }
+        }
+        self.checkpoint = checkpoint;
+        self.tree = next.tree;
+        self.partial_tiles = next.partial_tiles;
+        self.partial_bundle = next.partial_bundle;
+        Ok(())
     }
 
     /// The latest published checkpoint.
@@ -232,13 +302,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         let known = self.logged_indices(entries, &leaves)?;
 
         // 2. The extended tree, tiles and bundles, in memory.
-        let mut next = NextState {
-            tree: self.tree.clone(),
-            partial_tiles: self.partial_tiles.clone(),
-            partial_bundle: self.partial_bundle.clone(),
-            objects: Vec::new(),
-            dirty_levels: Vec::new(),
-        };
+        let mut next = self.next_state();
         let mut in_batch: HashMap<Hash, u64> = HashMap::new();
         let mut logged = Vec::with_capacity(entries.len());
         let mut added = Vec::new();
@@ -258,25 +322,11 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         next.finish()?;
 
         // 3-4. Durable objects beyond the checkpoint, then the new
-        // checkpoint. A failure once publishing may have started leaves the
-        // log in a state only a fresh open can tell.
+        // checkpoint.
         let new_size = next.tree.size();
         let checkpoint =
             Checkpoint::new(&self.origin, new_size, next.tree.root())?.sign(&self.key)?;
-        let new_bytes = checkpoint.to_bytes();
-        let old_bytes = self.checkpoint.to_bytes();
-        match self.storage.commit(&next.objects, Some(&old_bytes), &new_bytes, new_size) {
-            Ok(()) => {}
-            Err(CommitError::NotPublished(e)) => return Err(SequencerError::Storage(e)),
-            Err(CommitError::MaybePublished(e)) => {
-                self.poisoned = true;
-                return Err(SequencerError::Storage(e));
-            }
-        }
-        self.checkpoint = checkpoint;
-        self.tree = next.tree;
-        self.partial_tiles = next.partial_tiles;
-        self.partial_bundle = next.partial_bundle;
+        self.commit(next, checkpoint)?;
 
         // 5. Derived state; losing it costs time, not correctness.
         if self.dedup.insert(&added, new_size).is_err() {

@@ -51,6 +51,20 @@ pub trait LogStorage {
     /// A checkpoint of tree size `size` from the history, if it was kept.
     fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError>;
 
+    /// The commits beyond the published checkpoint that the backend holds
+    /// durably in a journal but has not yet written out as tiles and a
+    /// published checkpoint, oldest first; none for a backend without a
+    /// journal (the default).
+    ///
+    /// A sequencer that opens the log replays them before anything else:
+    /// it appends each commit's entries, checks the journaled checkpoint
+    /// against the tree they make, and [`LogStorage::commit`]s the same
+    /// checkpoint again, which the backend takes as the journaled commit
+    /// rather than a new one. Until then it refuses any other commit.
+    fn journaled(&self) -> Result<Vec<Journaled>, BoxError> {
+        Ok(Vec::new())
+    }
+
     /// One commit: [`LogStorage::write`] the objects, then
     /// [`LogStorage::publish_checkpoint`]. A backend may overlap the two
     /// (the directory backend fsyncs the new checkpoint's temporary file
@@ -66,6 +80,15 @@ pub trait LogStorage {
         self.write(objects).map_err(CommitError::NotPublished)?;
         self.publish_checkpoint(old, new, size).map_err(CommitError::MaybePublished)
     }
+}
+
+/// A commit held in a backend's journal: see [`LogStorage::journaled`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Journaled {
+    /// The entries it appended, in order, ending at the checkpoint's size.
+    pub entries: Vec<Vec<u8>>,
+    /// The signed checkpoint it published.
+    pub checkpoint: Vec<u8>,
 }
 
 /// How far a failed [`LogStorage::commit`] got.
@@ -113,6 +136,9 @@ macro_rules! forward_log_storage {
             }
             fn read_checkpoint_at(&self, size: u64) -> Result<Option<Vec<u8>>, BoxError> {
                 (**self).read_checkpoint_at(size)
+            }
+            fn journaled(&self) -> Result<Vec<Journaled>, BoxError> {
+                (**self).journaled()
             }
             fn commit(
                 &self,

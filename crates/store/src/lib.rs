@@ -49,7 +49,9 @@ mod object;
 mod pg;
 
 pub use crate::dedup::{PgDedup, SqliteDedup};
-pub use crate::fs::{CHECKPOINT, FsError, FsStorage, replace_file};
+pub use crate::fs::{
+    CHECKPOINT, FsError, FsStorage, Unwritten, WRITE_OUT_BYTES, WRITE_OUT_INTERVAL, replace_file,
+};
 pub use crate::index::{
     EntryRow, IndexError, IndexedEntry, PgIndex, QueryIndex, ReportFilter, SourceRow, SqliteIndex,
 };

@@ -32,7 +32,7 @@ use truce_log::{BoxError, DedupIndex, LogStorage};
 use crate::index::{IndexError, PgIndex, QueryIndex, SqliteIndex};
 use crate::lock::{Lease, PgLock, SequencerLock, SqliteLock};
 use crate::object::ObjectStorage;
-use crate::{FsError, FsStorage, PgDedup, SqliteDedup};
+use crate::{FsError, FsStorage, PgDedup, SqliteDedup, Unwritten};
 
 /// Where a log's tiles, bundles and checkpoints are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,6 +267,9 @@ pub struct Backends {
     /// The sequencer lock, once opened: a standby asks it for the lease
     /// again and again, over one connection.
     lock: Arc<Mutex<Option<Arc<dyn SequencerLock>>>>,
+    /// What the writer of a log directory committed and has not written
+    /// out yet, which the readers opened here see at once.
+    unwritten: Arc<Unwritten>,
 }
 
 impl fmt::Debug for Backends {
@@ -299,13 +302,15 @@ impl std::fmt::Debug for Writer {
 impl Backends {
     /// The storage at `storage` with its indexes at `index`.
     pub fn new(storage: StorageLocation, index: IndexLocation) -> Backends {
-        Backends { storage, index, lock: Arc::default() }
+        Backends { storage, index, lock: Arc::default(), unwritten: Unwritten::new() }
     }
 
     /// The storage, for reading only.
     pub fn open_reader(&self) -> Result<Box<dyn LogStorage + Send + Sync>, BoxError> {
         Ok(match &self.storage {
-            StorageLocation::Dir(dir) => Box::new(FsStorage::open_reader(dir)),
+            StorageLocation::Dir(dir) => {
+                Box::new(FsStorage::open_reader_with(dir, self.unwritten.clone()))
+            }
             StorageLocation::S3 { bucket, prefix } => {
                 let lock = self.index.open_lock_reader().map_err(|e| self.lock_error(e))?;
                 Box::new(ObjectStorage::open_reader(s3_store(bucket, prefix)?, lock))
@@ -335,7 +340,11 @@ impl Backends {
     /// lease (of `ttl`, held for `holder`).
     pub fn open_writer(&self, holder: &str, ttl: Duration) -> Result<Option<Writer>, BoxError> {
         let (storage, lease): (Box<dyn LogStorage + Send + Sync>, _) = match &self.storage {
-            StorageLocation::Dir(dir) => match FsStorage::open_writer(dir) {
+            StorageLocation::Dir(dir) => match FsStorage::open_writer_with(
+                dir,
+                self.unwritten.clone(),
+                crate::WRITE_OUT_INTERVAL,
+            ) {
                 Ok(storage) => (Box::new(storage), None),
                 Err(FsError::Locked(_)) => return Ok(None),
                 Err(e) => return Err(e.into()),

@@ -278,8 +278,12 @@ impl Mirror {
         let mut objects = pending.take();
         objects.extend(frame.upper_tiles());
         let old = self.last.as_ref().map(|l| l.bytes.as_slice());
+        // Objects, then the checkpoint that covers them: a copy publishes
+        // directly, not through the journal, which holds the entries of
+        // the commits a sequencer makes.
         self.storage
-            .commit(&objects, old, bytes, size)
+            .write(&objects)
+            .and_then(|()| self.storage.publish_checkpoint(old, bytes, size))
             .map_err(|e| anyhow!("storing size {size} in {}: {e}", self.dir().display()))?;
         self.last = Some(Mirrored { checkpoint: new, bytes: bytes.to_vec() });
         Ok(reused)
