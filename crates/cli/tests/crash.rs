@@ -1,10 +1,14 @@
 //! Crash safety: a child `truce log append` appends under load and is
-//! killed with SIGKILL at random moments, again and again. After each kill,
-//! `truce log audit` passes, every index the child acknowledged holds the
-//! bytes it was given, and the checkpoint never went backwards.
+//! killed with SIGKILL at random moments, again and again, with its commits
+//! in the journal, or while it writes them out as tiles. Every other time,
+//! the next writer is killed too, while it replays the journal. After each
+//! round, once a writer has opened the log and closed it: `truce log audit`
+//! passes, every index a child acknowledged holds the bytes it was given
+//! and no entry is there twice, and the checkpoint never went backwards.
 
 mod common;
 
+use std::collections::HashSet;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -58,19 +62,23 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut acknowledged: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut last_size = 0;
-    let mut killed_mid_batch = 0;
-    for run in 0..KILLS {
-        let mut child = truce()
-            .args(["log", "append", "--dir"])
+    let (mut killed_mid_batch, mut killed_writing_out, mut killed_replaying) = (0, 0, 0);
+    let mut replays = 0;
+    let writer = |stdin: Stdio, stdout: Stdio| {
+        truce()
+            .args(["log", "append", "--write-out-ms", "50", "--dir"])
             .arg(&dir)
             .arg("--key")
             .arg(&key)
             .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdin(stdin)
+            .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawns");
+            .expect("spawns")
+    };
+    for run in 0..KILLS {
+        let mut child = writer(Stdio::piped(), Stdio::piped());
         let mut stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
 
@@ -88,7 +96,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
 
         // Feed entries as fast as the pipe takes them, and kill the child
         // at a random moment.
-        let kill_at = Instant::now() + Duration::from_millis(5 + rng.below(120));
+        let kill_at = Instant::now() + Duration::from_millis(5 + rng.below(300));
         let mut sent: Vec<Vec<u8>> = Vec::new();
         while Instant::now() < kill_at {
             let line =
@@ -110,6 +118,34 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
         for (index, bytes) in indices.into_iter().zip(sent) {
             acknowledged.push((index, bytes));
         }
+
+        // The directory as the kill left it: tiles beyond the checkpoint
+        // file were being written out; acknowledged entries beyond it are
+        // in the journal only.
+        let written = checkpoint_size(&dir);
+        let tiles = FsStorage::open_reader(&dir).tile_paths().expect("lists");
+        if tiles.iter().any(|tile| !tile.within(written)) {
+            killed_writing_out += 1;
+        }
+        let replay_due = acknowledged.iter().any(|(index, _)| *index >= written);
+        replays += usize::from(replay_due);
+
+        // Every other round, the next writer dies too, early: opening the
+        // log, replaying the journal, writing it out.
+        if rng.below(2) == 0 {
+            let mut next = writer(Stdio::null(), Stdio::null());
+            std::thread::sleep(Duration::from_millis(rng.below(40)));
+            let finished = next.try_wait().expect("polls").is_some();
+            next.kill().expect("SIGKILL");
+            next.wait().expect("reaped");
+            if replay_due && !finished {
+                killed_replaying += 1;
+            }
+        }
+
+        // Recovery: a writer opens the log and closes it.
+        let recovered = writer(Stdio::null(), Stdio::null()).wait().expect("runs");
+        assert!(recovered.success(), "run {run}: recovery failed");
 
         // The log after the crash.
         let size = checkpoint_size(&dir);
@@ -134,8 +170,19 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
             assert!(*index < size, "run {run}: acknowledged entry {index} is beyond size {size}");
             assert_eq!(&logged[*index as usize], bytes, "run {run}: entry {index}");
         }
+        let distinct: HashSet<&Vec<u8>> = logged.iter().collect();
+        assert_eq!(distinct.len(), logged.len(), "run {run}: an entry is logged twice");
     }
     assert!(acknowledged.len() > 1000, "only {} entries acknowledged", acknowledged.len());
-    eprintln!("{KILLS} kills, {} entries acknowledged, final size {last_size}", acknowledged.len());
+    eprintln!(
+        "{KILLS} kills under load ({killed_mid_batch} mid-stream, {killed_writing_out} while \
+         writing out, {replays} with acknowledged entries in the journal only), \
+         {killed_replaying} kills of the next writer with a replay due; {} entries \
+         acknowledged, final size {last_size}",
+        acknowledged.len()
+    );
     assert!(killed_mid_batch > KILLS / 2, "the kills did not land mid-stream");
+    assert!(replays > KILLS / 4, "the kills did not leave commits in the journal");
+    assert!(killed_writing_out > 0, "no kill landed while tiles were written out");
+    assert!(killed_replaying > 0, "no kill landed while the journal was replayed");
 }
