@@ -64,6 +64,15 @@ pub fn run(args: MigrateArgs) -> Result<()> {
         .open_writer(&holder, ttl)
         .map_err(anyhow::Error::from_boxed)?
         .with_context(|| format!("a server is writing {}: stop it first", from.storage))?;
+    let journaled = source.storage.journaled().map_err(anyhow::Error::from_boxed)?;
+    if !journaled.is_empty() {
+        bail!(
+            "{} holds {} commits in its journal that are not written out: start `truce serve` \
+             on it once (it replays them), stop it, and migrate again",
+            from.storage,
+            journaled.len()
+        );
+    }
     let latest = source
         .storage
         .read_checkpoint()
@@ -104,6 +113,13 @@ pub fn run(args: MigrateArgs) -> Result<()> {
     paths.extend(truce_log::tiles_for_size(size).map(TilePath::Hashes));
     let source_dir = FsStorage::open_reader(dir);
     paths.extend(source_dir.tile_paths()?.into_iter().filter(|tile| tile.within(size)));
+    // The partial tiles of the earlier checkpoints whose full tile is not
+    // there yet: a directory writes out only some widths, and cuts the
+    // others from a wider one, which a bucket does not.
+    let history = source_dir.history_sizes()?;
+    paths.extend(history.iter().flat_map(|&s| rightmost_partials(s)).filter(|tile| {
+        truce_log::full_version(tile).is_some_and(|full| !full.within(size)) && tile.within(size)
+    }));
     paths.sort_by_key(ToString::to_string);
     paths.dedup();
     let progress = bar(paths.len() as u64, "objects");
@@ -118,7 +134,7 @@ pub fn run(args: MigrateArgs) -> Result<()> {
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
-    let history: Vec<u64> = source_dir.history_sizes()?.into_iter().filter(|&s| s < size).collect();
+    let history: Vec<u64> = history.into_iter().filter(|&s| s < size).collect();
     let progress = bar(history.len() as u64, "checkpoints");
     for chunk in history.chunks(CHUNK) {
         let mut checkpoints = Vec::with_capacity(chunk.len());
@@ -249,4 +265,16 @@ fn compare_indexes(
         }
     }
     Ok(format!("{entries} entries, {} sources, {reports} reports", sources.len()))
+}
+
+/// The partial tiles and bundle at the right edge of a tree of `size`.
+fn rightmost_partials(size: u64) -> impl Iterator<Item = TilePath> {
+    let width = u64::from(truce_log::TILE_WIDTH);
+    let bundle = truce_log::BundleId::in_tree(size / width, size).map(TilePath::Entries);
+    let tiles = (0..8u8).filter_map(move |level| {
+        let nodes = size.checked_shr(8 * u32::from(level))?;
+        truce_log::TileId::in_tree(level, nodes / width, size).map(TilePath::Hashes)
+    });
+    // Only the partial ones.
+    bundle.into_iter().chain(tiles).filter(|tile| truce_log::full_version(tile).is_some())
 }

@@ -22,8 +22,14 @@
 //! 6. Acknowledge: return the indices.
 //!
 //! A backend with a journal (the directory backend) makes step 3 one
-//! durable append to its journal, and writes the tiles and the published
-//! checkpoint out later, in bulk; see [`LogStorage::journaled`].
+//! durable append: the new entries and the signed checkpoint in one
+//! record, one `fdatasync`. *Crash before the record is whole on disk:*
+//! the torn record is dropped when the log opens; no entry was
+//! acknowledged and nobody saw its checkpoint. *Crash after:* opening the
+//! log replays the record into the same bundles, tiles and checkpoint,
+//! byte for byte. The backend writes the tiles and its checkpoint file out
+//! later, in bulk; a crash there leaves objects beyond the checkpoint
+//! file, which the replay writes again. See [`LogStorage::journaled`].
 //!
 //! Opening a log (after a crash or not) goes through one path,
 //! [`Sequencer::open`]: read and verify the checkpoint, rebuild the right
@@ -239,8 +245,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     ) -> Result<(), SequencerError> {
         let new_bytes = checkpoint.to_bytes();
         let old_bytes = self.checkpoint.to_bytes();
-        match self.storage.commit(&next.objects, Some(&old_bytes), &new_bytes, checkpoint.size())
-        {
+        match self.storage.commit(&next.objects, Some(&old_bytes), &new_bytes, checkpoint.size()) {
             Ok(()) => {}
             Err(CommitError::NotPublished(e)) => return Err(SequencerError::Storage(e)),
             Err(CommitError::MaybePublished(e)) => {

@@ -66,10 +66,14 @@ pub trait LogStorage {
     }
 
     /// One commit: [`LogStorage::write`] the objects, then
-    /// [`LogStorage::publish_checkpoint`]. A backend may overlap the two
-    /// (the directory backend fsyncs the new checkpoint's temporary file
-    /// with the objects) as long as neither a reader nor a crash can find
-    /// the new checkpoint published without every object.
+    /// [`LogStorage::publish_checkpoint`]. A backend may overlap the two,
+    /// or journal the commit (the directory backend appends the new
+    /// entries and the checkpoint to a journal, and writes the objects out
+    /// later), as long as neither a reader nor a crash can find the new
+    /// checkpoint published without every object, or a journal that
+    /// rebuilds them. `objects` are every bundle and tile that changed
+    /// from `old` to `new`, as the sequencer makes them: the bundles hold
+    /// every new entry.
     fn commit(
         &self,
         objects: &[(TilePath, Vec<u8>)],

@@ -9,10 +9,16 @@
 //! than the checkpoint served (it is being rebuilt), the checkpoint stays
 //! (it never goes back) and reads of the index are refused until the index
 //! covers it again.
+//!
+//! It also never serves a checkpoint beyond the one the storage it reads
+//! holds: a log directory's writer in another process publishes a commit
+//! to the index as soon as its journal holds it, and writes the tiles and
+//! the checkpoint file out a moment later.
 
 use std::sync::Arc;
 
-use truce_note::VerifierKey;
+use truce_log::{Checkpoint, LogStorage};
+use truce_note::{UnverifiedNote, VerifierKey};
 use truce_store::Backends;
 
 use crate::config::Config;
@@ -40,7 +46,7 @@ fn follow(shared: &Shared) -> Result<(), ServerError> {
     let (indexed, checkpoint, witnessed) =
         shared.with_any_index(|i| Ok((i.indexed_size()?, i.checkpoint()?, i.witnessed()?)))?;
     shared.set_index_behind(indexed < shared.checkpoint().size());
-    if let Some(bytes) = checkpoint {
+    if let Some(bytes) = servable(checkpoint, shared.storage.as_ref())? {
         let checkpoint = verified(&bytes, &shared.log_key, &shared.origin)?;
         if checkpoint.size() > shared.checkpoint().size() {
             shared.set_checkpoint(Arc::new(checkpoint));
@@ -70,7 +76,11 @@ pub(crate) fn first_checkpoint(
     loop {
         match backends.index.open_index_reader(origin) {
             Ok(index) => {
-                if let Some(bytes) = index.checkpoint().map_err(unavailable)? {
+                let storage = backends
+                    .open_reader()
+                    .map_err(|e| ServerError::Unavailable(format!("{}: {e}", backends.storage)))?;
+                let indexed = index.checkpoint().map_err(unavailable)?;
+                if let Some(bytes) = servable(indexed, storage.as_ref())? {
                     return verified(&bytes, log_key, origin);
                 }
             }
@@ -90,4 +100,27 @@ pub(crate) fn first_checkpoint(
         }
         std::thread::sleep(config.follow_interval());
     }
+}
+
+/// Of the checkpoint the index covers and the one the storage holds, the
+/// smaller: the checkpoint whose entries both the index and the tiles
+/// have.
+fn servable(
+    indexed: Option<Vec<u8>>,
+    storage: &dyn LogStorage,
+) -> Result<Option<Vec<u8>>, ServerError> {
+    let Some(indexed) = indexed else { return Ok(None) };
+    let stored = storage
+        .read_checkpoint()
+        .map_err(|e| ServerError::Unavailable(format!("the log's checkpoint: {e}")))?;
+    let size = |bytes: &[u8]| {
+        UnverifiedNote::parse(bytes)
+            .ok()
+            .and_then(|note| Checkpoint::parse(note.text_unverified()).ok())
+            .map(|c| c.size())
+    };
+    Ok(match stored {
+        Some(stored) if size(&stored) < size(&indexed) => Some(stored),
+        _ => Some(indexed),
+    })
 }

@@ -246,16 +246,17 @@ impl Journal {
 /// A record's bytes, header included.
 fn encode(first: u64, entries: &[&[u8]], checkpoint: &[u8]) -> Result<Vec<u8>, FsError> {
     let too_large = |what: &str| FsError::Corrupt(format!("{what} is too large for the journal"));
-    let body_len = 8
-        + 4
-        + entries.iter().map(|e| 2 + e.len()).sum::<usize>()
-        + 4
-        + checkpoint.len();
+    let body_len =
+        8 + 4 + entries.iter().map(|e| 2 + e.len()).sum::<usize>() + 4 + checkpoint.len();
     let mut record = Vec::with_capacity(HEADER + body_len);
-    record.extend_from_slice(&u32::try_from(body_len).map_err(|_| too_large("a commit"))?.to_be_bytes());
+    record.extend_from_slice(
+        &u32::try_from(body_len).map_err(|_| too_large("a commit"))?.to_be_bytes(),
+    );
     record.extend_from_slice(&[0; 4]);
     record.extend_from_slice(&first.to_be_bytes());
-    record.extend_from_slice(&u32::try_from(entries.len()).map_err(|_| too_large("a commit"))?.to_be_bytes());
+    record.extend_from_slice(
+        &u32::try_from(entries.len()).map_err(|_| too_large("a commit"))?.to_be_bytes(),
+    );
     for entry in entries {
         let len = u16::try_from(entry.len()).map_err(|_| too_large("an entry"))?;
         record.extend_from_slice(&len.to_be_bytes());

@@ -62,13 +62,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use truce_log::{
-    BoxError, CommitError, Journaled, LogStorage, TILE_WIDTH, TilePath, cut_to_width,
-    decode_bundle,
+    BoxError, CommitError, Journaled, LogStorage, TILE_WIDTH, TilePath, cut_to_width, decode_bundle,
 };
 
 use self::journal::Journal;
-pub use self::unwritten::Unwritten;
 use self::unwritten::Object;
+pub use self::unwritten::Unwritten;
 
 /// The name of the checkpoint file.
 pub const CHECKPOINT: &str = "checkpoint";
@@ -177,7 +176,6 @@ impl FsStorage {
         dir: impl Into<PathBuf>,
         unwritten: Arc<Unwritten>,
         interval: Duration,
-
     ) -> Result<FsStorage, FsError> {
         let dir = dir.into();
         create_dirs(&dir)?;
@@ -508,8 +506,10 @@ impl WriterState {
         objects: &[Object],
         extra: Option<(PathBuf, &[u8])>,
     ) -> Result<(), FsError> {
-        let mut files: Vec<(PathBuf, &[u8])> =
-            objects.iter().map(|(path, data)| (path_of(&self.dir, path), data.as_slice())).collect();
+        let mut files: Vec<(PathBuf, &[u8])> = objects
+            .iter()
+            .map(|(path, data)| (path_of(&self.dir, path), data.as_slice()))
+            .collect();
         if let Some((size, checkpoint)) = published.as_ref() {
             // A new name, or a torn copy of the same bytes: in place.
             files.push((history_path(&self.dir, *size), checkpoint));
@@ -947,9 +947,8 @@ mod tests {
         }
         fs::write(&segment, &data).expect("writes");
         let storage = FsStorage::open_writer(&tampered).expect("opens");
-        let error = Sequencer::open(storage, MemoryDedup::default(), key(), ORIGIN)
-            .err()
-            .expect("refused");
+        let error =
+            Sequencer::open(storage, MemoryDedup::default(), key(), ORIGIN).err().expect("refused");
         assert!(error.to_string().contains("does not give its signed checkpoint"), "{error}");
     }
 
