@@ -52,7 +52,10 @@ const SCHEMA: &str = "
         party TEXT,
         superseded_by INTEGER
     );
-    CREATE INDEX IF NOT EXISTS reports_by_time ON reports (t_from);
+    -- Version 4 had an index on t_from that no query plan used (a time
+    -- range alone scans in log order to fill its page; with a place, the
+    -- R*Tree's time axis decides): a test now keeps every index useful.
+    DROP INDEX IF EXISTS reports_by_time;
     CREATE INDEX IF NOT EXISTS reports_by_source ON reports (source, idx);
     CREATE INDEX IF NOT EXISTS reports_by_event ON reports (event, idx);
     CREATE INDEX IF NOT EXISTS reports_by_party ON reports (party, idx);
@@ -85,6 +88,43 @@ const SCHEMA: &str = "
         superseded_by INTEGER
     );
 ";
+
+/// The entry of a source with a local id, of one type.
+const BY_LOCAL_ID: &str =
+    "SELECT idx, leaf FROM entries WHERE source = ?1 AND type = ?2 AND local_id = ?3";
+
+/// One entry, with what supersedes it.
+const ENTRY: &str = "SELECT e.idx, e.type, e.source, e.leaf, e.json,
+                    COALESCE(r.superseded_by, a.superseded_by)
+             FROM entries e
+             LEFT JOIN reports r ON r.idx = e.idx
+             LEFT JOIN agreements a ON a.idx = e.idx
+             WHERE e.idx = ?1";
+
+/// The indices of the source entries.
+const SOURCE_ENTRIES: &str = "SELECT idx FROM entries WHERE type = 'truce.source/v1' ORDER BY idx";
+
+/// The entries in a range of indices.
+const ENTRIES_BETWEEN: &str =
+    "SELECT idx, source, json FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx";
+
+/// The agreements no other supersedes.
+const AGREEMENT_ROOTS: &str = "SELECT idx FROM agreements WHERE idx NOT IN
+                (SELECT superseded_by FROM agreements WHERE superseded_by IS NOT NULL)
+             ORDER BY idx";
+
+/// A page of the entries of one type.
+const ENTRIES_OF_TYPE: &str = "SELECT e.idx, e.type, e.source, e.leaf, e.json,
+                    COALESCE(r.superseded_by, a.superseded_by)
+             FROM entries e
+             LEFT JOIN reports r ON r.idx = e.idx
+             LEFT JOIN agreements a ON a.idx = e.idx
+             WHERE e.type = ?1 AND e.idx > ?2 ORDER BY e.idx LIMIT ?3";
+
+/// The sources.
+const SOURCES: &str = "SELECT id, name, role, organisation, party, reliability, key,
+                    registered_at, updated_at, revoked_at
+             FROM sources ORDER BY id";
 
 /// The query index of one log in an SQLite file.
 #[derive(Debug)]
@@ -252,9 +292,7 @@ impl QueryIndex for SqliteIndex {
     ) -> Result<Option<(u64, Hash)>, IndexError> {
         let row: Option<(i64, Vec<u8>)> = self
             .db
-            .prepare_cached(
-                "SELECT idx, leaf FROM entries WHERE source = ?1 AND type = ?2 AND local_id = ?3",
-            )?
+            .prepare_cached(BY_LOCAL_ID)?
             .query_row(params![source, entry_type.as_str(), local_id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -263,95 +301,18 @@ impl QueryIndex for SqliteIndex {
     }
 
     fn entry(&self, index: u64) -> Result<Option<EntryRow>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT e.idx, e.type, e.source, e.leaf, e.json,
-                    COALESCE(r.superseded_by, a.superseded_by)
-             FROM entries e
-             LEFT JOIN reports r ON r.idx = e.idx
-             LEFT JOIN agreements a ON a.idx = e.idx
-             WHERE e.idx = ?1",
-        )?;
+        let mut query = self.db.prepare_cached(ENTRY)?;
         Ok(query.query_row(params![to_i64(index)], entry_row).optional()?)
     }
 
     fn source_entries(&self) -> Result<Vec<u64>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT idx FROM entries WHERE type = 'truce.source/v1' ORDER BY idx",
-        )?;
+        let mut query = self.db.prepare_cached(SOURCE_ENTRIES)?;
         let rows = query.query_map([], |r| r.get::<_, i64>(0))?;
         Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
     }
 
     fn reports(&self, filter: &ReportFilter) -> Result<Vec<EntryRow>, IndexError> {
-        // The matching indices first, then the entries of the page only:
-        // sorting whole rows would carry every candidate's JSON along.
-        let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
-        let mut arg = |value: rusqlite::types::Value| {
-            args.push(value);
-            args.len()
-        };
-        let mut conditions = Vec::new();
-        let by_column = filter.event.is_some() || filter.source.is_some() || filter.party.is_some();
-        let (from, key) = if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
-            // The R*Tree alone, by place and, when asked, by time. Its
-            // boxes are 32-bit floats rounded outwards: the exact tests on
-            // the place and time it keeps beside them decide. The reports
-            // only when a filter needs their columns (CROSS JOIN keeps
-            // SQLite from walking them in log order instead).
-            let (a, b, c, d) = (
-                arg(min_lon.into()),
-                arg(max_lon.into()),
-                arg(min_lat.into()),
-                arg(max_lat.into()),
-            );
-            conditions.push(format!(
-                "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}
-                 AND p.lon BETWEEN ?{a} AND ?{b} AND p.lat BETWEEN ?{c} AND ?{d}"
-            ));
-            if let Some((from, to)) = filter.time {
-                let (a, b) = (arg((from as f64).into()), arg((to as f64).into()));
-                let (c, d) = (arg(from.into()), arg(to.into()));
-                conditions.push(format!(
-                    "p.max_t >= ?{a} AND p.min_t <= ?{b} AND p.t_to >= ?{c} AND p.t_from <= ?{d}"
-                ));
-            }
-            let from = if by_column {
-                "report_places p CROSS JOIN reports r ON r.idx = p.idx"
-            } else {
-                "report_places p"
-            };
-            (from, "p.idx")
-        } else {
-            if let Some((from, to)) = filter.time {
-                let (a, b) = (arg(from.into()), arg(to.into()));
-                conditions.push(format!("r.t_to >= ?{a} AND r.t_from <= ?{b}"));
-            }
-            ("reports r", "r.idx")
-        };
-        conditions.push(format!("{key} > ?1"));
-        if let Some(target) = &filter.target {
-            let n = arg(target.clone().into());
-            conditions
-                .push(format!("{key} IN (SELECT idx FROM report_targets WHERE category = ?{n})"));
-        }
-        for (column, value) in
-            [("r.event", &filter.event), ("r.source", &filter.source), ("r.party", &filter.party)]
-        {
-            if let Some(value) = value {
-                let n = arg(value.clone().into());
-                conditions.push(format!("{column} = ?{n}"));
-            }
-        }
-        let limit = arg(i64::from(filter.limit).into());
-        let sql = format!(
-            "SELECT {key} AS idx FROM {from} WHERE {} ORDER BY {key} LIMIT ?{limit}",
-            conditions.join(" AND ")
-        );
-        let sql = format!(
-            "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
-             FROM ({sql}) page JOIN reports r ON r.idx = page.idx JOIN entries e ON e.idx = page.idx
-             ORDER BY page.idx"
-        );
+        let (sql, args) = reports_query(filter);
         let mut query = self.db.prepare_cached(&sql)?;
         let rows = query.query_map(rusqlite::params_from_iter(args), entry_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -362,20 +323,14 @@ impl QueryIndex for SqliteIndex {
         from: u64,
         to: u64,
     ) -> Result<Vec<(u64, String, String)>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT idx, source, json FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
-        )?;
+        let mut query = self.db.prepare_cached(ENTRIES_BETWEEN)?;
         let bounds = (to_i64(from), to_i64(to));
         let rows = query.query_map(bounds, |r| Ok((to_u64(r.get(0)?), r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn agreement_roots(&self) -> Result<Vec<u64>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT idx FROM agreements WHERE idx NOT IN
-                (SELECT superseded_by FROM agreements WHERE superseded_by IS NOT NULL)
-             ORDER BY idx",
-        )?;
+        let mut query = self.db.prepare_cached(AGREEMENT_ROOTS)?;
         let rows = query.query_map([], |r| r.get::<_, i64>(0))?;
         Ok(rows.map(|r| r.map(to_u64)).collect::<Result<_, _>>()?)
     }
@@ -386,14 +341,7 @@ impl QueryIndex for SqliteIndex {
         after: Option<u64>,
         limit: u32,
     ) -> Result<Vec<EntryRow>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT e.idx, e.type, e.source, e.leaf, e.json,
-                    COALESCE(r.superseded_by, a.superseded_by)
-             FROM entries e
-             LEFT JOIN reports r ON r.idx = e.idx
-             LEFT JOIN agreements a ON a.idx = e.idx
-             WHERE e.type = ?1 AND e.idx > ?2 ORDER BY e.idx LIMIT ?3",
-        )?;
+        let mut query = self.db.prepare_cached(ENTRIES_OF_TYPE)?;
         let rows = query.query_map(
             params![entry_type.as_str(), after.map_or(-1, to_i64), i64::from(limit)],
             entry_row,
@@ -402,11 +350,7 @@ impl QueryIndex for SqliteIndex {
     }
 
     fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
-        let mut query = self.db.prepare_cached(
-            "SELECT id, name, role, organisation, party, reliability, key,
-                    registered_at, updated_at, revoked_at
-             FROM sources ORDER BY id",
-        )?;
+        let mut query = self.db.prepare_cached(SOURCES)?;
         let rows = query.query_map([], |r| {
             Ok(SourceRow {
                 id: r.get(0)?,
@@ -423,6 +367,75 @@ impl QueryIndex for SqliteIndex {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The query of [`QueryIndex::reports`] for `filter`, with its arguments.
+fn reports_query(filter: &ReportFilter) -> (String, Vec<rusqlite::types::Value>) {
+    // The matching indices first, then the entries of the page only:
+    // sorting whole rows would carry every candidate's JSON along.
+    let mut args: Vec<rusqlite::types::Value> = vec![filter.after.map_or(-1, to_i64).into()];
+    let mut arg = |value: rusqlite::types::Value| {
+        args.push(value);
+        args.len()
+    };
+    let mut conditions = Vec::new();
+    let by_column = filter.event.is_some() || filter.source.is_some() || filter.party.is_some();
+    let (from, key) = if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+        // The R*Tree alone, by place and, when asked, by time. Its
+        // boxes are 32-bit floats rounded outwards: the exact tests on
+        // the place and time it keeps beside them decide. The reports
+        // only when a filter needs their columns (CROSS JOIN keeps
+        // SQLite from walking them in log order instead).
+        let (a, b, c, d) =
+            (arg(min_lon.into()), arg(max_lon.into()), arg(min_lat.into()), arg(max_lat.into()));
+        conditions.push(format!(
+            "p.max_lon >= ?{a} AND p.min_lon <= ?{b} AND p.max_lat >= ?{c} AND p.min_lat <= ?{d}
+             AND p.lon BETWEEN ?{a} AND ?{b} AND p.lat BETWEEN ?{c} AND ?{d}"
+        ));
+        if let Some((from, to)) = filter.time {
+            let (a, b) = (arg((from as f64).into()), arg((to as f64).into()));
+            let (c, d) = (arg(from.into()), arg(to.into()));
+            conditions.push(format!(
+                "p.max_t >= ?{a} AND p.min_t <= ?{b} AND p.t_to >= ?{c} AND p.t_from <= ?{d}"
+            ));
+        }
+        let from = if by_column {
+            "report_places p CROSS JOIN reports r ON r.idx = p.idx"
+        } else {
+            "report_places p"
+        };
+        (from, "p.idx")
+    } else {
+        if let Some((from, to)) = filter.time {
+            let (a, b) = (arg(from.into()), arg(to.into()));
+            conditions.push(format!("r.t_to >= ?{a} AND r.t_from <= ?{b}"));
+        }
+        ("reports r", "r.idx")
+    };
+    conditions.push(format!("{key} > ?1"));
+    if let Some(target) = &filter.target {
+        let n = arg(target.clone().into());
+        conditions.push(format!("{key} IN (SELECT idx FROM report_targets WHERE category = ?{n})"));
+    }
+    for (column, value) in
+        [("r.event", &filter.event), ("r.source", &filter.source), ("r.party", &filter.party)]
+    {
+        if let Some(value) = value {
+            let n = arg(value.clone().into());
+            conditions.push(format!("{column} = ?{n}"));
+        }
+    }
+    let limit = arg(i64::from(filter.limit).into());
+    let sql = format!(
+        "SELECT {key} AS idx FROM {from} WHERE {} ORDER BY {key} LIMIT ?{limit}",
+        conditions.join(" AND ")
+    );
+    let sql = format!(
+        "SELECT e.idx, e.type, e.source, e.leaf, e.json, r.superseded_by
+         FROM ({sql}) page JOIN reports r ON r.idx = page.idx JOIN entries e ON e.idx = page.idx
+         ORDER BY page.idx"
+    );
+    (sql, args)
 }
 
 /// A leaf hash from column `column`.
@@ -568,4 +581,82 @@ fn apply_source(tx: &Transaction<'_>, index: i64, source: &Source) -> Result<(),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use rusqlite::types::Value;
+
+    use super::*;
+
+    /// The indexes the plan of `sql` reads.
+    fn indexes_used(db: &Connection, sql: &str, args: Vec<Value>) -> BTreeSet<String> {
+        let mut plan = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plans");
+        let details = plan
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .expect("runs")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("reads");
+        details
+            .iter()
+            .filter_map(|detail| detail.split("INDEX ").nth(1))
+            .filter_map(|rest| rest.split_whitespace().next())
+            // An R*Tree names its search strategy ("2:D1B0"), not an index.
+            .filter(|name| !name.contains(':'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Every index of the schema serves the plan of a query the index
+    /// makes: none is written for every entry and read by nothing.
+    #[test]
+    fn every_index_of_the_schema_serves_a_query() {
+        let dir = tempfile::tempdir().expect("dir");
+        let index = SqliteIndex::open(&dir.path().join("index.sqlite"), "o").expect("opens");
+        let db = &index.db;
+        let text = |s: &str| Value::Text(s.into());
+        let mut used = BTreeSet::new();
+        let filters = [
+            ReportFilter::default(),
+            ReportFilter { time: Some((0, 1)), ..Default::default() },
+            ReportFilter { bbox: Some([0.0, 0.0, 1.0, 1.0]), ..Default::default() },
+            ReportFilter {
+                bbox: Some([0.0, 0.0, 1.0, 1.0]),
+                time: Some((0, 1)),
+                ..Default::default()
+            },
+            ReportFilter { event: Some("shelling".into()), ..Default::default() },
+            ReportFilter { source: Some("s".into()), ..Default::default() },
+            ReportFilter { party: Some("p".into()), ..Default::default() },
+            ReportFilter { target: Some("civilian".into()), ..Default::default() },
+        ];
+        for filter in &filters {
+            let (sql, args) = reports_query(filter);
+            used.extend(indexes_used(db, &sql, args));
+        }
+        let fixed: [(&str, Vec<Value>); 7] = [
+            (BY_LOCAL_ID, vec![text("s"), text("truce.report/v1"), text("id")]),
+            (ENTRY, vec![Value::Integer(1)]),
+            (SOURCE_ENTRIES, vec![]),
+            (ENTRIES_BETWEEN, vec![Value::Integer(0), Value::Integer(9)]),
+            (AGREEMENT_ROOTS, vec![]),
+            (ENTRIES_OF_TYPE, vec![text("truce.report/v1"), Value::Integer(-1), Value::Integer(9)]),
+            (SOURCES, vec![]),
+        ];
+        for (sql, args) in fixed {
+            used.extend(indexes_used(db, sql, args));
+        }
+        let mut all = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .expect("lists");
+        let all: BTreeSet<String> = all
+            .query_map([], |r| r.get(0))
+            .expect("runs")
+            .collect::<Result<_, _>>()
+            .expect("reads");
+        let unused: Vec<_> = all.difference(&used).collect();
+        assert!(unused.is_empty(), "indexes no query uses: {unused:?} (used: {used:?})");
+    }
 }
