@@ -387,6 +387,13 @@ fn a_replica_refuses_reads_while_its_index_is_rebuilt() {
             config.read_only = true;
             config.follow_interval_ms = 10;
         });
+        // The replica serves what the writer's storage holds, which a log
+        // directory's writer writes out within half a second.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while replica.size() < writer.size() {
+            assert!(std::time::Instant::now() < deadline, "the replica stays behind");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let before = replica.get_json("/v1/reports");
         assert_eq!(indices_of(&before), r);
         let incidents = replica.get_json("/v1/incidents");

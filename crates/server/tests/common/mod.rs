@@ -156,9 +156,23 @@ impl TestServer {
         TestServer::config_for(&self.backend, &self.data)
     }
 
-    /// The log's storage, for reading.
+    /// The log's storage, for reading, as another process reads it: once
+    /// it holds the size the server serves (a log directory's writer
+    /// writes its journal out as tiles within half a second).
     pub fn storage(&self) -> Box<dyn truce_log::LogStorage + Send + Sync> {
-        self.config().backends().expect("backends").open_reader().expect("opens")
+        let storage = self.config().backends().expect("backends").open_reader().expect("opens");
+        let served = self.size();
+        let stored = |storage: &dyn truce_log::LogStorage| {
+            let bytes = storage.read_checkpoint().expect("reads").expect("a checkpoint");
+            let note = truce_note::UnverifiedNote::parse(&bytes).expect("a note");
+            truce_log::Checkpoint::parse(note.text_unverified()).expect("a checkpoint").size()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while stored(storage.as_ref()) < served {
+            assert!(std::time::Instant::now() < deadline, "the storage stays behind {served}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        storage
     }
 
     /// Stops the server and waits until it finished.
