@@ -112,7 +112,9 @@ fn dir_objects(dir: &FsPath) -> BTreeMap<String, Vec<u8>> {
                 walk(root, &path, into);
             } else {
                 let name = path.strip_prefix(root).expect("under").to_string_lossy().into_owned();
-                if name != ".lock" {
+                // Not the layout: the lock, and the journal that a
+                // directory commits to before it writes tiles out.
+                if name != ".lock" && !name.starts_with("journal/") {
                     into.insert(name, std::fs::read(&path).expect("reads"));
                 }
             }
@@ -278,7 +280,9 @@ fn entries(range: Range<u32>) -> Vec<Vec<u8>> {
 }
 
 /// A sequencer over a bucket writes, byte for byte, what one over a
-/// directory writes, through batches and a reopening.
+/// directory writes, through batches and a reopening. (The directory
+/// writes out only the newest width of a partial tile, when its journal is
+/// written out; the bucket writes every commit's.)
 fn sequencer_matches_a_directory(lock: Arc<dyn SequencerLock>) {
     let Some((bucket, prefix)) = place() else { return };
     let store = s3_store(&bucket, &prefix).expect("store");
@@ -320,15 +324,25 @@ fn sequencer_matches_a_directory(lock: Arc<dyn SequencerLock>) {
     // Each publish was checked: creating, and the eight batches.
     assert_eq!(*checking.publishes.lock().expect("counter"), 9);
 
+    drop(append_both);
+    drop(fs_log);
     let in_bucket = bucket_objects(&bucket, &prefix);
     let in_dir = dir_objects(dir.path());
-    assert_eq!(
-        in_bucket.keys().collect::<Vec<_>>(),
-        in_dir.keys().collect::<Vec<_>>(),
-        "the same objects"
+    let only_in_bucket: Vec<&String> =
+        in_bucket.keys().filter(|name| !in_dir.contains_key(*name)).collect();
+    assert!(
+        only_in_bucket.iter().all(|name| name.contains(".p/")),
+        "only partial tiles of intermediate widths are not in the directory: {only_in_bucket:?}"
     );
+    assert!(!only_in_bucket.is_empty(), "the bucket keeps every commit's partial tiles");
     for (name, data) in &in_dir {
-        assert!(in_bucket[name] == *data, "{name} differs");
+        // The directory's write-out puts the latest checkpoint in the
+        // history too; the bucket does with its next commit.
+        if name == "checkpoints/1823" {
+            assert_eq!(*data, last);
+            continue;
+        }
+        assert!(in_bucket.get(name) == Some(data), "{name} differs");
     }
     // The history reads back through a reader.
     let reader = ObjectStorage::open_reader(store, lock.clone());
