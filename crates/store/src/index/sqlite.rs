@@ -627,7 +627,7 @@ mod tests {
                 time: Some((0, 1)),
                 ..Default::default()
             },
-            ReportFilter { event: Some("shelling".into()), ..Default::default() },
+            ReportFilter { event: Some("artillery".into()), ..Default::default() },
             ReportFilter { source: Some("s".into()), ..Default::default() },
             ReportFilter { party: Some("p".into()), ..Default::default() },
             ReportFilter { target: Some("civilian".into()), ..Default::default() },
