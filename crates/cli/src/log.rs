@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 use truce_log::{
-    Checkpoint, Sequencer, TileHashReader, TlogProof, VerifiedCheckpoint, inclusion_proof,
-    verify_inclusion,
+    BatchedDedup, Checkpoint, Sequencer, TileHashReader, TlogProof, VerifiedCheckpoint,
+    inclusion_proof, verify_inclusion,
 };
 use truce_note::{SigningKey, UnverifiedNote, VerifierKey};
-use truce_store::{FsStorage, SqliteDedup, Unwritten};
+use truce_store::{DEDUP_BATCH, FsStorage, SqliteDedup, Unwritten};
 
 use crate::CheckFailed;
 use crate::audit::{self, AuditArgs};
@@ -122,17 +122,20 @@ const DEDUP: &str = ".dedup.sqlite";
 
 /// Opens the log in `dir` for appending with `key`; its origin is the one
 /// its checkpoint names, checked with the key.
-pub fn open_sequencer(dir: &Path, key: SigningKey) -> Result<Sequencer<FsStorage, SqliteDedup>> {
+pub fn open_sequencer(
+    dir: &Path,
+    key: SigningKey,
+) -> Result<Sequencer<FsStorage, BatchedDedup<SqliteDedup>>> {
     open_sequencer_with(FsStorage::open_writer(dir)?, key)
 }
 
 fn open_sequencer_with(
     storage: FsStorage,
     key: SigningKey,
-) -> Result<Sequencer<FsStorage, SqliteDedup>> {
+) -> Result<Sequencer<FsStorage, BatchedDedup<SqliteDedup>>> {
     let dir = storage.dir().to_owned();
     let origin = stored_checkpoint(&storage)?.origin().to_owned();
-    let dedup = SqliteDedup::open(&dir.join(DEDUP))?;
+    let dedup = BatchedDedup::new(SqliteDedup::open(&dir.join(DEDUP))?, DEDUP_BATCH);
     Ok(Sequencer::open(storage, dedup, key, &origin)?)
 }
 

@@ -325,3 +325,126 @@ impl DedupIndex for MemoryDedup {
         Ok(())
     }
 }
+
+/// A [`DedupIndex`] in front of another that holds the newest entries in
+/// memory and writes them to the other in batches of `batch`, in key
+/// order.
+///
+/// A durable index written once per commit rewrites, for every few
+/// entries, pages that random leaf hashes scatter over the whole index;
+/// written once per batch, each page is written once for many entries.
+/// What the batch holds is lost with the process, which the contract of
+/// [`DedupIndex`] allows: the index then covers fewer entries, and the
+/// sequencer reads them from the log again when it opens.
+#[derive(Debug)]
+pub struct BatchedDedup<D: DedupIndex> {
+    inner: D,
+    pending: HashMap<Hash, u64>,
+    /// The size the index covers with the batch, once it holds any.
+    covered: Option<u64>,
+    batch: usize,
+}
+
+impl<D: DedupIndex> BatchedDedup<D> {
+    /// `inner`, written to every `batch` entries (and when dropped).
+    pub fn new(inner: D, batch: usize) -> BatchedDedup<D> {
+        BatchedDedup { inner, pending: HashMap::new(), covered: None, batch }
+    }
+
+    /// Writes the batch to the index behind.
+    pub fn flush(&mut self) -> Result<(), BoxError> {
+        let Some(covered) = self.covered else { return Ok(()) };
+        let mut entries: Vec<(Hash, u64)> = self.pending.iter().map(|(h, i)| (*h, *i)).collect();
+        entries.sort_unstable();
+        self.inner.insert(&entries, covered)?;
+        self.pending.clear();
+        self.covered = None;
+        Ok(())
+    }
+}
+
+impl<D: DedupIndex> DedupIndex for BatchedDedup<D> {
+    fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
+        let asked: Vec<Hash> =
+            leaves.iter().filter(|leaf| !self.pending.contains_key(leaf)).copied().collect();
+        let mut found = self.inner.lookup(&asked)?.into_iter();
+        Ok(leaves
+            .iter()
+            .map(|leaf| match self.pending.get(leaf) {
+                Some(&index) => Some(index),
+                None => found.next().flatten(),
+            })
+            .collect())
+    }
+
+    fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError> {
+        for &(leaf, index) in entries {
+            self.pending.entry(leaf).or_insert(index);
+        }
+        self.covered = Some(new_size);
+        if self.pending.len() >= self.batch {
+            return self.flush();
+        }
+        Ok(())
+    }
+
+    fn covered_size(&self) -> Result<u64, BoxError> {
+        match self.covered {
+            Some(covered) => Ok(covered),
+            None => self.inner.covered_size(),
+        }
+    }
+
+    fn clear(&mut self) -> Result<(), BoxError> {
+        self.pending.clear();
+        self.covered = None;
+        self.inner.clear()
+    }
+}
+
+impl<D: DedupIndex> Drop for BatchedDedup<D> {
+    /// Writes the batch, if it can: if not, it is read from the log again.
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(n: u8) -> Hash {
+        Hash([n; 32])
+    }
+
+    #[test]
+    fn a_batched_dedup_answers_from_its_batch_and_writes_it_in_batches() {
+        let mut dedup = BatchedDedup::new(MemoryDedup::default(), 3);
+        dedup.insert(&[(leaf(1), 0), (leaf(2), 1)], 2).expect("inserts");
+        assert_eq!(dedup.inner.covered_size().expect("size"), 0, "not written yet");
+        assert_eq!(dedup.covered_size().expect("size"), 2);
+        assert_eq!(
+            dedup.lookup(&[leaf(2), leaf(9), leaf(1)]).expect("looks"),
+            [Some(1), None, Some(0)]
+        );
+
+        // The third entry fills the batch: written, in one insert.
+        dedup.insert(&[(leaf(3), 2)], 3).expect("inserts");
+        assert_eq!(dedup.inner.covered_size().expect("size"), 3);
+        assert!(dedup.pending.is_empty());
+        dedup.insert(&[(leaf(4), 3)], 4).expect("inserts");
+        assert_eq!(
+            dedup.lookup(&[leaf(3), leaf(4), leaf(5)]).expect("looks"),
+            [Some(2), Some(3), None]
+        );
+
+        // What a crash would keep: the index behind covers 3, and the
+        // sequencer reads the fourth entry from the log again.
+        assert_eq!(dedup.inner.covered_size().expect("size"), 3);
+        assert_eq!(dedup.inner.lookup(&[leaf(4)]).expect("looks"), [None]);
+        // Written on demand (and when dropped).
+        dedup.flush().expect("flushes");
+        assert_eq!(dedup.inner.covered_size().expect("size"), 4);
+        assert_eq!(dedup.inner.lookup(&[leaf(4)]).expect("looks"), [Some(3)]);
+    }
+}

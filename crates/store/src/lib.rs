@@ -57,7 +57,7 @@ pub use crate::index::{
 };
 pub use crate::keys::{KeyFileError, read_key_file, write_key_file};
 pub use crate::location::{
-    Backends, IndexLocation, LocationError, StorageLocation, Writer, s3_store,
+    Backends, DEDUP_BATCH, IndexLocation, LocationError, StorageLocation, Writer, s3_store,
 };
 pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock, holder_name};
 pub use crate::object::ObjectStorage;

@@ -27,7 +27,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use truce_log::{BoxError, DedupIndex, LogStorage};
+use truce_log::{BatchedDedup, BoxError, DedupIndex, LogStorage};
 
 use crate::index::{IndexError, PgIndex, QueryIndex, SqliteIndex};
 use crate::lock::{Lease, PgLock, SequencerLock, SqliteLock};
@@ -281,6 +281,10 @@ impl fmt::Debug for Backends {
     }
 }
 
+/// How many entries the dedup index of a writer holds in memory before it
+/// writes them out, in key order (see [`BatchedDedup`]).
+pub const DEDUP_BATCH: usize = 65_536;
+
 /// What a writer holds: the storage, open for writing, the dedup index,
 /// and the lease when the storage is a bucket.
 pub struct Writer {
@@ -365,6 +369,7 @@ impl Backends {
             .index
             .open_dedup()
             .map_err(|e| format!("the dedup index in {}: {e}", self.index))?;
+        let dedup = Box::new(BatchedDedup::new(dedup, DEDUP_BATCH));
         Ok(Some(Writer { storage, dedup, lease }))
     }
 }
