@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use truce_log::{
-    LogStorage, Sequencer, TilePath, TreeAuditor, TreeBuilder, VerifiedCheckpoint, leaf_hash,
+    BatchedDedup, LogStorage, Sequencer, TilePath, TreeAuditor, TreeBuilder, VerifiedCheckpoint,
+    leaf_hash,
 };
 use truce_note::{KeyName, SigningKey};
 use truce_store::{FsStorage, SqliteDedup};
@@ -58,6 +59,8 @@ fn raw_sha256_rate(size: usize) -> f64 {
 fn build_log(dir: &Path, total: u64, entry_size: usize, batch: u64) -> Duration {
     let storage = FsStorage::open_writer(dir).expect("opens");
     let dedup = SqliteDedup::open(&dir.join(".dedup.sqlite")).expect("dedup");
+    // As `truce log append` and the server open it.
+    let dedup = BatchedDedup::new(dedup, truce_store::DEDUP_BATCH);
     let mut log = Sequencer::create(storage, dedup, key(), ORIGIN).expect("creates");
     let mut elapsed = Duration::ZERO;
     let mut next = 0;
