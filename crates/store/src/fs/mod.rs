@@ -79,7 +79,7 @@ const TEMP: &str = ".tmp-";
 /// How often commits are written out as tiles and the checkpoint file.
 pub const WRITE_OUT_INTERVAL: Duration = Duration::from_millis(500);
 /// How many bytes of commits make a write-out start before its interval.
-pub const WRITE_OUT_BYTES: usize = 32 << 20;
+pub const WRITE_OUT_BYTES: usize = 8 << 20;
 /// How many bytes of commits may wait to be written out before commits
 /// are refused: writing out fails, or cannot keep up.
 const MAX_UNWRITTEN: usize = 512 << 20;
