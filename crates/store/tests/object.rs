@@ -324,7 +324,6 @@ fn sequencer_matches_a_directory(lock: Arc<dyn SequencerLock>) {
     // Each publish was checked: creating, and the eight batches.
     assert_eq!(*checking.publishes.lock().expect("counter"), 9);
 
-    drop(append_both);
     drop(fs_log);
     let in_bucket = bucket_objects(&bucket, &prefix);
     let in_dir = dir_objects(dir.path());
