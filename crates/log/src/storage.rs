@@ -2,6 +2,7 @@
 //! tiles and the checkpoint live, and the index of entries already logged.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::bundle::BundleId;
 use crate::hash::{HASH_SIZE, Hash};
@@ -335,29 +336,45 @@ impl DedupIndex for MemoryDedup {
 /// written once per batch, each page is written once for many entries.
 /// What the batch holds is lost with the process, which the contract of
 /// [`DedupIndex`] allows: the index then covers fewer entries, and the
-/// sequencer reads them from the log again when it opens.
+/// sequencer reads them from the log again when it opens. Readers of the
+/// durable index in the same process look in the batch first
+/// ([`BatchedDedup::sharing`]).
 #[derive(Debug)]
 pub struct BatchedDedup<D: DedupIndex> {
     inner: D,
-    pending: HashMap<Hash, u64>,
+    pending: DedupBatch,
     /// The size the index covers with the batch, once it holds any.
     covered: Option<u64>,
     batch: usize,
 }
 
+/// The entries a [`BatchedDedup`] holds in memory, by leaf hash.
+pub type DedupBatch = Arc<Mutex<HashMap<Hash, u64>>>;
+
 impl<D: DedupIndex> BatchedDedup<D> {
     /// `inner`, written to every `batch` entries (and when dropped).
     pub fn new(inner: D, batch: usize) -> BatchedDedup<D> {
-        BatchedDedup { inner, pending: HashMap::new(), covered: None, batch }
+        BatchedDedup::sharing(inner, batch, DedupBatch::default())
     }
 
-    /// Writes the batch to the index behind.
+    /// [`BatchedDedup::new`], keeping its batch in `pending`, where
+    /// readers of the same process look too.
+    pub fn sharing(inner: D, batch: usize, pending: DedupBatch) -> BatchedDedup<D> {
+        BatchedDedup { inner, pending, covered: None, batch }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, HashMap<Hash, u64>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the batch to the index behind (and only then takes it out
+    /// of memory, so that a reader finds each entry in one or the other).
     pub fn flush(&mut self) -> Result<(), BoxError> {
         let Some(covered) = self.covered else { return Ok(()) };
-        let mut entries: Vec<(Hash, u64)> = self.pending.iter().map(|(h, i)| (*h, *i)).collect();
+        let mut entries: Vec<(Hash, u64)> = self.pending().iter().map(|(h, i)| (*h, *i)).collect();
         entries.sort_unstable();
         self.inner.insert(&entries, covered)?;
-        self.pending.clear();
+        self.pending().clear();
         self.covered = None;
         Ok(())
     }
@@ -365,24 +382,26 @@ impl<D: DedupIndex> BatchedDedup<D> {
 
 impl<D: DedupIndex> DedupIndex for BatchedDedup<D> {
     fn lookup(&self, leaves: &[Hash]) -> Result<Vec<Option<u64>>, BoxError> {
+        let batched: Vec<Option<u64>> = {
+            let pending = self.pending();
+            leaves.iter().map(|leaf| pending.get(leaf).copied()).collect()
+        };
         let asked: Vec<Hash> =
-            leaves.iter().filter(|leaf| !self.pending.contains_key(leaf)).copied().collect();
+            leaves.iter().zip(&batched).filter(|(_, b)| b.is_none()).map(|(l, _)| *l).collect();
         let mut found = self.inner.lookup(&asked)?.into_iter();
-        Ok(leaves
-            .iter()
-            .map(|leaf| match self.pending.get(leaf) {
-                Some(&index) => Some(index),
-                None => found.next().flatten(),
-            })
-            .collect())
+        Ok(batched.into_iter().map(|b| b.or_else(|| found.next().flatten())).collect())
     }
 
     fn insert(&mut self, entries: &[(Hash, u64)], new_size: u64) -> Result<(), BoxError> {
-        for &(leaf, index) in entries {
-            self.pending.entry(leaf).or_insert(index);
-        }
+        let held = {
+            let mut pending = self.pending();
+            for &(leaf, index) in entries {
+                pending.entry(leaf).or_insert(index);
+            }
+            pending.len()
+        };
         self.covered = Some(new_size);
-        if self.pending.len() >= self.batch {
+        if held >= self.batch {
             return self.flush();
         }
         Ok(())
@@ -396,7 +415,7 @@ impl<D: DedupIndex> DedupIndex for BatchedDedup<D> {
     }
 
     fn clear(&mut self) -> Result<(), BoxError> {
-        self.pending.clear();
+        self.pending().clear();
         self.covered = None;
         self.inner.clear()
     }
@@ -431,7 +450,7 @@ mod tests {
         // The third entry fills the batch: written, in one insert.
         dedup.insert(&[(leaf(3), 2)], 3).expect("inserts");
         assert_eq!(dedup.inner.covered_size().expect("size"), 3);
-        assert!(dedup.pending.is_empty());
+        assert!(dedup.pending().is_empty());
         dedup.insert(&[(leaf(4), 3)], 4).expect("inserts");
         assert_eq!(
             dedup.lookup(&[leaf(3), leaf(4), leaf(5)]).expect("looks"),

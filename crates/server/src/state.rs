@@ -251,13 +251,20 @@ impl Shared {
 
     /// The index of an entry already in the log, by its bytes.
     fn find_logged(&self, leaf: truce_log::Hash, bytes: &[u8]) -> Option<u64> {
-        let dedup = match self.dedups.take() {
-            Some(dedup) => dedup,
-            None => self.backends.index.open_dedup().ok()?,
+        // The newest entries are in the sequencer's batch, not yet in the
+        // dedup index.
+        let index = match self.backends.batched_dedup(&leaf) {
+            Some(index) => index,
+            None => {
+                let dedup = match self.dedups.take() {
+                    Some(dedup) => dedup,
+                    None => self.backends.index.open_dedup().ok()?,
+                };
+                let candidate = dedup.lookup(&[leaf]).ok()?.first().copied().flatten();
+                self.dedups.put(dedup);
+                candidate?
+            }
         };
-        let candidate = dedup.lookup(&[leaf]).ok()?.first().copied().flatten();
-        self.dedups.put(dedup);
-        let index = candidate?;
         let size = self.checkpoint().size();
         let stored = read_entry(&self.storage, index, size).ok().flatten()?;
         (stored == bytes).then_some(index)

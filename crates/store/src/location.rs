@@ -27,7 +27,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use truce_log::{BatchedDedup, BoxError, DedupIndex, LogStorage};
+use truce_log::{BatchedDedup, BoxError, DedupBatch, DedupIndex, Hash, LogStorage};
 
 use crate::index::{IndexError, PgIndex, QueryIndex, SqliteIndex};
 use crate::lock::{Lease, PgLock, SequencerLock, SqliteLock};
@@ -270,6 +270,8 @@ pub struct Backends {
     /// What the writer of a log directory committed and has not written
     /// out yet, which the readers opened here see at once.
     unwritten: Arc<Unwritten>,
+    /// The entries the writer's dedup index holds in memory.
+    dedup_batch: DedupBatch,
 }
 
 impl fmt::Debug for Backends {
@@ -306,7 +308,20 @@ impl std::fmt::Debug for Writer {
 impl Backends {
     /// The storage at `storage` with its indexes at `index`.
     pub fn new(storage: StorageLocation, index: IndexLocation) -> Backends {
-        Backends { storage, index, lock: Arc::default(), unwritten: Unwritten::new() }
+        Backends {
+            storage,
+            index,
+            lock: Arc::default(),
+            unwritten: Unwritten::new(),
+            dedup_batch: DedupBatch::default(),
+        }
+    }
+
+    /// The log index of an entry by its leaf hash, if the writer opened
+    /// here logged it and holds it in its dedup index's batch, not yet in
+    /// the index (a reader of the index looks here first).
+    pub fn batched_dedup(&self, leaf: &Hash) -> Option<u64> {
+        self.dedup_batch.lock().unwrap_or_else(|p| p.into_inner()).get(leaf).copied()
     }
 
     /// The storage, for reading only.
@@ -369,7 +384,7 @@ impl Backends {
             .index
             .open_dedup()
             .map_err(|e| format!("the dedup index in {}: {e}", self.index))?;
-        let dedup = Box::new(BatchedDedup::new(dedup, DEDUP_BATCH));
+        let dedup = Box::new(BatchedDedup::sharing(dedup, DEDUP_BATCH, self.dedup_batch.clone()));
         Ok(Some(Writer { storage, dedup, lease }))
     }
 }
