@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use truce_log::{LogStorage, Sequencer, StorageTiles, TileHashReader, TlogProof, inclusion_proof};
+use truce_log::{Sequencer, StorageTiles, TileHashReader, TlogProof, inclusion_proof};
 use truce_note::{KeyName, SigningKey};
 use truce_store::{FsStorage, SqliteDedup};
 
