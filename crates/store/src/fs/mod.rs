@@ -246,7 +246,7 @@ impl FsStorage {
     /// every interval, and when it closes.)
     pub fn write_out(&self) -> Result<(), FsError> {
         match &self.writer {
-            Some(writer) => writer.shared.write_out().map(drop),
+            Some(writer) => writer.shared.write_out(),
             None => Ok(()),
         }
     }
@@ -379,11 +379,10 @@ impl WriterState {
     }
 
     /// One round of writing out: what waited when it started is in the
-    /// tiles, the history and the checkpoint file when it returns `Ok`,
-    /// with the size written out, if anything waited.
-    fn write_out(&self) -> Result<Option<u64>, FsError> {
+    /// tiles, the history and the checkpoint file when it returns `Ok`.
+    fn write_out(&self) -> Result<(), FsError> {
         let mut published = lock(&self.published);
-        let Some(snapshot) = self.unwritten.snapshot() else { return Ok(None) };
+        let Some(snapshot) = self.unwritten.snapshot() else { return Ok(()) };
         let (size, checkpoint) = snapshot.latest();
         let mut files: Vec<(PathBuf, &[u8])> = snapshot
             .objects
@@ -409,8 +408,7 @@ impl WriterState {
         drop(published);
         self.unwritten.written(&snapshot);
         remove_partials(&self.dir, snapshot.objects.iter().map(|o| &o.0));
-        lock(&self.journal).forget(size)?;
-        Ok(Some(size))
+        lock(&self.journal).forget(size)
     }
 
     /// Appends a commit to the journal, or takes the journaled commit the
@@ -457,16 +455,10 @@ impl WriterState {
         Ok(())
     }
 
-    /// Publishes a checkpoint with the objects directly, without the
-    /// journal, once every journaled commit is written out: creating a
-    /// log, copying one in.
-    fn publish(
-        &self,
-        objects: &[Object],
-        old: Option<&[u8]>,
-        new: &[u8],
-        size: u64,
-    ) -> Result<(), CommitError> {
+    /// Publishes a checkpoint directly, without the journal, once every
+    /// journaled commit is written out: creating a log, copying one in
+    /// (its objects written before with [`LogStorage::write`]).
+    fn publish(&self, old: Option<&[u8]>, new: &[u8], size: u64) -> Result<(), CommitError> {
         let not_published = |e: FsError| CommitError::NotPublished(e.into());
         if !lock(&self.replay).is_empty() {
             return Err(not_published(FsError::Corrupt(
@@ -478,7 +470,7 @@ impl WriterState {
         let mut published = lock(&self.published);
         let path = self.dir.join(CHECKPOINT);
         let temp = self.temp_path(&path);
-        self.write_objects(&mut published, objects, Some((temp.clone(), new)))
+        self.write_objects(&mut published, &[], Some((temp.clone(), new)))
             .map_err(not_published)?;
         // The lock makes read-compare-rename atomic: no other writer runs.
         match read_optional(&path) {
@@ -720,7 +712,7 @@ impl LogStorage for FsStorage {
         size: u64,
     ) -> Result<(), BoxError> {
         let writer = self.writer()?;
-        writer.publish(&[], old, new, size).map_err(CommitError::into_inner)
+        writer.publish(old, new, size).map_err(CommitError::into_inner)
     }
 
     /// One record in the journal, one `fdatasync`; the objects are written
