@@ -17,8 +17,8 @@
 
 use std::sync::Arc;
 
-use truce_log::{Checkpoint, LogStorage};
-use truce_note::{UnverifiedNote, VerifierKey};
+use truce_log::{LogStorage, VerifiedCheckpoint};
+use truce_note::VerifierKey;
 use truce_store::Backends;
 
 use crate::config::Config;
@@ -46,11 +46,11 @@ fn follow(shared: &Shared) -> Result<(), ServerError> {
     let (indexed, checkpoint, witnessed) =
         shared.with_any_index(|i| Ok((i.indexed_size()?, i.checkpoint()?, i.witnessed()?)))?;
     shared.set_index_behind(indexed < shared.checkpoint().size());
-    if let Some(bytes) = servable(checkpoint, shared.storage.as_ref())? {
-        let checkpoint = verified(&bytes, &shared.log_key, &shared.origin)?;
-        if checkpoint.size() > shared.checkpoint().size() {
-            shared.set_checkpoint(Arc::new(checkpoint));
-        }
+    let servable = servable(checkpoint, shared.storage.as_ref(), &shared.log_key, &shared.origin)?;
+    if let Some(checkpoint) = servable
+        && checkpoint.size() > shared.checkpoint().size()
+    {
+        shared.set_checkpoint(Arc::new(checkpoint));
     }
     if let Some(note) = witnessed {
         let checkpoint = verified(&note, &shared.log_key, &shared.origin)?;
@@ -80,8 +80,8 @@ pub(crate) fn first_checkpoint(
                     .open_reader()
                     .map_err(|e| ServerError::Unavailable(format!("{}: {e}", backends.storage)))?;
                 let indexed = index.checkpoint().map_err(unavailable)?;
-                if let Some(bytes) = servable(indexed, storage.as_ref())? {
-                    return verified(&bytes, log_key, origin);
+                if let Some(checkpoint) = servable(indexed, storage.as_ref(), log_key, origin)? {
+                    return Ok(checkpoint);
                 }
             }
             Err(truce_store::IndexError::Missing) => {}
@@ -103,24 +103,24 @@ pub(crate) fn first_checkpoint(
 }
 
 /// Of the checkpoint the index covers and the one the storage holds, the
-/// smaller: the checkpoint whose entries both the index and the tiles
-/// have.
+/// smaller, verified: the checkpoint whose entries both the index and the
+/// tiles have.
 fn servable(
     indexed: Option<Vec<u8>>,
     storage: &dyn LogStorage,
-) -> Result<Option<Vec<u8>>, ServerError> {
+    log_key: &VerifierKey,
+    origin: &str,
+) -> Result<Option<VerifiedCheckpoint>, ServerError> {
     let Some(indexed) = indexed else { return Ok(None) };
+    let indexed = verified(&indexed, log_key, origin)?;
     let stored = storage
         .read_checkpoint()
         .map_err(|e| ServerError::Unavailable(format!("the log's checkpoint: {e}")))?;
-    let size = |bytes: &[u8]| {
-        UnverifiedNote::parse(bytes)
-            .ok()
-            .and_then(|note| Checkpoint::parse(note.text_unverified()).ok())
-            .map(|c| c.size())
-    };
-    Ok(match stored {
-        Some(stored) if size(&stored) < size(&indexed) => Some(stored),
-        _ => Some(indexed),
-    })
+    Ok(Some(match stored {
+        Some(bytes) => {
+            let stored = verified(&bytes, log_key, origin)?;
+            if stored.size() < indexed.size() { stored } else { indexed }
+        }
+        None => indexed,
+    }))
 }
