@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 use truce_entry::Position;
+use truce_i18n::Lang;
 
 use crate::geo::{Point, in_polygon};
 
@@ -21,8 +22,49 @@ pub const COUNTRIES_GEOJSON: &str = include_str!("../data/boundaries/countries.g
 
 /// Ukraine's first-level divisions (oblasts, Kyiv city, the Autonomous
 /// Republic of Crimea, Sevastopol) as a GeoJSON `FeatureCollection`, each
-/// feature with properties `name` and `iso` (ISO 3166-2).
+/// feature with properties `name`, `name_uk`, `name_ru`, `iso` (ISO
+/// 3166-2) and `aliases` (what reports may call it, lower case, without
+/// apostrophes).
 pub const OBLASTS_GEOJSON: &str = include_str!("../data/boundaries/oblasts.geojson");
+
+/// The name of a region of Ukraine in `lang`, for a region named as a
+/// report names it ("Kharkivska oblast", "Kharkiv", "Харківська область"):
+/// `None` for a name the gazetteer does not know, which is then shown as
+/// the source wrote it. English keeps the source's own spelling.
+pub fn region_name(reported: &str, lang: Lang) -> Option<&'static str> {
+    #[derive(Deserialize)]
+    struct Collection {
+        features: Vec<Feature>,
+    }
+    #[derive(Deserialize)]
+    struct Feature {
+        properties: Division,
+    }
+    #[derive(Deserialize)]
+    struct Division {
+        name_uk: String,
+        name_ru: String,
+        aliases: Vec<String>,
+    }
+    static DIVISIONS: OnceLock<Vec<Division>> = OnceLock::new();
+    let divisions = DIVISIONS.get_or_init(|| {
+        serde_json::from_str::<Collection>(OBLASTS_GEOJSON)
+            .map(|c| c.features.into_iter().map(|f| f.properties).collect())
+            .unwrap_or_default()
+    });
+    let key = reported
+        .to_lowercase()
+        .replace(['\'', '’', 'ʼ'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let division = divisions.iter().find(|d| d.aliases.contains(&key))?;
+    match lang {
+        Lang::En => None,
+        Lang::Uk => Some(&division.name_uk),
+        Lang::Ru => Some(&division.name_ru),
+    }
+}
 
 /// One country's outline.
 #[derive(Clone, Debug)]
@@ -164,6 +206,27 @@ mod tests {
             })
             .map(|f| f["properties"]["iso"].as_str().expect("an ISO code").to_owned())
             .collect()
+    }
+
+    #[test]
+    fn regions_are_named_in_each_language_as_reports_name_them() {
+        assert_eq!(region_name("Kharkivska oblast", Lang::Uk), Some("Харківська область"));
+        assert_eq!(region_name("Kharkiv Oblast", Lang::Ru), Some("Харьковская область"));
+        assert_eq!(region_name("Odes'ka Oblast'", Lang::Uk), Some("Одеська область"));
+        assert_eq!(region_name("  zaporizka   OBLAST ", Lang::Ru), Some("Запорожская область"));
+        assert_eq!(region_name("Kyiv", Lang::Uk), Some("Київ"));
+        assert_eq!(region_name("Kyivska oblast", Lang::Uk), Some("Київська область"));
+        assert_eq!(region_name("Харківська область", Lang::Ru), Some("Харьковская область"));
+        assert_eq!(
+            region_name("Автономна Республіка Крим", Lang::Ru),
+            Some("Автономная Республика Крым")
+        );
+        assert_eq!(
+            region_name("Kharkivska oblast", Lang::En),
+            None,
+            "English keeps the source's words"
+        );
+        assert_eq!(region_name("Krasnodar Krai", Lang::Uk), None, "not a region of Ukraine");
     }
 
     #[test]

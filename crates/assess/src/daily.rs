@@ -103,8 +103,9 @@ impl Tally {
 /// One region's part of the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegionSection {
-    /// The region (oblast), as the reports name it.
-    pub region: String,
+    /// The region (oblast), as the reports name it; `null` for what no
+    /// report places in a region (listed first).
+    pub region: Option<String>,
     /// What happened there.
     #[serde(flatten)]
     pub tally: Tally,
@@ -169,8 +170,6 @@ pub struct DailyReport {
     pub provenance: Provenance,
 }
 
-const UNSPECIFIED: &str = "(region not given)";
-
 /// The names of the time zones a daily report may be cut in: those of the
 /// IANA database bundled with Truce (the same on every machine), spelt as
 /// the database spells them.
@@ -232,13 +231,12 @@ pub fn daily_report(
         findings.coverage_gaps.iter().filter(|g| overlaps(&g.time, this)).collect();
 
     let mut summary = Tally::default();
-    let mut regions: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut regions: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     let mut parties: BTreeMap<String, PartySection> = BTreeMap::new();
     let mut violations = Vec::new();
     for incident in &incidents {
         summary.add(incident);
-        let region = incident.location.region.clone().unwrap_or_else(|| UNSPECIFIED.to_owned());
-        regions.entry(region).or_default().add(incident);
+        regions.entry(incident.location.region.clone()).or_default().add(incident);
         if let Some(r) = &incident.responsibility {
             let party = parties.entry(r.party.clone()).or_insert_with(|| PartySection {
                 party: r.party.clone(),
@@ -267,8 +265,7 @@ pub fn daily_report(
     }
     summary.coverage_gaps = gaps.len() as u64;
     for gap in &gaps {
-        let region = gap.region.clone().unwrap_or_else(|| UNSPECIFIED.to_owned());
-        regions.entry(region).or_default().coverage_gaps += 1;
+        regions.entry(gap.region.clone()).or_default().coverage_gaps += 1;
         if let Some(by) = &gap.by {
             parties
                 .entry(by.clone())

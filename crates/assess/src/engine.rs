@@ -10,8 +10,8 @@ use truce_entry::{
 
 use crate::AssessError;
 use crate::findings::{
-    Disruption, Estimate, Finding, Gap, Grade, Harm, Incident, Place, Responsibility, Verdict,
-    Window,
+    Disruption, Estimate, Finding, Gap, Grade, GradeReason, Harm, Incident, NamedParty, Place,
+    Responsibility, Verdict, VerdictReason, Window,
 };
 use crate::geo::{Point, distance_m, distance_to_geometry_m};
 use crate::live::ReportChain;
@@ -164,9 +164,9 @@ impl<'a> Judge<'a> {
         let contest = contest(&live);
         let grade = if affirming.is_empty() {
             grade_reasons = vec![if chains.iter().any(|c| c.withdrawn) {
-                "its reports were withdrawn".to_owned()
+                GradeReason::Withdrawn
             } else {
-                "no live report affirms that it took place".to_owned()
+                GradeReason::NotAffirmed
             }];
             Grade::Discounted
         } else if let Some(reason) = contest {
@@ -210,7 +210,7 @@ impl<'a> Judge<'a> {
     }
 
     /// The grade the affirming chains earn, were nobody to disagree.
-    fn corroboration(&self, affirming: &[&ReportChain<'_>]) -> (Grade, Vec<String>) {
+    fn corroboration(&self, affirming: &[&ReportChain<'_>]) -> (Grade, Vec<GradeReason>) {
         if affirming.is_empty() {
             return (Grade::Discounted, Vec::new());
         }
@@ -220,40 +220,30 @@ impl<'a> Judge<'a> {
         if let Some(observer) = affirming.iter().find(|c| self.observer_with_evidence(c)) {
             return (
                 Grade::Verified,
-                vec![format!(
-                    "entry {}: a monitor's or sensor's observation with evidence",
-                    observer.head()
-                )],
+                vec![GradeReason::ObservedWithEvidence { entry: observer.head() }],
             );
         }
         if credible_groups.len() >= 2 {
             return (
                 Grade::Verified,
-                vec![format!("credible reports from {} independent groups", credible_groups.len())],
+                vec![GradeReason::CredibleGroups { groups: credible_groups.len() }],
             );
         }
         if groups.len() >= 2 {
             return (
                 Grade::Probable,
-                vec![format!(
-                    "reports from {} independent groups, {} of them credible",
-                    groups.len(),
-                    credible_groups.len()
-                )],
+                vec![GradeReason::IndependentGroups {
+                    groups: groups.len(),
+                    credible: credible_groups.len(),
+                }],
             );
         }
         if let Some(c) =
             affirming.iter().find(|c| self.credible(c) && !c.content.1.evidence.is_empty())
         {
-            return (
-                Grade::Probable,
-                vec![format!("entry {}: a credible source's report with evidence", c.head())],
-            );
+            return (Grade::Probable, vec![GradeReason::CredibleWithEvidence { entry: c.head() }]);
         }
-        (
-            Grade::Reported,
-            vec![format!("reports from {} group of sources, no corroboration", groups.len())],
-        )
+        (Grade::Reported, vec![GradeReason::Uncorroborated { groups: groups.len() }])
     }
 
     /// Who is responsible: the analyst's latest attribution of the
@@ -448,7 +438,7 @@ impl<'a> Judge<'a> {
             agreement,
             rule: rule.id.as_str().to_owned(),
             finding: Finding::NoViolation,
-            reason: "no prohibited kind against a protected target",
+            reason: VerdictReason::NoProhibitedAct,
             party: None,
             confidence: None,
             cites: vec![agreement],
@@ -464,16 +454,16 @@ impl<'a> Judge<'a> {
         if !established {
             verdict.finding = Finding::NoFinding;
             if incident.coverage_gaps.is_empty() {
-                verdict.reason = "insufficient corroboration";
+                verdict.reason = VerdictReason::InsufficientCorroboration;
             } else {
-                verdict.reason = "coverage gap";
+                verdict.reason = VerdictReason::CoverageGap;
                 verdict.cites.extend(&incident.coverage_gaps);
             }
         } else {
             match &incident.responsibility {
                 None => {
                     verdict.finding = Finding::NoFinding;
-                    verdict.reason = "responsibility not established";
+                    verdict.reason = VerdictReason::ResponsibilityUnknown;
                 }
                 Some(r) => {
                     verdict.party = Some(r.party.clone());
@@ -481,9 +471,9 @@ impl<'a> Judge<'a> {
                     verdict.cites.extend(&r.cites);
                     if rule.binds.iter().any(|p| p.as_str() == r.party) {
                         verdict.finding = Finding::Violation;
-                        verdict.reason = "prohibited kind against a protected target";
+                        verdict.reason = VerdictReason::ProhibitedAct;
                     } else {
-                        verdict.reason = "party not bound by the rule";
+                        verdict.reason = VerdictReason::PartyNotBound;
                     }
                 }
             }
@@ -507,11 +497,11 @@ fn in_force(period: &truce_entry::Period, from: i64, to: i64) -> bool {
 
 /// Why the live reports of an incident disagree, if they do: one denies
 /// what another affirms, or they name different perpetrators.
-fn contest(live: &[&ReportChain<'_>]) -> Option<String> {
+fn contest(live: &[&ReportChain<'_>]) -> Option<GradeReason> {
     if let (Some(a), Some(d)) =
         (live.iter().find(|c| c.affirms()), live.iter().find(|c| c.denies()))
     {
-        return Some(format!("entry {} denies what entry {} affirms", d.head(), a.head()));
+        return Some(GradeReason::Denied { denier: d.head(), affirmer: a.head() });
     }
     let named: BTreeMap<&str, u64> = live
         .iter()
@@ -521,8 +511,11 @@ fn contest(live: &[&ReportChain<'_>]) -> Option<String> {
         })
         .collect();
     if named.len() >= 2 {
-        let list: Vec<String> = named.iter().map(|(p, i)| format!("{p} (entry {i})")).collect();
-        return Some(format!("the reports name different perpetrators: {}", list.join(", ")));
+        let named = named
+            .into_iter()
+            .map(|(party, entry)| NamedParty { party: party.to_owned(), entry })
+            .collect();
+        return Some(GradeReason::Perpetrators { named });
     }
     None
 }

@@ -136,6 +136,142 @@ impl Finding {
     }
 }
 
+/// Why a verdict found what it found. Language-neutral: each is a code
+/// (`verdict-CODE` in truce-i18n's catalogues).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum VerdictReason {
+    /// A prohibited kind against a protected target, by a party the rule
+    /// binds.
+    ProhibitedAct,
+    /// No live report gives a prohibited kind against a protected target.
+    NoProhibitedAct,
+    /// Not established, and a coverage gap overlaps it.
+    CoverageGap,
+    /// Not established, for want of corroboration.
+    InsufficientCorroboration,
+    /// Established, but nobody is established as responsible.
+    ResponsibilityUnknown,
+    /// The responsible party is not bound by the rule.
+    PartyNotBound,
+}
+
+impl VerdictReason {
+    /// Every reason.
+    pub const ALL: [VerdictReason; 6] = [
+        VerdictReason::ProhibitedAct,
+        VerdictReason::NoProhibitedAct,
+        VerdictReason::CoverageGap,
+        VerdictReason::InsufficientCorroboration,
+        VerdictReason::ResponsibilityUnknown,
+        VerdictReason::PartyNotBound,
+    ];
+
+    /// Its code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictReason::ProhibitedAct => "prohibited_act",
+            VerdictReason::NoProhibitedAct => "no_prohibited_act",
+            VerdictReason::CoverageGap => "coverage_gap",
+            VerdictReason::InsufficientCorroboration => "insufficient_corroboration",
+            VerdictReason::ResponsibilityUnknown => "responsibility_unknown",
+            VerdictReason::PartyNotBound => "party_not_bound",
+        }
+    }
+}
+
+/// Why an incident has its grade: a code and the numbers that back it,
+/// language-neutral (`reason-CODE` in truce-i18n's catalogues, the fields
+/// its variables). In JSON, `{"code": "credible_groups", "groups": 2}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GradeReason {
+    /// A monitor's or sensor's observation with evidence.
+    ObservedWithEvidence {
+        /// The report's log index.
+        entry: u64,
+    },
+    /// Credible reports from this many independent groups.
+    CredibleGroups {
+        /// How many groups.
+        groups: usize,
+    },
+    /// Reports from this many independent groups, some credible.
+    IndependentGroups {
+        /// How many groups.
+        groups: usize,
+        /// How many of them made a credible report.
+        credible: usize,
+    },
+    /// A credible source's report with evidence.
+    CredibleWithEvidence {
+        /// The report's log index.
+        entry: u64,
+    },
+    /// Reports from one group, no corroboration.
+    Uncorroborated {
+        /// How many groups (one).
+        groups: usize,
+    },
+    /// Its reports were withdrawn.
+    Withdrawn,
+    /// No live report affirms that it took place.
+    NotAffirmed,
+    /// One report denies what another affirms.
+    Denied {
+        /// The denying report.
+        denier: u64,
+        /// The affirming report.
+        affirmer: u64,
+    },
+    /// The reports name different perpetrators.
+    Perpetrators {
+        /// Each party named, with the report that names it, by party.
+        named: Vec<NamedParty>,
+    },
+}
+
+/// A party a report names as perpetrator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NamedParty {
+    /// The party.
+    pub party: String,
+    /// The report.
+    pub entry: u64,
+}
+
+impl GradeReason {
+    /// Every code.
+    pub const CODES: [&'static str; 9] = [
+        "observed_with_evidence",
+        "credible_groups",
+        "independent_groups",
+        "credible_with_evidence",
+        "uncorroborated",
+        "withdrawn",
+        "not_affirmed",
+        "denied",
+        "perpetrators",
+    ];
+
+    /// Its code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            GradeReason::ObservedWithEvidence { .. } => "observed_with_evidence",
+            GradeReason::CredibleGroups { .. } => "credible_groups",
+            GradeReason::IndependentGroups { .. } => "independent_groups",
+            GradeReason::CredibleWithEvidence { .. } => "credible_with_evidence",
+            GradeReason::Uncorroborated { .. } => "uncorroborated",
+            GradeReason::Withdrawn => "withdrawn",
+            GradeReason::NotAffirmed => "not_affirmed",
+            GradeReason::Denied { .. } => "denied",
+            GradeReason::Perpetrators { .. } => "perpetrators",
+        }
+    }
+}
+
 /// An incident judged against one rule in force at its time and place.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
@@ -145,11 +281,8 @@ pub struct Verdict {
     pub rule: String,
     /// The finding.
     pub finding: Finding,
-    /// Why, in one phrase: `prohibited kind against a protected target`,
-    /// `no prohibited kind against a protected target`, `coverage gap`,
-    /// `insufficient corroboration`, `responsibility not established`,
-    /// `party not bound by the rule`.
-    pub reason: &'static str,
+    /// Why.
+    pub reason: VerdictReason,
     /// The party responsible, for a violation (or when known).
     pub party: Option<String>,
     /// The confidence in the attribution.
@@ -182,7 +315,7 @@ pub struct Incident {
     /// The grade the affirming reports would earn were nobody to disagree.
     pub uncorroborated_grade: Grade,
     /// Why it has its grade.
-    pub grade_reasons: Vec<String>,
+    pub grade_reasons: Vec<GradeReason>,
     /// Who is responsible, if the reports or an analyst establish it.
     pub responsibility: Option<Responsibility>,
     /// People killed and injured.

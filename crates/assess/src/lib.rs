@@ -63,18 +63,20 @@ mod notes;
 mod render;
 
 pub use crate::assessor::{Agreements, Assessor};
-pub use crate::boundaries::{COUNTRIES_GEOJSON, Country, OBLASTS_GEOJSON, countries, country_at};
+pub use crate::boundaries::{
+    COUNTRIES_GEOJSON, Country, OBLASTS_GEOJSON, countries, country_at, region_name,
+};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
     ViolationLine, daily_report, time_zones,
 };
 pub use crate::findings::{
-    Disruption, Estimate, Finding, Findings, Gap, Grade, Harm, Incident, Place, Responsibility,
-    Verdict, Window,
+    Disruption, Estimate, Finding, Findings, Gap, Grade, GradeReason, Harm, Incident, NamedParty,
+    Place, Responsibility, Verdict, VerdictReason, Window,
 };
 pub use crate::geo::{Point, distance_m, distance_to_geometry_m};
 pub use crate::model::{Log, LogEntry, SourceInfo};
-pub use crate::render::{html, markdown, svg_map};
+pub use crate::render::{grade_reason, html, markdown, svg_map};
 
 /// The tolerances of grouping.
 #[derive(Clone, Copy, Debug, PartialEq)]

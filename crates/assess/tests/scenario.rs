@@ -10,6 +10,7 @@ use truce_assess::{
     assess,
 };
 use truce_entry::{Entry, Identifier, Reliability, Role};
+use truce_i18n::Lang;
 
 struct Scenario {
     log: Log,
@@ -111,7 +112,7 @@ fn verdicts(i: &Incident) -> Vec<VerdictLine> {
             (
                 v.rule.clone(),
                 v.finding.as_str(),
-                v.reason,
+                v.reason.as_str(),
                 v.party.clone(),
                 v.confidence.map(|c| c.as_str()),
             )
@@ -140,24 +141,10 @@ fn every_incident_has_its_expected_grade_and_verdicts() {
     );
 
     let violation = |rule: &str, party: &str, confidence: &'static str| {
-        (
-            rule.to_owned(),
-            "violation",
-            "prohibited kind against a protected target",
-            Some(party.to_owned()),
-            Some(confidence),
-        )
+        (rule.to_owned(), "violation", "prohibited_act", Some(party.to_owned()), Some(confidence))
     };
-    let none = |rule: &str| {
-        (
-            rule.to_owned(),
-            "no_violation",
-            "no prohibited kind against a protected target",
-            None,
-            None,
-        )
-    };
-    let gap = |rule: &str| (rule.to_owned(), "no_finding", "coverage gap", None, None);
+    let none = |rule: &str| (rule.to_owned(), "no_violation", "no_prohibited_act", None, None);
+    let gap = |rule: &str| (rule.to_owned(), "no_finding", "coverage_gap", None, None);
 
     // Kharkiv, 13 Nov: verified; energy violation by ru, high.
     let kharkiv = incident(&f, &s, "kharkiv-sensor");
@@ -256,7 +243,7 @@ fn every_incident_has_its_expected_grade_and_verdicts() {
     assert_eq!(mykolaiv.grade, Grade::Reported);
     assert_eq!(
         verdicts(mykolaiv),
-        [("energy".to_owned(), "no_finding", "insufficient corroboration", None, None)]
+        [("energy".to_owned(), "no_finding", "insufficient_corroboration", None, None)]
     );
 
     // Totals: every grade and every kind of verdict appears.
@@ -330,12 +317,37 @@ fn the_daily_report_of_14_november() {
     let again = truce_assess::daily_report(&f, &options, provenance(&s)).expect("report");
     assert_eq!(report.canonical_json(), again.canonical_json());
     assert_eq!(report.digest().len(), 64);
-    let markdown = truce_assess::markdown(&report);
-    assert!(markdown.contains("# Daily report, 2025-11-14"), "{markdown}");
-    assert!(markdown.contains("| incidents | 2 | 1 | +1 |"), "{markdown}");
-    let html = truce_assess::html(&report);
-    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"), "{html}");
-    assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
+    // Rendered in each language, deterministically; the Ukrainian and
+    // Russian texts hold no English word of the English text's own.
+    let english = truce_assess::markdown(&report, Lang::En);
+    assert!(english.contains("# Daily report, 14 November 2025"), "{english}");
+    assert!(english.contains("| incidents | 2 | 1 | +1 |"), "{english}");
+    let uk = truce_assess::markdown(&report, Lang::Uk);
+    assert!(uk.contains("# Щоденний звіт"), "{uk}");
+    assert!(uk.contains("14 листопада 2025"), "{uk}");
+    let ru = truce_assess::markdown(&report, Lang::Ru);
+    assert!(ru.contains("14 ноября 2025"), "{ru}");
+    for (lang, text) in [(Lang::Uk, &uk), (Lang::Ru, &ru)] {
+        for word in
+            ["Summary", "incidents", "violations", "Provenance", "Coverage gaps", "Recompute"]
+        {
+            assert!(!text.contains(word), "{lang}: {word:?} left in\n{text}");
+        }
+        // The report's regions are named in the language.
+        assert!(!text.contains("Kyiv |") && !text.contains("oblast |"), "{lang}: {text}");
+    }
+    for lang in Lang::ALL {
+        let html = truce_assess::html(&report, lang);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"), "{html}");
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{html}");
+        assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
+        assert_eq!(html, truce_assess::html(&again, lang), "{lang}: rendered twice, the same");
+        assert_eq!(
+            truce_assess::markdown(&report, lang),
+            truce_assess::markdown(&again, lang),
+            "{lang}"
+        );
+    }
 
     // A bad time zone or cut-off is an error, not a panic.
     let bad = truce_assess::DailyOptions { time_zone: "Europe/Atlantis".into(), ..options.clone() };

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use truce_assess::{DailyOptions, Findings, Log, LogEntry, Params, Provenance, SourceInfo};
 use truce_entry::{Entry, Registry};
+use truce_i18n::Lang;
 use truce_log::{Checkpoint, Hash, TilePath, TreeBuilder, VerifiedCheckpoint, leaf_hash};
 use truce_note::{UnverifiedNote, VerifierKey};
 
@@ -27,6 +28,10 @@ pub enum ReportFormat {
     /// The `truce.statement/v1` entry that publishes the report's digest,
     /// for the operator to sign and submit.
     Statement,
+}
+
+fn parse_lang(tag: &str) -> Result<Lang, String> {
+    Lang::from_tag(tag).map_err(|e| e.to_string())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,6 +69,11 @@ pub struct ReportArgs {
     /// The output format.
     #[arg(long, value_enum, default_value = "json")]
     format: ReportFormat,
+    /// The language of the HTML and Markdown forms (en, uk or ru; a BCP 47
+    /// tag such as uk-UA will do). The JSON and the statement are the same
+    /// in every language.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    lang: Lang,
     /// The IANA time zone of the day.
     #[arg(long, default_value = "Europe/Kyiv")]
     time_zone: String,
@@ -230,8 +240,8 @@ pub fn report(args: ReportArgs) -> Result<()> {
     let report = daily(&loaded, &day)?;
     match args.format {
         ReportFormat::Json => write(&report.canonical_json()),
-        ReportFormat::Md => write(&truce_assess::markdown(&report)),
-        ReportFormat::Html => write(&truce_assess::html(&report)),
+        ReportFormat::Md => write(&truce_assess::markdown(&report, args.lang)),
+        ReportFormat::Html => write(&truce_assess::html(&report, args.lang)),
         ReportFormat::Statement => {
             let statement = json!({
                 "type": "truce.statement/v1",

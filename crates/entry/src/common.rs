@@ -225,6 +225,125 @@ impl serde::Serialize for Identifier {
     }
 }
 
+/// A BCP 47 language tag in its canonical form (`uk`, `ru`, `en-GB`,
+/// `uk-Latn`): the case ICU4X writes, so that one language has one
+/// spelling and an entry one canonical form.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LanguageTag(String);
+
+impl LanguageTag {
+    /// Checks `tag` and wraps it.
+    pub fn new(tag: &str) -> Result<LanguageTag, crate::Problems> {
+        language_tag(tag).map_err(crate::Problems::whole)
+    }
+
+    /// The tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn language_tag(tag: &str) -> Result<LanguageTag, String> {
+    let locale = icu_locale_core::Locale::try_from_str(tag)
+        .map_err(|_| format!("{tag:?} is not a BCP 47 language tag such as \"uk\" or \"en-GB\""))?;
+    let canonical = locale.to_string();
+    if canonical != tag {
+        return Err(format!("must be written {canonical:?}, the tag's canonical form"));
+    }
+    Ok(LanguageTag(canonical))
+}
+
+impl fmt::Display for LanguageTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for LanguageTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl serde::Serialize for LanguageTag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// The most languages a [`Translations`] may hold.
+pub const MAX_TRANSLATIONS: usize = 16;
+
+/// The same text in several languages: a JSON object from
+/// [`LanguageTag`]s to texts, 1 to [`MAX_TRANSLATIONS`] of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translations<T>(pub std::collections::BTreeMap<LanguageTag, T>);
+
+impl<T> Translations<T> {
+    /// The text in the language of `lang` (a primary language such as
+    /// `uk`), if there is one: the first tag of that language.
+    pub fn get(&self, lang: &str) -> Option<&T> {
+        self.0
+            .iter()
+            .find(|(tag, _)| tag.as_str().split('-').next() == Some(lang))
+            .map(|(_, text)| text)
+    }
+}
+
+impl<T: Field> Field for Translations<T> {
+    fn read(value: &Value, at: &mut Checker) -> Option<Self> {
+        let Some(object) = value.as_object() else {
+            at.problem(format!(
+                "must be an object from language tags to texts, not {}",
+                kind_of(value)
+            ));
+            return None;
+        };
+        if object.is_empty() || object.len() > MAX_TRANSLATIONS {
+            at.problem(format!("must hold 1 to {MAX_TRANSLATIONS} languages"));
+            return None;
+        }
+        let mut out = std::collections::BTreeMap::new();
+        let mut ok = true;
+        for (tag, text) in object {
+            at.at_key(tag, |at| match language_tag(tag) {
+                Err(message) => {
+                    at.problem(message);
+                    ok = false;
+                }
+                Ok(tag) => match T::read(text, at) {
+                    Some(text) => {
+                        out.insert(tag, text);
+                    }
+                    None => ok = false,
+                },
+            });
+        }
+        ok.then_some(Translations(out))
+    }
+
+    fn write(&self) -> Value {
+        Value::Object(self.0.iter().map(|(tag, text)| (tag.0.clone(), text.write())).collect())
+    }
+
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": MAX_TRANSLATIONS,
+            "propertyNames": {"minLength": 2, "maxLength": 64},
+            "additionalProperties": T::schema(),
+            "description": "the same text in several languages, by BCP 47 language tag in canonical form",
+        })
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Translations<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// An instant, written in RFC 3339 with an explicit UTC offset
 /// (`2025-11-14T03:20:00Z`, `2025-11-14T05:20:00+02:00`).
 ///

@@ -78,8 +78,9 @@ mod types;
 
 pub use crate::check::{NonEmpty, Problem, Problems};
 pub use crate::common::{
-    Base64Hash, Bearing, ByteSize, Count, Credibility, Date, Identifier, Latitude, LogIndex,
-    Longitude, MediaType, Meters, Prose, Sha256Hex, Text, Timestamp, VerifierKeyText,
+    Base64Hash, Bearing, ByteSize, Count, Credibility, Date, Identifier, LanguageTag, Latitude,
+    LogIndex, Longitude, MAX_TRANSLATIONS, MediaType, Meters, Prose, Sha256Hex, Text, Timestamp,
+    Translations, VerifierKeyText,
 };
 pub use crate::entry::{Entry, EntryType, MAX_ENTRY_SIZE};
 pub use crate::geometry::{Geometry, Position};

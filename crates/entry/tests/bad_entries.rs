@@ -317,6 +317,45 @@ fn cases() -> Vec<Case> {
                 "must not contain control or bidirectional formatting characters (found U+0007)",
             )],
         ),
+        // Summaries in other languages, by BCP 47 tag.
+        case(
+            "translations as a string",
+            set(report(), "/summary_i18n", json!("Two explosions.")),
+            &[("/summary_i18n", "must be an object from language tags to texts, not a string")],
+        ),
+        case(
+            "no translation",
+            set(report(), "/summary_i18n", json!({})),
+            &[("/summary_i18n", "must hold 1 to 16 languages")],
+        ),
+        case(
+            "a language tag in another case",
+            set(
+                report(),
+                "/summary_i18n",
+                json!({"UK": "Два вибухи.", "en-gb": "Two explosions."}),
+            ),
+            &[
+                ("/summary_i18n/UK", "must be written \"uk\", the tag's canonical form"),
+                ("/summary_i18n/en-gb", "must be written \"en-GB\", the tag's canonical form"),
+            ],
+        ),
+        case(
+            "not a language tag",
+            set(report(), "/summary_i18n", json!({"Ukrainian!": "Два вибухи."})),
+            &[(
+                "/summary_i18n/Ukrainian!",
+                "\"Ukrainian!\" is not a BCP 47 language tag such as \"uk\" or \"en-GB\"",
+            )],
+        ),
+        case(
+            "control character in a translation",
+            set(report(), "/summary_i18n", json!({"uk": "Два вибухи\u{7}."})),
+            &[(
+                "/summary_i18n/uk",
+                "must not contain control or bidirectional formatting characters (found U+0007)",
+            )],
+        ),
         case(
             "line break in a one-line text",
             set(report(), "/location/place", json!("Kharkiv\nSaltivka")),
@@ -513,7 +552,7 @@ fn cases() -> Vec<Case> {
             json!("red"),
         ),
         &[
-            ("/colour", "unknown field; expected one of: id, supersedes, withdrawn, time, location, event, occurrence, observation, weapon, direction, perpetrator, targets, harm, disruption, evidence, summary"),
+            ("/colour", "unknown field; expected one of: id, supersedes, withdrawn, time, location, event, occurrence, observation, weapon, direction, perpetrator, targets, harm, disruption, evidence, summary, summary_i18n"),
             ("/time/from", "must be an RFC 3339 date and time like 2025-11-14T03:20:00Z"),
             ("/location/lat", "must be between -90 and 90"),
             ("/event", "is required"),

@@ -8,9 +8,10 @@
 
 import { renderTimeline, setUpBrush } from "/charts.js";
 import {
-  FILTERS, GRADE_COLORS, POLICY_KEY, $, applyFilters, el, getBytes, getJson, gradeBadge, label, readHash, state, when,
+  FILTERS, GRADE_COLORS, POLICY_KEY, $, applyFilters, el, getBytes, getJson, gradeBadge, incidentHash, readHash, state,
   writeHash,
 } from "/common.js";
+import { ENDONYMS, LANGS, chooseLang, currentLang, formatInstant, loadLang, t, term, translatePage } from "/i18n.js";
 import { drawMap, setUpMap } from "/map.js";
 import { renderCompliance, renderIncident, renderLog, renderSources, setUpPaste } from "/views.js";
 import { keyRef, parsePolicy, parseVerifierKey } from "/verify.js";
@@ -66,9 +67,9 @@ async function allAgreements() {
   }
 }
 
-function fillSelect(name, values, describe = label) {
+function fillSelect(name, values, describe) {
   const select = $(`#filters [name=${name}]`);
-  select.replaceChildren(el("option", { value: "", text: "Any" }));
+  select.replaceChildren(el("option", { value: "", text: t("dash-any") }));
   for (const v of values) select.append(el("option", { value: v, text: describe(v) }));
 }
 
@@ -79,13 +80,13 @@ function setUpFilters() {
   const { data } = state;
   const sourceName = new Map(state.sources.map((s) => [s.source, s.name]));
   fillSelect("party", data.parties, (p) => p.toUpperCase());
-  fillSelect("grade", data.grades);
-  fillSelect("rule", data.rules);
-  fillSelect("kind", data.kinds);
-  fillSelect("target", data.targets);
+  fillSelect("grade", data.grades, (g) => term("grade", g));
+  fillSelect("rule", data.rules, String);
+  fillSelect("kind", data.kinds, (k) => term("kind", k));
+  fillSelect("target", data.targets, (k) => term("target", k));
   fillSelect("source", data.sources, (s) => `${sourceName.get(s) || s} (${s})`);
   $("#legend").replaceChildren(
-    ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), label(g))),
+    ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), term("grade", g))),
   );
   if (filtersWired) return;
   filtersWired = true;
@@ -163,7 +164,7 @@ function renderMap() {
 function renderCount() {
   const n = state.filtered.length;
   const all = state.data.incidents.id.length;
-  $("#count").textContent = n === all ? `${n} incidents` : `${n} of ${all} incidents`;
+  $("#count").textContent = n === all ? t("dash-count-all", { all }) : t("dash-count", { shown: n, all });
 }
 
 function renderList() {
@@ -175,9 +176,9 @@ function renderList() {
       el(
         "tr",
         {},
-        el("td", {}, el("a", { href: `#incident=${encodeURIComponent(c.id[i])}`, text: when(new Date(c.from[i] * 1000).toISOString()) })),
+        el("td", {}, el("a", { href: incidentHash(c.id[i]), text: formatInstant(new Date(c.from[i] * 1000).toISOString()) })),
         el("td", { text: `${c.lat[i].toFixed(3)}, ${c.lon[i].toFixed(3)}` }),
-        el("td", { text: c.kinds[i].map((k) => label(data.kinds[k])).join(", ") }),
+        el("td", { text: c.kinds[i].map((k) => term("kind", data.kinds[k])).join(", ") }),
         el("td", {}, gradeBadge(data.grades[c.grade[i]])),
         el("td", { text: c.party[i] >= 0 ? data.parties[c.party[i]].toUpperCase() : "—" }),
         el("td", { text: c.violations[i].map((r) => data.rules[r]).join(", ") || "—" }),
@@ -185,7 +186,7 @@ function renderList() {
     ),
   );
   $("#list-more").textContent =
-    state.filtered.length > LIST_ROWS ? `The ${LIST_ROWS} latest of ${state.filtered.length}; narrow the filters or export to see all.` : "";
+    state.filtered.length > LIST_ROWS ? t("dash-list-more", { rows: LIST_ROWS, all: state.filtered.length }) : "";
 }
 
 function show(view) {
@@ -214,7 +215,12 @@ function route() {
 
 function describeLog() {
   const { log, data } = state;
-  $("#log-line").textContent = `${log.origin} · ${log.size} entries · ${data.incidents.id.length} incidents · checkpoint root ${log.root_hash}`;
+  $("#log-line").textContent = t("dash-log-line", {
+    origin: log.origin,
+    entries: log.size,
+    incidents: data.incidents.id.length,
+    root: log.root_hash,
+  });
 }
 
 /**
@@ -246,7 +252,7 @@ function watchLog() {
       if (reloading) return;
       const grown = health.log_size - state.log.size;
       if (grown > 0) {
-        banner.querySelector("span").textContent = `The log has grown by ${grown} ${grown === 1 ? "entry" : "entries"}.`;
+        banner.querySelector("span").textContent = t("dash-log-grew", { entries: grown });
         banner.hidden = false;
       }
     } catch (e) {
@@ -255,12 +261,58 @@ function watchLog() {
   }, every);
 }
 
+/** Puts the language in the URL when a link left it out, so that every view can be shared as seen. */
+function keepLang() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.get("lang") === currentLang()) return;
+  params.set("lang", currentLang());
+  history.replaceState(null, "", `#${params}`);
+}
+
+/** Redraws the page in `lang`. */
+async function switchLang(lang) {
+  await loadLang(lang);
+  $("#lang").value = lang;
+  translatePage();
+  if (state.data) {
+    describeLog();
+    setUpFilters();
+  }
+}
+
+/** The language switcher: the choice goes into the URL, and the page is redrawn in it. */
+function setUpLanguages() {
+  const select = $("#lang");
+  select.replaceChildren(...LANGS.map((l) => el("option", { value: l, lang: l, text: ENDONYMS[l] })));
+  select.value = currentLang();
+  select.addEventListener("change", async () => {
+    await switchLang(select.value);
+    keepLang();
+    route();
+  });
+}
+
+/** A new URL: in the language it asks for, if another. */
+async function onHashChange() {
+  const asked = new URLSearchParams(location.hash.slice(1)).get("lang");
+  if (LANGS.includes(asked) && asked !== currentLang()) await switchLang(asked);
+  keepLang();
+  route();
+}
+
 async function start() {
   const started = performance.now();
   try {
+    await loadLang(chooseLang());
+  } catch (e) {
+    console.warn(`the messages: ${e.message}`);
+  }
+  translatePage();
+  setUpLanguages();
+  try {
     await load();
   } catch (e) {
-    $("#log-line").textContent = `Cannot load the log: ${e.message}`;
+    $("#log-line").textContent = t("dash-cannot-load", { error: e.message });
     return;
   }
   describeLog();
@@ -272,7 +324,8 @@ async function start() {
     renderMap();
   });
   setUpPaste();
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", onHashChange);
+  keepLang();
   route();
   watchLog();
   document.body.dataset.ready = "true";

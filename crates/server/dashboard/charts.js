@@ -2,6 +2,7 @@
 // filter) and the violations per party per day.
 
 import { DAY, GRADE_COLORS, PARTY_COLORS, $, applyFilters, dayOf, dayRange, secondsOf, state, svg } from "/common.js";
+import { t } from "/i18n.js";
 
 export function renderTimeline() {
   const chart = $("#timeline");
@@ -42,7 +43,7 @@ export function renderTimeline() {
   const last = dayOf((range.first + range.days - 1) * DAY);
   chart.append(svg("text", { x: 2, y: height - 3, "font-size": 10, fill: "#57606a" }, first));
   chart.append(svg("text", { x: width - 2, y: height - 3, "font-size": 10, "text-anchor": "end", fill: "#57606a" }, last));
-  chart.append(svg("text", { x: width - 2, y: 10, "font-size": 10, "text-anchor": "end", fill: "#57606a" }, `at most ${peak} a day`));
+  chart.append(svg("text", { x: width - 2, y: 10, "font-size": 10, "text-anchor": "end", fill: "#57606a" }, t("dash-timeline-peak", { count: peak })));
   // The time filter, drawn as the brush.
   if (state.filters.from || state.filters.to) {
     const a = state.filters.from ? (secondsOf(state.filters.from) / DAY - range.first) * barWidth : 0;
@@ -74,7 +75,7 @@ function renderPartyChart(context, range) {
     }
     const color = PARTY_COLORS[p % PARTY_COLORS.length];
     chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: color, "stroke-width": 1.5 }));
-    chart.append(svg("text", { x: 4 + p * 70, y: 10, "font-size": 10, fill: color }, `${party.toUpperCase()} violations`));
+    chart.append(svg("text", { x: 4 + p * 70, y: 10, "font-size": 10, fill: color }, t("dash-party-violations", { party: party.toUpperCase() })));
   });
 }
 

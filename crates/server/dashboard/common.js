@@ -1,6 +1,8 @@
 // What the dashboard's modules share: the state loaded from the server,
 // the filters (kept in the URL), colours, and small DOM and date helpers.
 
+import { term } from "/i18n.js";
+
 export const GRADE_COLORS = {
   verified: "#0b6e4f",
   probable: "#1f5f99",
@@ -12,6 +14,9 @@ export const GRADE_COLORS = {
 export const PARTY_COLORS = ["#b35806", "#542788", "#1b7837", "#c51b7d", "#2166ac", "#8c510a"];
 
 export const FILTERS = ["party", "grade", "rule", "kind", "target", "source", "from", "to"];
+
+/** What the URL keeps besides the filters and the view. */
+const KEPT = ["lang"];
 
 export const DAY = 86400;
 
@@ -67,13 +72,10 @@ export async function getBytes(path) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export const label = (text) => (text || "").replaceAll("_", " ");
-
 export const dayOf = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 export const secondsOf = (day) => Date.parse(`${day}T00:00:00Z`) / 1000;
 
-export const when = (iso) => iso.replace("T", " ").replace(/:00Z$/, " UTC").replace(/Z$/, " UTC");
 
 export function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -84,6 +86,8 @@ export function readHash() {
 
 export function writeHash(view, extra = {}) {
   const params = new URLSearchParams({ view });
+  const current = new URLSearchParams(location.hash.slice(1));
+  for (const k of KEPT) if (current.get(k)) params.set(k, current.get(k));
   for (const [k, v] of Object.entries(state.filters)) if (v) params.set(k, v);
   for (const [k, v] of Object.entries(extra)) params.set(k, v);
   const hash = `#${params}`;
@@ -133,9 +137,15 @@ export function dayRange(indices) {
 }
 
 export function gradeBadge(grade) {
-  return el("span", { class: `grade ${grade}`, text: label(grade) });
+  return el("span", { class: `grade ${grade}`, text: term("grade", grade) });
+}
+
+/** The link to an incident's page, the language kept. */
+export function incidentHash(id) {
+  const lang = new URLSearchParams(location.hash.slice(1)).get("lang");
+  return `#incident=${encodeURIComponent(id)}${lang ? `&lang=${lang}` : ""}`;
 }
 
 export function openIncident(id) {
-  location.hash = `#incident=${encodeURIComponent(id)}`;
+  location.hash = incidentHash(id);
 }

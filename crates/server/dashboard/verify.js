@@ -220,14 +220,18 @@ async function checkPolicy(policy, note) {
     if (result.present && !result.ok) bad.push(name);
   }
   const ok = bad.length === 0 && (policy.quorum === null || witnessed(policy, policy.quorum, cosigned));
-  const names = [...cosigned].join(", ") || "no witness";
-  const detail = bad.length ? `invalid cosignature by ${bad.join(", ")}` : `cosigned by ${names}; quorum ${policy.quorum || "none"}`;
+  const detail = bad.length
+    ? ["detail-invalid-cosignature", { names: bad.join(", ") }]
+    : ["detail-cosigned", { names: [...cosigned].join(", ") || ["detail-no-witness"], quorum: policy.quorum || ["detail-no-quorum"] }];
   return { ok, detail };
 }
 
 /**
  * Verifies the entry at `index` and returns the steps checked, each
  * `{ what, ok, detail }`; `ok` of the whole is whether every step passed.
+ * `what` and `detail` are messages of the dashboard's catalogue, `[ID,
+ * ARGS]` (an argument may itself be a message), or, for a detail, text
+ * that is the same in every language (a key, a hash, a parser's error).
  * `context`: `{ fetchBytes, logKey, sourceKeys, witnesses, policy }`
  * where `logKey` and `sourceKeys` (by keyRef) come from parseVerifierKey.
  */
@@ -242,51 +246,50 @@ export async function verifyEntry(index, context) {
     const note = parseNote(entry);
     const signer = note.signatures.map((s) => context.sourceKeys.get(keyRef(s.name, s.id))).find(Boolean);
     if (!signer) {
-      step("entry signature", false, `signed by ${note.signatures.map((s) => s.name).join(", ")}: no registered source`);
+      step(["check-entry-signature"], false, ["detail-no-source", { names: note.signatures.map((s) => s.name).join(", ") }]);
     } else {
       const result = await verifyNoteSignature(note, signer);
-      step("entry signature", result.ok, `Ed25519 signature by ${signer.text}`);
+      step(["check-entry-signature"], result.ok, ["detail-signed-by", { key: signer.text }]);
     }
     const leaf = await sha256(concat(new Uint8Array([0]), entry));
-    step("leaf hash", true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
+    step(["check-leaf-hash"], true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
 
     const proof = parseTlogProof(await context.fetchBytes(`/v1/proof/${index}`));
-    step("proof is for this entry", proof.index === BigInt(index), `tlog-proof index ${proof.index}`);
+    step(["check-proof-index"], proof.index === BigInt(index), `tlog-proof index ${proof.index}`);
     const checkpointNote = parseNote(proof.checkpoint);
     const checkpoint = parseCheckpoint(checkpointNote.text);
     // With a policy, the log's key is the policy's, not the server's word.
     const logKeys = context.policy ? context.policy.logs.filter((k) => k.name === checkpoint.origin) : [context.logKey];
     let signedBy = null;
     for (const key of logKeys) if ((await verifyNoteSignature(checkpointNote, key)).ok) signedBy = key;
-    step(
-      "checkpoint signature",
-      signedBy !== null && checkpoint.origin === signedBy.name,
-      `${checkpoint.origin} at size ${checkpoint.size}, signed by ${signedBy ? signedBy.text : logKeys.map((k) => k.text).join(" or ") || "no key of the policy"}`,
-    );
+    const keys = signedBy ? signedBy.text : logKeys.map((k) => k.text).reduce((a, b) => ["dash-or", { a, b }], null);
+    step(["check-checkpoint-signature"], signedBy !== null && checkpoint.origin === signedBy.name, [
+      "detail-checkpoint",
+      { origin: checkpoint.origin, size: String(checkpoint.size), keys: keys || ["detail-no-policy-key"] },
+    ]);
     let root;
     try {
       root = await rootFromInclusion(leaf, proof.index, checkpoint.size, proof.hashes);
     } catch (e) {
       root = new Uint8Array();
     }
-    step(
-      "inclusion proof",
-      equal(root, checkpoint.root),
-      `${proof.hashes.length} hashes lead to root ${b64encode(checkpoint.root)}`,
-    );
+    step(["check-inclusion-proof"], equal(root, checkpoint.root), [
+      "detail-hashes",
+      { hashes: proof.hashes.length, root: b64encode(checkpoint.root) },
+    ]);
     if (context.policy) {
       const result = await checkPolicy(context.policy, checkpointNote);
-      step("witness policy", result.ok, result.detail);
+      step(["check-witness-policy"], result.ok, result.detail);
     }
     for (const witness of context.witnesses) {
       const result = await verifyNoteSignature(checkpointNote, witness);
       if (result.present) {
-        const when = result.time ? ` at ${new Date(result.time * 1000).toISOString()}` : "";
-        step(`cosignature by ${witness.name}`, result.ok, `tlog-cosignature/v1${when}`);
+        const detail = result.time ? ["detail-cosigned-at", { time: new Date(result.time * 1000).toISOString() }] : "tlog-cosignature/v1";
+        step(["check-cosignature", { witness: witness.name }], result.ok, detail);
       }
     }
   } catch (e) {
-    step("verification", false, e.message);
+    step(["check-verification"], false, e.message);
   }
   return { ok: steps.every((s) => s.ok), steps };
 }
@@ -306,8 +309,8 @@ export async function verifyPasted(text, context) {
   const keys = [context.logKey, ...context.sourceKeys.values(), ...context.witnesses];
   for (const key of keys) {
     const result = await verifyNoteSignature(note, key);
-    if (result.present) steps.push({ what: `signature by ${key.name}`, ok: result.ok, detail: key.text });
+    if (result.present) steps.push({ what: ["check-signature", { key: key.name }], key: key.name, ok: result.ok, detail: key.text });
   }
-  if (steps.length === 0) steps.push({ what: "signature", ok: false, detail: "signed by no key this log knows" });
+  if (steps.length === 0) steps.push({ what: ["check-verification"], ok: false, detail: ["detail-unknown-key"] });
   return { ok: steps.every((s) => s.ok), steps };
 }

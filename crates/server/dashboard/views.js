@@ -2,8 +2,9 @@
 // compliance per agreement, the sources, and the log.
 
 import {
-  DAY, PARTY_COLORS, POLICY_KEY, $, dayOf, dayRange, el, getJson, gradeBadge, label, state, svg, when,
+  DAY, PARTY_COLORS, POLICY_KEY, $, dayOf, dayRange, el, getJson, gradeBadge, state, svg,
 } from "/common.js";
+import { currentLang, formatInstant, formatNumber, say, t, term } from "/i18n.js";
 import { parsePolicy, verifyEntry, verifyPasted } from "/verify.js";
 
 function agreementById(index) {
@@ -15,23 +16,59 @@ function ruleOf(agreementIndex, ruleId) {
   return agreement && agreement.entry.rules.find((r) => r.id === ruleId);
 }
 
+/**
+ * A region as a report names it ("Kharkivska oblast"), in the reader's
+ * language where the map's gazetteer knows it (the daily reports do the
+ * same); English keeps the source's words.
+ */
+function regionName(reported) {
+  const lang = currentLang();
+  if (lang === "en" || !state.oblasts) return reported;
+  const key = reported.toLowerCase().replace(/['’ʼ]/g, "").split(/\s+/).filter(Boolean).join(" ");
+  const division = state.oblasts.features.find((f) => (f.properties.aliases || []).includes(key));
+  return division ? division.properties[`name_${lang}`] : reported;
+}
+
+/** Why an incident has its grade, from the reason's code and numbers. */
+function gradeReason(reason) {
+  const { code, ...args } = reason;
+  for (const k of ["entry", "denier", "affirmer"]) if (k in args) args[k] = String(args[k]);
+  if (code === "perpetrators") {
+    args.named = reason.named.map((n) => t("reason-perpetrator", { party: n.party.toUpperCase(), entry: String(n.entry) })).join(", ");
+  }
+  return t(`reason-${code}`, args);
+}
+
+/**
+ * A report's summary: in the reader's language when the source gave one
+ * (`summary_i18n`), else as the source wrote it, marked with its language
+ * where known so that screen readers and fonts follow it.
+ */
+function summaryCell(entry) {
+  const texts = entry.summary_i18n || {};
+  const tag = Object.keys(texts).find((k) => k.toLowerCase().split("-")[0] === currentLang());
+  if (tag) return el("td", { lang: tag, text: texts[tag] });
+  return el("td", { text: entry.summary || (entry.withdrawn ? t("dash-withdrawn") : "") });
+}
+
 export async function renderIncident(id) {
   const body = $("#incident-body");
-  body.replaceChildren(el("p", { text: "Loading…" }));
+  body.replaceChildren(el("p", { text: t("dash-loading") }));
   let answer;
   try {
     answer = await getJson(`/v1/incidents/${encodeURIComponent(id)}`);
   } catch (e) {
-    body.replaceChildren(el("p", { text: `No incident ${id}: ${e.message}` }));
+    body.replaceChildren(el("p", { text: t("dash-no-incident", { id, error: e.message }) }));
     return;
   }
   const { incident, reports } = answer;
   const sourceOf = new Map(state.sources.map((s) => [s.source, s]));
   const place = incident.location.place || `${incident.location.lat}, ${incident.location.lon}`;
-  $("#incident-title").textContent = `${incident.kinds.map(label).join(", ")}: ${place}`;
+  $("#incident-title").textContent = `${incident.kinds.map((k) => term("kind", k)).join(", ")}: ${place}`;
+  const estimate = (e) => (e.low === e.high ? formatNumber(e.best) : `${formatNumber(e.best)} (${formatNumber(e.low)}–${formatNumber(e.high)})`);
   const harm = Object.entries(incident.harm)
     .filter(([, e]) => e)
-    .map(([k, e]) => `${label(k)} ${e.low === e.high ? e.best : `${e.best} (${e.low}–${e.high})`}`)
+    .map(([k, e]) => `${term("harm", k)} ${estimate(e)}`)
     .join("; ");
   const cited = new Set([...incident.reports, ...incident.verdicts.flatMap((v) => v.cites)]);
   const summary = el(
@@ -40,32 +77,49 @@ export async function renderIncident(id) {
     el(
       "div",
       { class: "card", id: "grade-card" },
-      el("h3", {}, "Grade ", gradeBadge(incident.grade)),
-      el("ul", {}, incident.grade_reasons.map((r) => el("li", { text: r }))),
-      incident.uncorroborated_grade !== incident.grade ? el("p", { class: "muted", text: `Before corroboration: ${incident.uncorroborated_grade}` }) : null,
+      el("h3", {}, `${t("dash-grade")} `, gradeBadge(incident.grade)),
+      el("ul", {}, incident.grade_reasons.map((r) => el("li", { text: gradeReason(r) }))),
+      incident.uncorroborated_grade !== incident.grade
+        ? el("p", { class: "muted", text: t("dash-before-corroboration", { grade: term("grade", incident.uncorroborated_grade) }) })
+        : null,
     ),
     el(
       "div",
       { class: "card" },
-      el("h3", { text: "What and where" }),
-      el("p", { text: `${when(incident.time.from)} to ${when(incident.time.to)}` }),
-      el("p", { text: `${place}${incident.location.region ? `, ${incident.location.region}` : ""} (±${incident.location.uncertainty_m} m)` }),
-      el("p", { text: `Targets: ${incident.targets.map(label).join(", ") || "—"}` }),
-      el("p", { text: `Harm: ${harm || "none reported"}` }),
-      incident.disruption.length ? el("p", { text: `Disruption: ${incident.disruption.map((d) => label(d.service)).join(", ")}` }) : null,
+      el("h3", { text: t("dash-what-where") }),
+      el("p", { text: t("dash-time-range", { from: formatInstant(incident.time.from), to: formatInstant(incident.time.to) }) }),
+      el("p", {
+        text: t("dash-place", {
+          place: `${place}${incident.location.region ? `, ${regionName(incident.location.region)}` : ""}`,
+          metres: incident.location.uncertainty_m,
+        }),
+      }),
+      el("p", { text: t("dash-targets", { list: incident.targets.map((k) => term("target", k)).join(", ") || "—" }) }),
+      el("p", { text: t("dash-harm", { list: harm || t("dash-harm-none") }) }),
+      incident.disruption.length
+        ? el("p", { text: t("dash-disruption", { list: incident.disruption.map((d) => term("service", d.service)).join(", ") }) })
+        : null,
       el("p", {
         text: incident.responsibility
-          ? `Responsibility: ${incident.responsibility.party.toUpperCase()} (${label(incident.responsibility.basis)}, ${incident.responsibility.confidence || "unrated"} confidence)`
-          : "Responsibility: not established",
+          ? t("dash-responsibility", {
+              party: incident.responsibility.party.toUpperCase(),
+              basis: term("responsibility", incident.responsibility.basis),
+              confidence: incident.responsibility.confidence ? term("confidence", incident.responsibility.confidence) : t("dash-confidence-unrated"),
+            })
+          : t("dash-responsibility-none"),
       }),
-      incident.coverage_gaps.length ? el("p", { text: `Coverage gaps overlap: entries ${incident.coverage_gaps.join(", ")}` }) : null,
+      incident.coverage_gaps.length ? el("p", { text: t("dash-gaps-overlap", { entries: incident.coverage_gaps.join(", ") }) }) : null,
     ),
   );
   const verdicts = el(
     "table",
     { id: "verdicts" },
-    el("caption", { text: "Verdicts" }),
-    el("thead", {}, el("tr", {}, ["Agreement", "Rule", "Finding", "Party", "Reason", "Cites"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("dash-verdicts") }),
+    el(
+      "thead",
+      {},
+      el("tr", {}, ["dash-col-agreement", "dash-col-rule", "dash-col-finding", "dash-col-party", "dash-col-reason", "dash-col-cites"].map((h) => el("th", { scope: "col", text: t(h) }))),
+    ),
     el(
       "tbody",
       {},
@@ -75,11 +129,11 @@ export async function renderIncident(id) {
         return el(
           "tr",
           {},
-          el("td", { text: agreement ? agreement.entry.title : `entry ${v.agreement}` }),
+          el("td", { text: agreement ? agreement.entry.title : t("dash-entry", { index: String(v.agreement) }) }),
           el("td", {}, el("strong", { text: rule ? rule.title : v.rule }), rule ? el("p", { class: "muted", text: rule.text }) : null),
-          el("td", { class: `finding-${v.finding}`, text: label(v.finding) }),
+          el("td", { class: `finding-${v.finding}`, text: term("finding", v.finding) }),
           el("td", { text: v.party ? v.party.toUpperCase() : "—" }),
-          el("td", { text: v.reason }),
+          el("td", { text: term("verdict", v.reason) }),
           el("td", { class: "hash", text: v.cites.join(", ") }),
         );
       }),
@@ -91,23 +145,29 @@ export async function renderIncident(id) {
     return el(
       "tr",
       {},
-      el("td", { text: `${r.index}${r.superseded_by ? ` (superseded by ${r.superseded_by})` : ""}` }),
-      el("td", { text: `${s.name || r.source} (${label(s.role)}, ${s.organisation || ""}, reliability ${s.reliability || "?"})` }),
-      el("td", { text: e.time ? `${when(e.time.from)} – ${when(e.time.to)}` : "—" }),
-      el("td", { text: e.summary || (e.withdrawn ? "withdrawn" : "") }),
+      el("td", { text: r.superseded_by ? t("dash-superseded", { index: String(r.index), by: String(r.superseded_by) }) : String(r.index) }),
+      el("td", {
+        text: t("dash-source-detail", {
+          name: s.name || r.source,
+          role: term("role", s.role),
+          organisation: s.organisation || "",
+          reliability: s.reliability || "?",
+        }),
+      }),
+      el("td", { text: e.time ? `${formatInstant(e.time.from)} – ${formatInstant(e.time.to)}` : "—" }),
+      summaryCell(e),
       el("td", { class: "hash", text: (e.evidence || []).map((x) => `sha256:${x.sha256} (${x.media_type})`).join("\n") || "—" }),
     );
   });
   const reportTable = el(
     "table",
     { id: "reports" },
-    el("caption", { text: "Reports" }),
-    el("thead", {}, el("tr", {}, ["Entry", "Source", "Time", "Summary", "Evidence"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("dash-reports") }),
+    el("thead", {}, el("tr", {}, ["dash-col-entry", "dash-col-source", "dash-col-time", "dash-col-summary", "dash-col-evidence"].map((h) => el("th", { scope: "col", text: t(h) })))),
     el("tbody", {}, reportRows),
   );
   const result = el("div", { id: "verify-result", "aria-live": "polite" });
-  const policyNote = state.keys.policy ? " (with your witness policy)" : "";
-  const button = el("button", { type: "button", id: "verify" }, `Verify the ${cited.size} entries this rests on${policyNote}`);
+  const button = el("button", { type: "button", id: "verify" }, t(state.keys.policy ? "dash-verify-policy" : "dash-verify", { entries: cited.size }));
   button.addEventListener("click", () => runVerification([...cited].sort((a, b) => a - b), result, button));
   const scroll = (table) => el("div", { class: "scroll" }, table);
   body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), el("section", { class: "verify" }, button, result));
@@ -116,20 +176,20 @@ export async function renderIncident(id) {
 async function runVerification(indices, result, button) {
   button.disabled = true;
   result.className = "verify-result";
-  result.replaceChildren(el("p", { text: `Checking ${indices.length} entries in this browser…` }));
+  result.replaceChildren(el("p", { text: t("dash-checking", { entries: indices.length }) }));
   const outcomes = [];
   for (const index of indices) outcomes.push({ index, ...(await verifyEntry(index, state.keys)) });
   const ok = outcomes.every((o) => o.ok);
   result.className = `verify-result ${ok ? "ok" : "failed"}`;
   result.dataset.outcome = ok ? "verified" : "failed";
   result.replaceChildren(
-    el("p", {}, el("strong", { text: ok ? `Verified: all ${indices.length} entries are signed, in the log, and covered by its signed checkpoint.` : "Verification FAILED: do not trust this incident's record as served." })),
+    el("p", {}, el("strong", { text: ok ? t("dash-verified-all", { entries: indices.length }) : t("dash-verify-failed") })),
     ...outcomes.map((o) =>
       el(
         "details",
         { open: !o.ok },
-        el("summary", { text: `Entry ${o.index}: ${o.ok ? "verified" : "FAILED"}` }),
-        el("ul", {}, o.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed" }, el("strong", { text: `${s.what}: ` }), el("span", { class: "hash", text: s.detail })))),
+        el("summary", { text: t("dash-entry-outcome", { index: String(o.index), ok: o.ok ? "yes" : "no" }) }),
+        el("ul", {}, o.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed" }, el("strong", { text: `${say(s.what)}: ` }), el("span", { class: "hash", text: say(s.detail) })))),
       ),
     ),
   );
@@ -154,8 +214,8 @@ export function renderCompliance() {
       const table = el(
         "table",
         {},
-        el("caption", { text: "Violations per party and rule" }),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Rule" }), data.parties.map((p) => el("th", { scope: "col", text: p.toUpperCase() })))),
+        el("caption", { text: t("dash-violations-table") }),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("dash-col-rule") }), data.parties.map((p) => el("th", { scope: "col", text: p.toUpperCase() })))),
         el(
           "tbody",
           {},
@@ -164,7 +224,7 @@ export function renderCompliance() {
           ),
         ),
       );
-      const chart = svg("svg", { class: "compliance-chart", role: "img", "aria-label": `Violations of ${agreement.entry.title} per day and party`, viewBox: "0 0 600 140", preserveAspectRatio: "none" });
+      const chart = svg("svg", { class: "compliance-chart", role: "img", "aria-label": t("dash-chart-label", { agreement: agreement.entry.title }), viewBox: "0 0 600 140", preserveAspectRatio: "none" });
       if (range) {
         const ruleIds = new Set(rules.map((r) => data.rules.indexOf(r.id)));
         const perDay = data.parties.map(() => new Array(range.days).fill(0));
@@ -185,10 +245,15 @@ export function renderCompliance() {
         "section",
         { class: "card" },
         el("h3", { text: agreement.entry.title }),
-        el("p", { class: "muted", text: `Entry ${agreement.index}; in force from ${agreement.entry.in_force.from}${agreement.entry.in_force.to ? ` to ${agreement.entry.in_force.to}` : ""}` }),
+        el("p", {
+          class: "muted",
+          text: agreement.entry.in_force.to
+            ? t("dash-in-force-until", { index: String(agreement.index), from: formatInstant(agreement.entry.in_force.from), to: formatInstant(agreement.entry.in_force.to) })
+            : t("dash-in-force", { index: String(agreement.index), from: formatInstant(agreement.entry.in_force.from) }),
+        }),
         table,
         chart,
-        range ? el("p", { class: "muted", text: `Violations per day, ${dayOf(range.first * DAY)} to ${dayOf((range.first + range.days - 1) * DAY)}, by party:` }) : null,
+        range ? el("p", { class: "muted", text: t("dash-per-day", { from: dayOf(range.first * DAY), to: dayOf((range.first + range.days - 1) * DAY) }) }) : null,
         el("p", { class: "muted" }, data.parties.map((p, k) => el("span", { style: `color:${PARTY_COLORS[k % PARTY_COLORS.length]};margin-right:1rem`, text: `■ ${p.toUpperCase()}` }))),
       );
     }),
@@ -203,11 +268,11 @@ export function renderCompliance() {
           "li",
           {},
           `${day}: `,
-          el("a", { href: `/v1/reports/daily/${day}?format=html`, text: "HTML" }),
+          el("a", { href: `/v1/reports/daily/${day}?format=html&lang=${currentLang()}`, text: "HTML" }),
           " · ",
           el("a", { href: `/v1/reports/daily/${day}?format=json`, text: "JSON" }),
           " · ",
-          el("a", { href: `/v1/reports/daily/${day}?format=md`, text: "Markdown" }),
+          el("a", { href: `/v1/reports/daily/${day}?format=md&lang=${currentLang()}`, text: "Markdown" }),
         ),
       );
     }
@@ -222,11 +287,11 @@ export function renderSources() {
         {},
         el("td", {}, el("a", { href: `#view=map&source=${encodeURIComponent(s.source)}`, text: s.source })),
         el("td", { text: s.name }),
-        el("td", { text: label(s.role) }),
+        el("td", { text: term("role", s.role) }),
         el("td", { text: s.organisation }),
         el("td", { text: s.party ? s.party.toUpperCase() : "—" }),
         el("td", { text: s.reliability }),
-        el("td", { text: s.active ? "active" : "revoked" }),
+        el("td", { text: t(s.active ? "dash-active" : "dash-revoked") }),
       ),
     ),
   );
@@ -237,35 +302,35 @@ export async function renderLog() {
   const witnessedText = log.witnessed_checkpoint || log.checkpoint;
   const pasted = await verifyPasted(witnessedText, state.keys);
   const cosigned = state.keys.witnesses.map((witness) => {
-    const step = pasted.steps.find((s) => s.what === `signature by ${witness.name}`);
-    const status = !step ? "no cosignature on this checkpoint" : step.ok ? "cosignature verified" : "INVALID cosignature";
+    const step = pasted.steps.find((s) => s.key === witness.name);
+    const status = t(!step ? "dash-no-cosignature" : step.ok ? "dash-cosignature-ok" : "dash-cosignature-bad");
     return el("li", { class: step && !step.ok ? "step-failed" : "", text: `${witness.text}: ${status}` });
   });
   const policyText = localStorage.getItem(POLICY_KEY) || "";
   const policyBox = el("textarea", { id: "policy", rows: 6, spellcheck: "false", "aria-describedby": "policy-help" });
   policyBox.value = policyText;
-  const status = el("p", { id: "policy-status", "aria-live": "polite", text: state.keys.policy ? "A witness policy is in force for verification." : "No witness policy: verification trusts the log's key alone." });
-  const save = el("button", { type: "button", id: "policy-save" }, "Use this policy");
+  const status = el("p", { id: "policy-status", "aria-live": "polite", text: t(state.keys.policy ? "dash-policy-in-force" : "dash-policy-none") });
+  const save = el("button", { type: "button", id: "policy-save" }, t("dash-policy-use"));
   save.addEventListener("click", async () => {
     const text = policyBox.value.trim();
     try {
       state.keys.policy = text ? await parsePolicy(text) : null;
       if (text) localStorage.setItem(POLICY_KEY, text);
       else localStorage.removeItem(POLICY_KEY);
-      status.textContent = text ? "Saved: verification now requires this policy's quorum." : "Cleared: verification trusts the log's key alone.";
+      status.textContent = t(text ? "dash-policy-saved" : "dash-policy-cleared");
     } catch (e) {
       status.textContent = e.message;
     }
   });
   $("#log-body").replaceChildren(
-    el("p", { text: `Origin ${log.origin}; ${log.size} entries; root ${log.root_hash}` }),
-    el("p", {}, "Log key: ", el("span", { class: "hash", text: log.vkey })),
-    el("h3", { text: log.witnessed_checkpoint ? "Latest witnessed checkpoint" : "Latest checkpoint" }),
+    el("p", { text: t("dash-log-summary", { origin: log.origin, entries: log.size, root: log.root_hash }) }),
+    el("p", {}, `${t("dash-log-key")} `, el("span", { class: "hash", text: log.vkey })),
+    el("h3", { text: t(log.witnessed_checkpoint ? "dash-witnessed-checkpoint" : "dash-checkpoint") }),
     el("pre", { class: "note", text: witnessedText }),
-    el("h3", { text: "Witnesses" }),
-    cosigned.length ? el("ul", {}, cosigned) : el("p", { class: "muted", text: "This log is configured with no witnesses." }),
-    el("h3", { text: "Your witness policy" }),
-    el("p", { id: "policy-help", class: "muted", text: "A C2SP tlog-policy (log, witness, group and quorum lines). Kept in this browser; with it, Verify accepts a checkpoint only if the policy's log signed it and a quorum of its witnesses cosigned it." }),
+    el("h3", { text: t("dash-witnesses") }),
+    cosigned.length ? el("ul", {}, cosigned) : el("p", { class: "muted", text: t("dash-no-witnesses") }),
+    el("h3", { text: t("dash-policy") }),
+    el("p", { id: "policy-help", class: "muted", text: t("dash-policy-help") }),
     policyBox,
     el("p", {}, save),
     status,
@@ -280,12 +345,12 @@ export function setUpPaste() {
       const result = await verifyPasted($("#paste").value, state.keys);
       out.className = `verify-result ${result.ok ? "ok" : "failed"}`;
       out.replaceChildren(
-        el("p", {}, el("strong", { text: result.ok ? "Verified" : "FAILED" })),
-        el("ul", {}, result.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed", text: `${s.what}: ${s.detail}` }))),
+        el("p", {}, el("strong", { text: t(result.ok ? "dash-verified" : "dash-failed") })),
+        el("ul", {}, result.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed", text: `${say(s.what)}: ${say(s.detail)}` }))),
       );
     } catch (e) {
       out.className = "verify-result failed";
-      out.replaceChildren(el("p", { text: `Cannot verify: ${e.message}` }));
+      out.replaceChildren(el("p", { text: t("dash-cannot-verify", { error: e.message }) }));
     }
   });
 }

@@ -33,6 +33,38 @@ NAMES = {
     "UA-51": "Odesa",  # Natural Earth: "Odessa"
 }
 
+# Natural Earth's name_uk and name_ru, where they name Kyiv city rather
+# than Kyiv Oblast.
+NAMES_UK = {"UA-32": "Київська область"}
+NAMES_RU = {"UA-32": "Киевская область"}
+
+# Ukraine's official romanisation (Cabinet of Ministers resolution 55 of
+# 2010), which sources use for oblasts ("Kharkivska oblast"); letters not in
+# the table are dropped (the soft sign, the apostrophe).
+KMU_2010 = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie",
+    "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l",
+    "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "iu",
+    "я": "ia", " ": " ", "-": "-",
+}
+# At the start of a word: є, ї, й, ю, я are written ye, yi, y, yu, ya.
+KMU_2010_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+
+
+def romanise(text):
+    out = []
+    for i, c in enumerate(text.lower()):
+        initial = i == 0 or text[i - 1] in " -"
+        out.append(KMU_2010_INITIAL.get(c) if initial and c in KMU_2010_INITIAL else KMU_2010.get(c, ""))
+    return "".join(out)
+
+
+def key(text):
+    """How a name is matched: lower case, without apostrophes."""
+    return " ".join(text.lower().replace("'", "").replace("’", "").replace("ʼ", "").split())
+
+
 CHECKS = [  # (name, latitude, longitude, expected ISO 3166-2 code)
     ("Simferopol", 44.95, 34.10, "UA-43"),
     ("Sevastopol", 44.585, 33.545, "UA-40"),
@@ -131,15 +163,40 @@ def main(path):
         iso = properties["iso_3166_2"]
         if not iso.startswith("UA-"):
             continue
+        name = NAMES.get(iso, properties["name_en"])
+        name_uk = NAMES_UK.get(iso, properties["name_uk"])
+        name_ru = NAMES_RU.get(iso, properties["name_ru"])
+        # What reports may call it: its names, Natural Earth's alternative
+        # names, and the official romanisation of its Ukrainian name. Kyiv
+        # city's alternatives are Kyiv Oblast's too; keep only its own.
+        alternatives = (properties["name_alt"] or "").split("|") if iso != "UA-32" else []
+        aliases = {key(n) for n in [name, name_uk, name_ru, romanise(name_uk), *alternatives] if n}
+        if name_uk.endswith(" область"):
+            aliases |= {key(f"{name} Oblast"), key(f"{name} region")}
+        if iso == "UA-30":
+            aliases = {key(n) for n in [name, name_uk, name_ru, "Kyiv City", "Kiev"]}
         features.append({
             "type": "Feature",
-            "properties": {"name": NAMES.get(iso, properties["name_en"]), "iso": iso},
+            "properties": {
+                "name": name,
+                "name_uk": name_uk,
+                "name_ru": name_ru,
+                "iso": iso,
+                "aliases": sorted(aliases),
+            },
             "geometry": feature["geometry"],
         })
     if len(features) != 27:
         sys.exit(f"expected 27 divisions of Ukraine, found {len(features)}")
     simplify_shared(features)
     features.sort(key=lambda f: f["properties"]["iso"])
+    owners = defaultdict(list)
+    for f in features:
+        for alias in f["properties"]["aliases"]:
+            owners[alias].append(f["properties"]["iso"])
+    shared = {alias: isos for alias, isos in owners.items() if len(isos) > 1}
+    if shared:
+        sys.exit(f"names shared by two divisions: {shared}")
     for city, lat, lon, iso in CHECKS:
         hits = [f["properties"]["iso"] for f in features if contains(f["geometry"], lon, lat)]
         if hits != [iso]:

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use crate::check::{Checker, Rules, require_members};
 use crate::common::{
     Bearing, ByteSize, Count, Identifier, Latitude, LogIndex, Longitude, MediaType, Meters, Prose,
-    Sha256Hex, Text, Timestamp,
+    Sha256Hex, Text, Timestamp, Translations,
 };
 use crate::{record, vocabulary};
 
@@ -21,7 +21,8 @@ record! {
     /// and on what basis; analysts' assessments are separate entries.
     /// A report is corrected by a later report of the same source that
     /// `supersedes` it, or withdrawn by one with `withdrawn: true` (which
-    /// then carries only `id`, `supersedes`, `withdrawn` and `summary`).
+    /// then carries only `id`, `supersedes`, `withdrawn`, `summary` and
+    /// `summary_i18n`).
     pub struct Report {
         /// The source's own identifier for the report. Submitting the same
         /// id again with different content is refused: it is the
@@ -57,8 +58,12 @@ record! {
         pub disruption: Vec<Disruption>,
         /// Evidence held by the source; only its digest enters the log.
         pub evidence: Vec<Evidence>,
-        /// What happened, in the source's words.
+        /// What happened, in the source's words, in the language the
+        /// source wrote.
         pub summary: Option<Prose<4000>>,
+        /// The same summary in other languages, by BCP 47 tag (`{"uk":
+        /// "...", "en": "..."}`); readers are shown theirs first.
+        pub summary_i18n: Option<Translations<Prose<4000>>>,
     }
 }
 

@@ -11,6 +11,7 @@ pub const VALID: &[&str] = &[
     "assessment-link",
     "coverage-access",
     "report-kharkiv",
+    "report-multilingual",
     "report-withdrawal",
     "source-monitor",
     "source-party",

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use truce_assess::{DailyOptions, Finding, Grade, Incident, Provenance};
 use truce_entry::{EventKind, TargetCategory};
+use truce_i18n::Lang;
 
 use super::blocking;
 use super::params::{Params, bad_parameter, preferred, wants_geojson};
@@ -213,7 +214,7 @@ pub(crate) async fn daily(
     Path(date): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let params = Params::parse(query.as_deref(), &["format", "time_zone", "cutoff_hour"])?;
+    let params = Params::parse(query.as_deref(), &["format", "time_zone", "cutoff_hour", "lang"])?;
     let date: jiff::civil::Date =
         date.parse().ok().filter(|_| is_full_date(&date)).ok_or_else(|| {
             bad_parameter("date", format!("{date:?} is not a date like 2025-11-14"))
@@ -228,6 +229,16 @@ pub(crate) async fn daily(
             DAILY_FORMATS.iter().find(|(_, m)| *m == media_type).map_or("json", |(name, _)| name)
         }
     };
+    // The language of the HTML and Markdown forms: `?lang=`, else the
+    // `Accept-Language` header. The JSON is the same in every language.
+    let lang =
+        match params.read("lang", |l| Lang::from_tag(l).map_err(|_| "must be en, uk or ru"))? {
+            Some(lang) => lang,
+            None => headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map_or(Lang::En, Lang::negotiate),
+        };
     let time_zone = params.get("time_zone").unwrap_or("Europe/Kyiv").to_owned();
     let cutoff_hour = params
         .read("cutoff_hour", |h| {
@@ -262,11 +273,19 @@ pub(crate) async fn daily(
     let report = truce_assess::daily_report(&assessed.findings, &options, provenance)
         .map_err(|e| bad_parameter("time_zone", e.to_string()))?;
     let (content_type, body) = match format {
-        "html" => ("text/html; charset=utf-8", truce_assess::html(&report)),
-        "md" => ("text/markdown; charset=utf-8", truce_assess::markdown(&report)),
+        "html" => ("text/html; charset=utf-8", truce_assess::html(&report, lang)),
+        "md" => ("text/markdown; charset=utf-8", truce_assess::markdown(&report, lang)),
         _ => ("application/json", report.canonical_json()),
     };
-    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    let mut response =
+        ([(header::CONTENT_TYPE, content_type), (header::VARY, "Accept, Accept-Language")], body)
+            .into_response();
+    if format != "json" {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
+    }
+    Ok(response)
 }
 
 /// Whether `text` is an RFC 3339 full-date, `YYYY-MM-DD`, the form the

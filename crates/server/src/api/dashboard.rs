@@ -4,13 +4,14 @@
 //! in-browser verification.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use truce_entry::Entry;
+use truce_i18n::Lang;
 
 use super::assess::assessed;
 use super::blocking;
@@ -27,6 +28,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("/charts.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/charts.js")),
     ("/views.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/views.js")),
     ("/verify.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/verify.js")),
+    ("/i18n.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/i18n.js")),
     ("/app.css", "text/css; charset=utf-8", include_str!("../../dashboard/app.css")),
     ("/map/countries.geojson", "application/geo+json", truce_assess::COUNTRIES_GEOJSON),
     ("/map/oblasts.geojson", "application/geo+json", truce_assess::OBLASTS_GEOJSON),
@@ -45,6 +47,31 @@ pub(crate) async fn file(uri: axum::http::Uri) -> Response {
                 .into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /i18n/{lang}.json`: the message catalogue of `en`, `uk` or `ru`,
+/// as the dashboard reads it (the daily reports' own catalogues).
+pub(crate) async fn catalogue(Path(file): Path<String>) -> Response {
+    static JSON: [OnceLock<Option<String>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let Some(lang) = Lang::ALL.into_iter().find(|l| file == format!("{l}.json")) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let json = JSON[lang as usize].get_or_init(|| match truce_i18n::dashboard_catalogue(lang) {
+        Ok(json) => Some(json),
+        Err(e) => {
+            tracing::error!("{e}");
+            None
+        }
+    });
+    match json {
+        Some(json) => (
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")],
+            json.clone(),
+        )
+            .into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

@@ -50,7 +50,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/log", get(tlog::log_info))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi));
+        .route("/openapi.json", get(openapi))
+        .route("/i18n/{file}", get(dashboard::catalogue));
     let reads = dashboard::paths()
         .fold(reads, |router, path| router.route(path, get(dashboard::file)))
         .layer(CompressionLayer::new());

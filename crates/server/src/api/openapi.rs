@@ -1,8 +1,9 @@
 //! The OpenAPI 3.1 document of the API, as served: the hand-written
 //! `openapi.json` with what the code defines filled in, so that the document
 //! cannot drift from it and resolves without the network. That is the JSON
-//! Schema of each entry type (the validator's own declarations) and the
-//! time zones of daily reports and exports.
+//! Schema of each entry type (the validator's own declarations), the
+//! time zones of daily reports and exports, and the codes of the reasons
+//! for grades and verdicts.
 
 use std::sync::OnceLock;
 
@@ -52,6 +53,16 @@ fn build() -> Result<Value, String> {
             .ok_or(format!("no time_zone parameter for {path}"))?;
         time_zone["schema"]["enum"] = zones.clone();
     }
+    let reasons = document
+        .pointer_mut("/components/schemas/Verdict/properties/reason/enum")
+        .ok_or("no place for the verdict reasons")?;
+    *reasons = json!(truce_assess::VerdictReason::ALL.map(truce_assess::VerdictReason::as_str));
+    let codes = document
+        .pointer_mut(
+            "/components/schemas/Incident/properties/grade_reasons/items/properties/code/enum",
+        )
+        .ok_or("no place for the grade reasons")?;
+    *codes = json!(truce_assess::GradeReason::CODES);
     Ok(document)
 }
 

@@ -1,0 +1,424 @@
+# Повідомлення Truce українською. Ті самі ключі є в en.ftl і ru.ftl;
+# `cargo test -p truce-i18n` не проходить, якщо ключа бракує в одному з них
+# або ключ не використовується в коді. Глосарій наведених нижче термінів
+# трьома мовами поруч — docs/glossary.md.
+
+## Словник: значення схеми записів і оцінювання за їхніми канонічними
+## (мовно нейтральними) назвами.
+
+grade-verified = підтверджено
+grade-probable = ймовірно
+grade-reported = повідомлено
+grade-contested = оспорюється
+grade-discounted = не враховується
+
+finding-violation = порушення
+finding-no_violation = порушення немає
+finding-no_finding = не встановлено
+
+kind-missile_strike = ракетний удар
+kind-drone_strike = удар БпЛА
+kind-air_strike = авіаудар
+kind-guided_bomb = керована авіабомба
+kind-artillery = обстріл зі ствольної артилерії
+kind-mlrs = обстріл із РСЗВ
+kind-mortar = мінометний обстріл
+kind-tank_fire = танковий вогонь
+kind-small_arms = вогонь зі стрілецької зброї
+kind-ground_assault = наземна атака
+kind-naval_attack = атака з моря
+kind-mine = підрив на міні
+kind-sabotage = диверсія
+kind-interception = перехоплення
+kind-undetermined_explosion = вибух невизначеного походження
+
+target-residential = житло
+target-commercial = комерційний об’єкт
+target-industrial = промисловий об’єкт
+target-agriculture = сільськогосподарський об’єкт
+target-energy_generation = генерація електроенергії
+target-energy_transmission = передача електроенергії
+target-nuclear = ядерний об’єкт
+target-hydro_dam = гребля ГЕС
+target-fuel_refinery = нафтопереробний завод
+target-fuel_pipeline = паливопровід
+target-fuel_storage = сховище пального
+target-gas = газова інфраструктура
+target-water = об’єкт водопостачання
+target-heating = об’єкт теплопостачання
+target-telecom = телекомунікації
+target-port = порт
+target-vessel = судно
+target-rail = залізниця
+target-road = автодорога
+target-airport = аеропорт
+target-medical = медичний заклад
+target-education = заклад освіти
+target-cultural = об’єкт культури
+target-religious = культова споруда
+target-government = будівля органів влади
+target-humanitarian = гуманітарний об’єкт
+target-military = військовий об’єкт
+
+service-electricity = електропостачання
+service-water = водопостачання
+service-heating = теплопостачання
+service-gas = газопостачання
+service-telecom = зв’язок
+
+gap-access_denied = відмова в доступі
+gap-sensor_outage = збій датчика
+gap-jamming = глушіння сигналу
+gap-restricted_movement = обмеження свободи пересування
+
+role-monitor = спостерігач
+role-sensor = датчик
+role-party = сторона режиму припинення вогню
+role-osint = дослідник відкритих джерел
+role-media = ЗМІ
+role-analyst = аналітик
+role-operator = оператор
+
+responsibility-assessment = оцінка аналітика
+responsibility-reports = повідомлення збігаються
+
+confidence-low = низька
+confidence-medium = середня
+confidence-high = висока
+
+harm-killed = загиблі
+harm-killed_civilian = з них загиблі мирні жителі
+harm-injured = поранені
+harm-injured_civilian = з них поранені мирні жителі
+
+## Чому інцидент має саме такий ступінь достовірності і чому висновок
+## такий, як є: `code` кожної підстави в канонічному звіті з її числами.
+
+reason-observed_with_evidence = запис { $entry }: зафіксовано спостерігачем або датчиком, є докази
+reason-credible_groups = { $groups ->
+    [one] достовірні повідомлення від { $groups } незалежної групи
+    [few] достовірні повідомлення від { $groups } незалежних груп
+   *[many] достовірні повідомлення від { $groups } незалежних груп
+    [other] достовірні повідомлення від { $groups } незалежної групи
+}
+reason-independent_groups = { $groups ->
+    [one] повідомлення від { $groups } незалежної групи, з них надійних — { $credible }
+    [few] повідомлення від { $groups } незалежних груп, з них надійних — { $credible }
+   *[many] повідомлення від { $groups } незалежних груп, з них надійних — { $credible }
+    [other] повідомлення від { $groups } незалежної групи, з них надійних — { $credible }
+}
+reason-credible_with_evidence = запис { $entry }: повідомлення надійного джерела з доказами
+reason-uncorroborated = { $groups ->
+    [one] повідомлення від { $groups } групи джерел, без підтвердження
+    [few] повідомлення від { $groups } груп джерел, без підтвердження
+   *[many] повідомлення від { $groups } груп джерел, без підтвердження
+    [other] повідомлення від { $groups } групи джерел, без підтвердження
+}
+reason-withdrawn = повідомлення про інцидент відкликано
+reason-not_affirmed = жодне чинне повідомлення не стверджує, що інцидент стався
+reason-denied = запис { $denier } заперечує те, що стверджує запис { $affirmer }
+reason-perpetrators = повідомлення називають різних виконавців: { $named }
+reason-perpetrator = { $party } (запис { $entry })
+
+verdict-no_prohibited_act = немає забороненої дії проти захищеного об’єкта
+verdict-insufficient_corroboration = недостатньо підтверджень
+verdict-coverage_gap = прогалина в спостереженні
+verdict-responsibility_unknown = відповідальність не встановлено
+verdict-prohibited_act = заборонена дія проти захищеного об’єкта
+verdict-party_not_bound = правило не поширюється на цю сторону
+
+## Щоденний звіт (`truce report`, /v1/reports/daily/DATE).
+
+report-title = Щоденний звіт за { $date }
+report-period = Період: з { $from } до { $to } (UTC).
+report-summary = Зведення
+report-this-period = поточний період
+report-previous-period = попередній період
+report-change = зміна
+report-incidents = інциденти
+report-violations = порушення
+report-killed = загиблі
+report-injured = поранені
+report-coverage-gaps = прогалини в спостереженні
+report-by-grade = Інциденти за ступенем достовірності: { $list }.
+report-by-rule = Порушення за правилами: { $list }.
+report-cut-off = Відключені споживачі: { $list }.
+report-none = немає
+report-none-reported = не повідомлялося
+report-silence = { $gaps ->
+    [one] Тиша не означає дотримання режиму: на цей період припадає { $gaps } прогалина в спостереженні; якщо там нічого не встановлено, це означає, що місія не мала змоги спостерігати, а не те, що нічого не сталося.
+    [few] Тиша не означає дотримання режиму: на цей період припадають { $gaps } прогалини в спостереженні; якщо там нічого не встановлено, це означає, що місія не мала змоги спостерігати, а не те, що нічого не сталося.
+   *[many] Тиша не означає дотримання режиму: на цей період припадає { $gaps } прогалин у спостереженні; якщо там нічого не встановлено, це означає, що місія не мала змоги спостерігати, а не те, що нічого не сталося.
+    [other] Тиша не означає дотримання режиму: на цей період припадає { $gaps } прогалини в спостереженні; якщо там нічого не встановлено, це означає, що місія не мала змоги спостерігати, а не те, що нічого не сталося.
+}
+report-by-region = За регіонами
+report-region = регіон
+report-disruption = відключення
+report-by-party = За сторонами
+report-party = сторона
+report-attributed = приписані інциденти
+report-gaps-caused = спричинені нею прогалини в спостереженні
+report-violations-title = Порушення
+report-none-found = Не виявлено.
+report-none-reported-sentence = Не повідомлялося.
+report-violation = { $incident }: правило { $rule } угоди { $agreement }, сторона: { $party } (впевненість: { $confidence }, достовірність інциденту: { $grade }); записи: { $entries }.
+report-unknown-party = невідома
+report-confidence-unstated = не вказано
+report-incidents-title = Інциденти
+report-incident = інцидент
+report-time = час (UTC)
+report-place = місце
+report-grade = достовірність
+report-verdicts = висновки
+report-entries = записи
+report-gaps-title = Прогалини в спостереженні
+report-gap = запис { $entry }: { $gap } (сторона: { $by }), з { $from } до { $to }, { $region } (у радіусі { $radius } м від { $lat }, { $lon }), джерело: { $source }.
+report-region-unknown = регіон не вказано
+report-provenance = Походження даних
+report-provenance-text = Обчислено програмою Truce { $version } за журналом { $origin } (розмір дерева { $size }, кореневий хеш { $root }) на підставі угод із записів { $agreements }. Параметри: { $parameters }. Формулювання: каталог повідомлень { $catalogue }. Щоб перерахувати, виконайте { $command }.
+report-map = Карта
+report-map-label = Карта інцидентів за { $date }
+report-map-gap = прогалина в спостереженні (запис { $entry }): { $gap }
+
+## Населені пункти на картах.
+
+country-BGR = Болгарія
+country-BLR = Білорусь
+country-GEO = Грузія
+country-HUN = Угорщина
+country-LTU = Литва
+country-LVA = Латвія
+country-MDA = Молдова
+country-POL = Польща
+country-ROU = Румунія
+country-RUS = Росія
+country-SVK = Словаччина
+country-TUR = Туреччина
+country-UKR = Україна
+
+city-kyiv = Київ
+city-kharkiv = Харків
+city-odesa = Одеса
+city-lviv = Львів
+city-dnipro = Дніпро
+city-zaporizhzhia = Запоріжжя
+city-kherson = Херсон
+city-donetsk = Донецьк
+
+## Панель.
+
+dash-title = Truce: реєстр моніторингу режиму припинення вогню
+dash-skip = Перейти до основного вмісту
+dash-loading-log = Завантаження журналу…
+dash-views = Розділи
+dash-view-map = Карта
+dash-view-compliance = Дотримання
+dash-view-sources = Джерела
+dash-view-log = Журнал
+dash-language = Мова
+dash-update = Оновити сторінку
+dash-log-grew = { $entries ->
+    [one] У журналі { $entries } новий запис.
+    [few] У журналі { $entries } нові записи.
+   *[many] У журналі { $entries } нових записів.
+    [other] У журналі { $entries } нового запису.
+}
+dash-cannot-load = Не вдалося завантажити журнал: { $error }
+dash-log-line = { $origin } · { $entries ->
+    [one] { $entries } запис
+    [few] { $entries } записи
+   *[many] { $entries } записів
+    [other] { $entries } запису
+} · { $incidents ->
+    [one] { $incidents } інцидент
+    [few] { $incidents } інциденти
+   *[many] { $incidents } інцидентів
+    [other] { $incidents } інциденту
+} · корінь контрольної точки { $root }
+
+dash-incidents-map = Карта інцидентів
+dash-filters = Фільтри
+dash-filter-party = Сторона
+dash-filter-grade = Достовірність
+dash-filter-rule = Порушене правило
+dash-filter-kind = Вид
+dash-filter-target = Об’єкт
+dash-filter-source = Джерело
+dash-filter-from = Від
+dash-filter-to = До
+dash-any = Усі
+dash-clear-filters = Скинути фільтри
+dash-export = Експорт:
+dash-legend = Умовні позначення
+dash-grades = Ступені достовірності
+dash-zone = зона дії угоди
+dash-gap = прогалина в спостереженні
+dash-map-label = Карта інцидентів; ті самі інциденти наведено в списку нижче
+dash-zoom-in = Наблизити
+dash-zoom-out = Віддалити
+dash-zoom-reset = Показати всю Україну
+dash-timeline-caption = Інциденти за днями та ступенем достовірності; протягніть по графіку, щоб відфільтрувати за часом, натисніть на нього, щоб скинути фільтр.
+dash-timeline-label = Інциденти за днями та ступенем достовірності
+dash-party-caption = Порушення за сторонами та днями
+dash-timeline-peak = { $count ->
+    [one] максимум { $count } інцидент на добу
+    [few] максимум { $count } інциденти на добу
+   *[many] максимум { $count } інцидентів на добу
+    [other] максимум { $count } інциденту на добу
+}
+dash-party-violations = порушення { $party }
+dash-count = { $all ->
+    [one] { $shown } з { $all } інциденту
+    [few] { $shown } з { $all } інцидентів
+   *[many] { $shown } з { $all } інцидентів
+    [other] { $shown } з { $all } інциденту
+}
+dash-count-all = { $all ->
+    [one] { $all } інцидент
+    [few] { $all } інциденти
+   *[many] { $all } інцидентів
+    [other] { $all } інциденту
+}
+dash-list-more = Показано останні { $rows } з { $all }; щоб побачити всі, звузьте фільтри або експортуйте дані.
+dash-col-time = Час
+dash-col-place = Місце
+dash-col-kind = Вид
+dash-col-grade = Достовірність
+dash-col-party = Сторона
+dash-col-violations = Порушення
+dash-list-title = Інциденти
+
+dash-back = ← Назад до карти
+dash-incident = Інцидент
+dash-loading = Завантаження…
+dash-no-incident = Інцидент { $id } недоступний: { $error }
+dash-grade = Достовірність
+dash-before-corroboration = Без урахування розбіжностей: { $grade }
+dash-what-where = Що й де
+dash-time-range = з { $from } до { $to }
+dash-place = { $place } (±{ $metres } м)
+dash-targets = Об’єкти ураження: { $list }
+dash-harm = Жертви: { $list }
+dash-harm-none = не повідомлялося
+dash-disruption = Відключення: { $list }
+dash-responsibility = Відповідальність: { $party } ({ $basis }, впевненість: { $confidence })
+dash-confidence-unrated = без оцінки
+dash-responsibility-none = Відповідальність: не встановлено
+dash-gaps-overlap = Накладаються прогалини в спостереженні: записи { $entries }
+dash-verdicts = Висновки
+dash-col-agreement = Угода
+dash-col-rule = Правило
+dash-col-finding = Результат
+dash-col-reason = Обґрунтування
+dash-col-cites = Посилання
+dash-entry = запис { $index }
+dash-reports = Повідомлення
+dash-col-entry = Запис
+dash-col-source = Джерело
+dash-col-summary = Короткий зміст
+dash-col-evidence = Докази
+dash-superseded = { $index } (замінено записом { $by })
+dash-source-detail = { $name } ({ $role }, { $organisation }, надійність: { $reliability })
+dash-withdrawn = відкликано
+dash-verify = { $entries ->
+    [one] Перевірити { $entries } вихідний запис
+    [few] Перевірити { $entries } вихідні записи
+   *[many] Перевірити { $entries } вихідних записів
+    [other] Перевірити { $entries } вихідного запису
+}
+dash-verify-policy = { $entries ->
+    [one] Перевірити { $entries } вихідний запис (з урахуванням вашої політики свідків)
+    [few] Перевірити { $entries } вихідні записи (з урахуванням вашої політики свідків)
+   *[many] Перевірити { $entries } вихідних записів (з урахуванням вашої політики свідків)
+    [other] Перевірити { $entries } вихідного запису (з урахуванням вашої політики свідків)
+}
+dash-checking = { $entries ->
+    [one] Перевіряємо { $entries } запис у цьому браузері…
+    [few] Перевіряємо { $entries } записи в цьому браузері…
+   *[many] Перевіряємо { $entries } записів у цьому браузері…
+    [other] Перевіряємо { $entries } запису в цьому браузері…
+}
+dash-verified-all = { $entries ->
+    [one] Перевірено: { $entries } запис підписано, внесено до журналу й охоплено його підписаною контрольною точкою.
+    [few] Перевірено: усі { $entries } записи підписано, внесено до журналу й охоплено його підписаною контрольною точкою.
+   *[many] Перевірено: усі { $entries } записів підписано, внесено до журналу й охоплено його підписаною контрольною точкою.
+    [other] Перевірено: { $entries } запису підписано, внесено до журналу й охоплено його підписаною контрольною точкою.
+}
+dash-verify-failed = Перевірку НЕ ПРОЙДЕНО: не довіряйте даним про цей інцидент у тому вигляді, в якому їх надав сервер.
+dash-entry-outcome = Запис { $index }: { $ok ->
+    [yes] перевірено
+   *[no] НЕ ПРОЙДЕНО
+}
+
+check-entry-signature = підпис запису
+check-leaf-hash = хеш листка
+check-proof-index = доказ стосується цього запису
+check-checkpoint-signature = підпис контрольної точки
+check-inclusion-proof = доказ включення
+check-witness-policy = політика свідків
+check-cosignature = підпис свідка { $witness }
+check-signature = підпис { $key }
+check-verification = перевірка
+detail-no-source = підписано: { $names }; зареєстрованого джерела немає
+detail-signed-by = підпис Ed25519, ключ { $key }
+detail-checkpoint = { $origin }, розмір { $size }, підписано: { $keys }
+detail-no-policy-key = жодним ключем із політики
+detail-hashes = { $hashes ->
+    [one] { $hashes } хеш веде до кореня { $root }
+    [few] { $hashes } хеші ведуть до кореня { $root }
+   *[many] { $hashes } хешів ведуть до кореня { $root }
+    [other] { $hashes } хешу веде до кореня { $root }
+}
+detail-cosigned = підписи свідків: { $names }; кворум: { $quorum }
+detail-no-witness = немає
+detail-no-quorum = не задано
+detail-invalid-cosignature = недійсний підпис свідка: { $names }
+detail-cosigned-at = tlog-cosignature/v1 від { $time }
+detail-unknown-key = не підписано жодним ключем, відомим цьому журналу
+dash-or = { $a } або { $b }
+
+dash-compliance = Дотримання угод
+dash-violations-table = Порушення за сторонами та правилами
+dash-chart-label = Порушення угоди «{ $agreement }» за днями та сторонами
+dash-in-force = Запис { $index }; діє з { $from }
+dash-in-force-until = Запис { $index }; діє з { $from } до { $to }
+dash-per-day = Порушення за днями, з { $from } по { $to }, за сторонами:
+dash-daily-reports = Щоденні звіти
+
+dash-sources = Джерела
+dash-col-name = Назва
+dash-col-role = Роль
+dash-col-organisation = Організація
+dash-col-reliability = Надійність
+dash-col-status = Статус
+dash-active = активне
+dash-revoked = відкликане
+
+dash-log = Журнал
+dash-log-summary = Ідентифікатор журналу: { $origin }; { $entries ->
+    [one] { $entries } запис
+    [few] { $entries } записи
+   *[many] { $entries } записів
+    [other] { $entries } запису
+}; кореневий хеш { $root }
+dash-log-key = Ключ журналу:
+dash-witnessed-checkpoint = Остання засвідчена контрольна точка
+dash-checkpoint = Остання контрольна точка
+dash-witnesses = Свідки
+dash-no-cosignature = підпису свідка на цій контрольній точці немає
+dash-cosignature-ok = підпис свідка перевірено
+dash-cosignature-bad = НЕДІЙСНИЙ підпис свідка
+dash-no-witnesses = Для цього журналу не налаштовано жодного свідка.
+dash-policy = Ваша політика свідків
+dash-policy-help = Політика у форматі C2SP tlog-policy (рядки log, witness, group і quorum). Зберігається в цьому браузері; якщо її задано, кнопка «Перевірити» приймає контрольну точку, лише якщо її підписав зазначений у політиці журнал і засвідчив кворум свідків цієї політики.
+dash-policy-in-force = Під час перевірки діє політика свідків.
+dash-policy-none = Політику свідків не задано: перевірка покладається лише на ключ журналу.
+dash-policy-use = Застосувати цю політику
+dash-policy-saved = Збережено: тепер перевірка вимагає кворуму цієї політики.
+dash-policy-cleared = Політику видалено: перевірка покладається лише на ключ журналу.
+dash-verify-paste = Перевірити запис, контрольну точку або доказ включення
+dash-paste-label = Вставте підписаний запис, підписану контрольну точку або c2sp.org/tlog-proof@v1
+dash-verify-button = Перевірити
+dash-verified = Перевірено
+dash-failed = НЕ ПРОЙДЕНО
+dash-cannot-verify = Не вдалося перевірити: { $error }
