@@ -58,15 +58,30 @@ fn reports_are_byte_identical_across_processes_and_statements_check() {
     assert_eq!(report["provenance"]["checkpoint_size"], 62);
     let incidents = ["incidents", "--log", "demo/log", "--agreement", "13", "--agreement", "14"];
     assert_eq!(truce_on(dir, true, &incidents), truce_on(dir, false, &incidents));
+    // Rendered in each language, byte for byte the same by any process;
+    // the JSON is the same in every language.
     for format in ["html", "md"] {
-        let mut with_format = args.to_vec();
-        with_format.extend(["--format", format]);
-        assert_eq!(
-            truce_on(dir, true, &with_format),
-            truce_on(dir, false, &with_format),
-            "{format}"
-        );
+        let mut english = None;
+        for lang in ["en", "uk", "ru"] {
+            let mut with_format = args.to_vec();
+            with_format.extend(["--format", format, "--lang", lang]);
+            let rendered = truce_on(dir, true, &with_format);
+            assert_eq!(rendered, truce_on(dir, false, &with_format), "{format}, {lang}");
+            match &english {
+                None => english = Some(rendered),
+                Some(english) => assert_ne!(&rendered, english, "{format}, {lang}"),
+            }
+        }
     }
+    let mut in_ukrainian = args.to_vec();
+    in_ukrainian.extend(["--lang", "uk-UA"]);
+    assert_eq!(truce_on(dir, true, &in_ukrainian), one, "the JSON has no language");
+    let mut unknown = args.to_vec();
+    unknown.extend(["--format", "md", "--lang", "de"]);
+    let refused = truce(dir, &unknown, b"");
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("--lang") && stderr.contains("not one of en, uk, ru"), "{stderr}");
 
     // The operator publishes the digest; anyone checks it.
     let mut statement_args = args.to_vec();

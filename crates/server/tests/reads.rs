@@ -321,7 +321,23 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
         let (_, content_type, _) = server
             .get_with("/v1/reports/daily/2025-11-15?format=json", &[("accept", "text/markdown")]);
         assert_eq!(content_type, "application/json", "format= wins over Accept");
+        // In Ukrainian and Russian, by lang= or by Accept-Language; the
+        // JSON is the same in every language.
+        let (_, _, uk) = server.get("/v1/reports/daily/2025-11-15?format=md&lang=uk");
+        assert!(uk.starts_with("# Щоденний звіт за 15 листопада 2025"), "{uk}");
+        let (_, _, ru) = server.get_with(
+            "/v1/reports/daily/2025-11-15?format=html",
+            &[("accept-language", "de-DE, ru;q=0.8, en;q=0.5")],
+        );
+        assert!(ru.contains("<html lang=\"ru\">") && ru.contains("15 ноября 2025"), "{ru}");
+        let (_, _, en) = server
+            .get_with("/v1/reports/daily/2025-11-15?format=md", &[("accept-language", "fr")]);
+        assert!(en.starts_with("# Daily report, 15 November 2025"), "{en}");
+        let (_, _, json_uk) = server.get("/v1/reports/daily/2025-11-15?lang=uk-UA");
+        assert_eq!(serde_json::from_str::<Value>(&json_uk).expect("JSON"), daily);
         for (query, parameter) in [
+            ("daily/2025-11-15?format=md&lang=de", "lang"),
+            ("daily/2025-11-15?lang=", "lang"),
             ("daily/yesterday", "date"),
             ("daily/2025-11-15?cutoff_hour=25", "cutoff_hour"),
             // One zone, one spelling: the name is in the report's digest.
