@@ -297,3 +297,107 @@ test("the page offers to update itself when the log grows", async () => {
   assert.match(page.url(), /view=sources/);
   await context.close();
 });
+
+/**
+ * The English phrases a page in `lang` must not show: each text part of an
+ * English message (split at its variables and selections) with a word of
+ * three letters or more, unless the language's own catalogue has it too (a
+ * technical name such as "tlog-cosignature/v1").
+ */
+function englishPhrases(english, other) {
+  const parts = [];
+  const walk = (pattern, into) => {
+    for (const part of pattern) {
+      if (typeof part === "string") into.push(part);
+      else if ("select" in part) for (const [, variant] of part.variants) walk(variant, into);
+    }
+  };
+  const theirs = [];
+  for (const pattern of Object.values(other.messages)) walk(pattern, theirs);
+  const theirText = theirs.join("\n");
+  for (const pattern of Object.values(english.messages)) walk(pattern, parts);
+  const phrases = new Set();
+  for (const part of parts) {
+    for (const piece of part.split(/[:;()·,.…]/)) {
+      const phrase = piece.trim();
+      if (/[A-Za-z]{3}/.test(phrase) && !theirText.includes(phrase)) phrases.add(phrase);
+    }
+  }
+  return [...phrases];
+}
+
+/** The text a reader sees (and the options of the filters), leaving out what sources wrote (translate="no"). */
+const visibleText = () => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('[translate="no"], script, style')) continue;
+    if (parent.tagName !== "OPTION" && !parent.checkVisibility()) continue;
+    texts.push(node.textContent);
+  }
+  for (const labelled of document.querySelectorAll("[aria-label]")) {
+    if (!labelled.closest('[translate="no"]') && labelled.checkVisibility()) texts.push(labelled.getAttribute("aria-label"));
+  }
+  texts.push(document.title);
+  return texts.join("\n");
+};
+
+const PLURALS = {
+  uk: ["1 інцидент", "2 інциденти", "5 інцидентів", "21 інцидент"],
+  ru: ["1 инцидент", "2 инцидента", "5 инцидентов", "21 инцидент"],
+};
+
+for (const [lang, locale] of [["uk", "uk-UA"], ["ru", "ru-RU"]]) {
+  test(`in ${lang}, chosen by the browser's language, no English is left in any view`, async () => {
+    const english = await (await fetch(`${demo.url}/i18n/en.json`)).json();
+    const catalogue = await (await fetch(`${demo.url}/i18n/${lang}.json`)).json();
+    const phrases = englishPhrases(english, catalogue);
+    assert.ok(phrases.length > 150, `${phrases.length} English phrases to look for`);
+    const { page, errors, context } = await openPage(browser, demo.url, undefined, locale);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    assert.match(page.url(), new RegExp(`lang=${lang}`), "the language is kept in the URL");
+    const leftovers = async (where) => {
+      const text = await page.evaluate(visibleText);
+      const found = phrases.filter((p) => new RegExp(`(^|[^A-Za-z])${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^A-Za-z])`).test(text));
+      assert.deepEqual(found, [], `English left in the ${where} view in ${lang}`);
+      return text;
+    };
+    const mapText = await leftovers("map");
+    // Counts in the language's plural forms.
+    const total = summary.incidents.id.length;
+    assert.equal(await page.textContent("#count"), await page.evaluate(async (n) => (await import("/i18n.js")).t("dash-count-all", { all: n }), total));
+    assert.ok(mapText.length > 500);
+    const plurals = await page.evaluate(async () => {
+      const { t } = await import("/i18n.js");
+      return [1, 2, 5, 21].map((n) => t("dash-count-all", { all: n }));
+    });
+    assert.deepEqual(plurals, PLURALS[lang]);
+    // Every view, the incident page and its verification.
+    for (const view of ["compliance", "sources", "log"]) {
+      await page.click(`nav a[data-view=${view}]`);
+      await page.waitForSelector(`#view-${view}:not([hidden])`);
+      if (view === "log") await page.waitForSelector("#policy");
+      assert.match(page.url(), new RegExp(`lang=${lang}`), `the ${view} view keeps the language`);
+      await leftovers(view);
+    }
+    const violation = summary.incidents.id[summary.incidents.violations.findIndex((v) => v.length > 0)];
+    await page.goto(`${demo.url}/#incident=${violation}&lang=${lang}`);
+    await page.waitForSelector("#verdicts");
+    await page.click("#verify");
+    await page.waitForSelector("#verify-result[data-outcome]", { timeout: 30_000 });
+    assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
+    await page.$$eval("#verify-result details", (all) => all.forEach((d) => (d.open = true)));
+    await leftovers("incident");
+    // The switcher changes the language in place, and the URL with it.
+    const other = lang === "uk" ? "ru" : "uk";
+    await page.selectOption("#lang", other);
+    await page.waitForFunction((l) => document.documentElement.lang === l, other);
+    assert.match(page.url(), new RegExp(`lang=${other}`));
+    const otherCatalogue = await (await fetch(`${demo.url}/i18n/${other}.json`)).json();
+    assert.equal(await page.textContent("nav a[data-view=sources]"), otherCatalogue.messages["dash-view-sources"].join(""));
+    assert.notEqual(otherCatalogue.messages["dash-view-sources"].join(""), catalogue.messages["dash-view-sources"].join(""));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}

@@ -57,9 +57,12 @@ export async function launch() {
   });
 }
 
-/** A page that records every request it makes. */
-export async function openPage(browser, url, viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport });
+/**
+ * A page that records every request it makes; `locale` is the browser's
+ * language (navigator.languages and Accept-Language), English by default.
+ */
+export async function openPage(browser, url, viewport = { width: 1280, height: 860 }, locale = "en-US") {
+  const context = await browser.newContext({ viewport, locale });
   const page = await context.newPage();
   const requests = [];
   page.on("request", (request) => requests.push(request.url()));

@@ -343,7 +343,6 @@ dash-or = { $a } or { $b }
 
 dash-compliance = Compliance
 dash-violations-table = Violations per party and rule
-dash-chart-label = Violations of { $agreement } per day and party
 dash-in-force = Entry { $index }; in force from { $from }
 dash-in-force-until = Entry { $index }; in force from { $from } to { $to }
 dash-per-day = Violations per day, { $from } to { $to }, by party:

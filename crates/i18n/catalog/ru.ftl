@@ -379,7 +379,6 @@ dash-or = { $a } или { $b }
 
 dash-compliance = Соблюдение соглашений
 dash-violations-table = Нарушения по сторонам и правилам
-dash-chart-label = Нарушения соглашения «{ $agreement }» по дням и сторонам
 dash-in-force = Запись { $index }; действует с { $from }
 dash-in-force-until = Запись { $index }; действует с { $from } до { $to }
 dash-per-day = Нарушения по дням, с { $from } по { $to }, по сторонам:

@@ -379,7 +379,6 @@ dash-or = { $a } або { $b }
 
 dash-compliance = Дотримання угод
 dash-violations-table = Порушення за сторонами та правилами
-dash-chart-label = Порушення угоди «{ $agreement }» за днями та сторонами
 dash-in-force = Запис { $index }; діє з { $from }
 dash-in-force-until = Запис { $index }; діє з { $from } до { $to }
 dash-per-day = Порушення за днями, з { $from } по { $to }, за сторонами:

@@ -11,7 +11,9 @@ import {
   FILTERS, GRADE_COLORS, POLICY_KEY, $, applyFilters, el, getBytes, getJson, gradeBadge, incidentHash, readHash, state,
   writeHash,
 } from "/common.js";
-import { ENDONYMS, LANGS, chooseLang, currentLang, formatInstant, loadLang, t, term, translatePage } from "/i18n.js";
+import {
+  ENDONYMS, LANGS, chooseLang, currentLang, formatInstant, loadLang, t, tNodes, term, translatePage, verbatim,
+} from "/i18n.js";
 import { drawMap, setUpMap } from "/map.js";
 import { renderCompliance, renderIncident, renderLog, renderSources, setUpPaste } from "/views.js";
 import { keyRef, parsePolicy, parseVerifierKey } from "/verify.js";
@@ -67,10 +69,11 @@ async function allAgreements() {
   }
 }
 
+/** Fills a filter's choices; `describe` names a value, or `null` to show it as it is (a source's name, a rule's ID). */
 function fillSelect(name, values, describe) {
   const select = $(`#filters [name=${name}]`);
   select.replaceChildren(el("option", { value: "", text: t("dash-any") }));
-  for (const v of values) select.append(el("option", { value: v, text: describe(v) }));
+  for (const v of values) select.append(el("option", { value: v, text: describe ? describe(v) : v, translate: describe ? null : "no" }));
 }
 
 let filtersWired = false;
@@ -81,10 +84,13 @@ function setUpFilters() {
   const sourceName = new Map(state.sources.map((s) => [s.source, s.name]));
   fillSelect("party", data.parties, (p) => p.toUpperCase());
   fillSelect("grade", data.grades, (g) => term("grade", g));
-  fillSelect("rule", data.rules, String);
+  fillSelect("rule", data.rules, null);
   fillSelect("kind", data.kinds, (k) => term("kind", k));
   fillSelect("target", data.targets, (k) => term("target", k));
-  fillSelect("source", data.sources, (s) => `${sourceName.get(s) || s} (${s})`);
+  fillSelect("source", data.sources, null);
+  for (const option of $("#filters [name=source]").options) {
+    if (option.value) option.textContent = `${sourceName.get(option.value) || option.value} (${option.value})`;
+  }
   $("#legend").replaceChildren(
     ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), term("grade", g))),
   );
@@ -181,7 +187,7 @@ function renderList() {
         el("td", { text: c.kinds[i].map((k) => term("kind", data.kinds[k])).join(", ") }),
         el("td", {}, gradeBadge(data.grades[c.grade[i]])),
         el("td", { text: c.party[i] >= 0 ? data.parties[c.party[i]].toUpperCase() : "—" }),
-        el("td", { text: c.violations[i].map((r) => data.rules[r]).join(", ") || "—" }),
+        el("td", { text: c.violations[i].map((r) => data.rules[r]).join(", ") || "—", translate: "no" }),
       ),
     ),
   );
@@ -215,12 +221,14 @@ function route() {
 
 function describeLog() {
   const { log, data } = state;
-  $("#log-line").textContent = t("dash-log-line", {
-    origin: log.origin,
-    entries: log.size,
-    incidents: data.incidents.id.length,
-    root: log.root_hash,
-  });
+  $("#log-line").replaceChildren(
+    ...tNodes("dash-log-line", {
+      origin: verbatim(log.origin),
+      entries: log.size,
+      incidents: data.incidents.id.length,
+      root: verbatim(log.root_hash),
+    }),
+  );
 }
 
 /**

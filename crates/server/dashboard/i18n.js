@@ -51,7 +51,6 @@ export const verbatim = (text) => ({ verbatim: String(text ?? "") });
 
 function show(value) {
   if (typeof value === "number") return number.format(value);
-  if (Array.isArray(value)) return t(...value);
   return value === undefined || value === null ? "" : String(value);
 }
 
@@ -71,7 +70,8 @@ function pieces(parts, args, out) {
     if (typeof part === "string") out.push(part);
     else if ("var" in part) {
       const value = args[part.var];
-      out.push(value && typeof value === "object" && "verbatim" in value ? value : show(value));
+      if (Array.isArray(value)) out.push(...message(value[0], value[1] || {}));
+      else out.push(value && typeof value === "object" && "verbatim" in value ? value : show(value));
     } else pieces(pick(part, args[part.select]), args, out);
   }
   return out;
@@ -108,13 +108,22 @@ export function tNodes(id, args = {}) {
   });
 }
 
-/** A message given as `[ID, ARGS]`, or text that is the same in every language. */
+/** A message given as `[ID, ARGS]` (an argument may be one too), or text that is the same in every language. */
 export const say = (message) => (Array.isArray(message) ? t(...message) : String(message));
+
+/** The same as DOM nodes: text that is the same in every language is marked `translate="no"`. */
+export function sayNodes(message) {
+  if (Array.isArray(message)) return tNodes(...message);
+  const span = document.createElement("span");
+  span.translate = false;
+  span.textContent = String(message);
+  return [span];
+}
 
 /** The word for a value of a vocabulary (`term("kind", "mlrs")`); a value the catalogue lacks as it is. */
 export function term(vocabulary, value) {
   const id = `${vocabulary}-${value}`;
-  return catalogue.messages[id] ? resolve(catalogue.messages[id], {}) : String(value || "").replaceAll("_", " ");
+  return catalogue.messages[id] ? t(id) : String(value || "").replaceAll("_", " ");
 }
 
 export const formatNumber = (n) => number.format(n);

@@ -5,6 +5,11 @@
 // the server: every check is against keys and bytes the page can show.
 //
 // The formats are C2SP signed-note, tlog-checkpoint, tlog-proof and RFC 6962.
+// What each step found is a message of the dashboard's catalogue, so that
+// the reader sees it in their language; keys, names and hashes are passed
+// verbatim.
+
+import { verbatim } from "/i18n.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -221,8 +226,11 @@ async function checkPolicy(policy, note) {
   }
   const ok = bad.length === 0 && (policy.quorum === null || witnessed(policy, policy.quorum, cosigned));
   const detail = bad.length
-    ? ["detail-invalid-cosignature", { names: bad.join(", ") }]
-    : ["detail-cosigned", { names: [...cosigned].join(", ") || ["detail-no-witness"], quorum: policy.quorum || ["detail-no-quorum"] }];
+    ? ["detail-invalid-cosignature", { names: verbatim(bad.join(", ")) }]
+    : [
+        "detail-cosigned",
+        { names: cosigned.size ? verbatim([...cosigned].join(", ")) : ["detail-no-witness"], quorum: policy.quorum ? verbatim(policy.quorum) : ["detail-no-quorum"] },
+      ];
   return { ok, detail };
 }
 
@@ -246,10 +254,10 @@ export async function verifyEntry(index, context) {
     const note = parseNote(entry);
     const signer = note.signatures.map((s) => context.sourceKeys.get(keyRef(s.name, s.id))).find(Boolean);
     if (!signer) {
-      step(["check-entry-signature"], false, ["detail-no-source", { names: note.signatures.map((s) => s.name).join(", ") }]);
+      step(["check-entry-signature"], false, ["detail-no-source", { names: verbatim(note.signatures.map((s) => s.name).join(", ")) }]);
     } else {
       const result = await verifyNoteSignature(note, signer);
-      step(["check-entry-signature"], result.ok, ["detail-signed-by", { key: signer.text }]);
+      step(["check-entry-signature"], result.ok, ["detail-signed-by", { key: verbatim(signer.text) }]);
     }
     const leaf = await sha256(concat(new Uint8Array([0]), entry));
     step(["check-leaf-hash"], true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
@@ -262,10 +270,10 @@ export async function verifyEntry(index, context) {
     const logKeys = context.policy ? context.policy.logs.filter((k) => k.name === checkpoint.origin) : [context.logKey];
     let signedBy = null;
     for (const key of logKeys) if ((await verifyNoteSignature(checkpointNote, key)).ok) signedBy = key;
-    const keys = signedBy ? signedBy.text : logKeys.map((k) => k.text).reduce((a, b) => ["dash-or", { a, b }], null);
+    const keys = signedBy ? verbatim(signedBy.text) : logKeys.map((k) => verbatim(k.text)).reduce((a, b) => ["dash-or", { a, b }], null);
     step(["check-checkpoint-signature"], signedBy !== null && checkpoint.origin === signedBy.name, [
       "detail-checkpoint",
-      { origin: checkpoint.origin, size: String(checkpoint.size), keys: keys || ["detail-no-policy-key"] },
+      { origin: verbatim(checkpoint.origin), size: String(checkpoint.size), keys: keys || ["detail-no-policy-key"] },
     ]);
     let root;
     try {
@@ -275,7 +283,7 @@ export async function verifyEntry(index, context) {
     }
     step(["check-inclusion-proof"], equal(root, checkpoint.root), [
       "detail-hashes",
-      { hashes: proof.hashes.length, root: b64encode(checkpoint.root) },
+      { hashes: proof.hashes.length, root: verbatim(b64encode(checkpoint.root)) },
     ]);
     if (context.policy) {
       const result = await checkPolicy(context.policy, checkpointNote);
@@ -284,8 +292,8 @@ export async function verifyEntry(index, context) {
     for (const witness of context.witnesses) {
       const result = await verifyNoteSignature(checkpointNote, witness);
       if (result.present) {
-        const detail = result.time ? ["detail-cosigned-at", { time: new Date(result.time * 1000).toISOString() }] : "tlog-cosignature/v1";
-        step(["check-cosignature", { witness: witness.name }], result.ok, detail);
+        const detail = result.time ? ["detail-cosigned-at", { time: verbatim(new Date(result.time * 1000).toISOString()) }] : "tlog-cosignature/v1";
+        step(["check-cosignature", { witness: verbatim(witness.name) }], result.ok, detail);
       }
     }
   } catch (e) {
@@ -309,7 +317,7 @@ export async function verifyPasted(text, context) {
   const keys = [context.logKey, ...context.sourceKeys.values(), ...context.witnesses];
   for (const key of keys) {
     const result = await verifyNoteSignature(note, key);
-    if (result.present) steps.push({ what: ["check-signature", { key: key.name }], key: key.name, ok: result.ok, detail: key.text });
+    if (result.present) steps.push({ what: ["check-signature", { key: verbatim(key.name) }], key: key.name, ok: result.ok, detail: key.text });
   }
   if (steps.length === 0) steps.push({ what: ["check-verification"], ok: false, detail: ["detail-unknown-key"] });
   return { ok: steps.every((s) => s.ok), steps };

@@ -4,7 +4,7 @@
 import {
   DAY, PARTY_COLORS, POLICY_KEY, $, dayOf, dayRange, el, getJson, gradeBadge, state, svg,
 } from "/common.js";
-import { currentLang, formatInstant, formatNumber, say, t, term } from "/i18n.js";
+import { currentLang, formatInstant, formatNumber, sayNodes, t, tNodes, term, verbatim } from "/i18n.js";
 import { parsePolicy, verifyEntry, verifyPasted } from "/verify.js";
 
 function agreementById(index) {
@@ -47,8 +47,9 @@ function gradeReason(reason) {
 function summaryCell(entry) {
   const texts = entry.summary_i18n || {};
   const tag = Object.keys(texts).find((k) => k.toLowerCase().split("-")[0] === currentLang());
-  if (tag) return el("td", { lang: tag, text: texts[tag] });
-  return el("td", { text: entry.summary || (entry.withdrawn ? t("dash-withdrawn") : "") });
+  if (tag) return el("td", { lang: tag, translate: "no", text: texts[tag] });
+  if (entry.summary) return el("td", { translate: "no", text: entry.summary });
+  return el("td", { text: entry.withdrawn ? t("dash-withdrawn") : "" });
 }
 
 export async function renderIncident(id) {
@@ -64,7 +65,7 @@ export async function renderIncident(id) {
   const { incident, reports } = answer;
   const sourceOf = new Map(state.sources.map((s) => [s.source, s]));
   const place = incident.location.place || `${incident.location.lat}, ${incident.location.lon}`;
-  $("#incident-title").textContent = `${incident.kinds.map((k) => term("kind", k)).join(", ")}: ${place}`;
+  $("#incident-title").replaceChildren(`${incident.kinds.map((k) => term("kind", k)).join(", ")}: `, el("span", { translate: "no", text: place }));
   const estimate = (e) => (e.low === e.high ? formatNumber(e.best) : `${formatNumber(e.best)} (${formatNumber(e.low)}–${formatNumber(e.high)})`);
   const harm = Object.entries(incident.harm)
     .filter(([, e]) => e)
@@ -88,12 +89,14 @@ export async function renderIncident(id) {
       { class: "card" },
       el("h3", { text: t("dash-what-where") }),
       el("p", { text: t("dash-time-range", { from: formatInstant(incident.time.from), to: formatInstant(incident.time.to) }) }),
-      el("p", {
-        text: t("dash-place", {
-          place: `${place}${incident.location.region ? `, ${regionName(incident.location.region)}` : ""}`,
+      el(
+        "p",
+        {},
+        tNodes("dash-place", {
+          place: verbatim(`${place}${incident.location.region ? `, ${regionName(incident.location.region)}` : ""}`),
           metres: incident.location.uncertainty_m,
         }),
-      }),
+      ),
       el("p", { text: t("dash-targets", { list: incident.targets.map((k) => term("target", k)).join(", ") || "—" }) }),
       el("p", { text: t("dash-harm", { list: harm || t("dash-harm-none") }) }),
       incident.disruption.length
@@ -129,12 +132,12 @@ export async function renderIncident(id) {
         return el(
           "tr",
           {},
-          el("td", { text: agreement ? agreement.entry.title : t("dash-entry", { index: String(v.agreement) }) }),
-          el("td", {}, el("strong", { text: rule ? rule.title : v.rule }), rule ? el("p", { class: "muted", text: rule.text }) : null),
+          agreement ? el("td", { translate: "no", text: agreement.entry.title }) : el("td", { text: t("dash-entry", { index: String(v.agreement) }) }),
+          el("td", { translate: "no" }, el("strong", { text: rule ? rule.title : v.rule }), rule ? el("p", { class: "muted", text: rule.text }) : null),
           el("td", { class: `finding-${v.finding}`, text: term("finding", v.finding) }),
           el("td", { text: v.party ? v.party.toUpperCase() : "—" }),
           el("td", { text: term("verdict", v.reason) }),
-          el("td", { class: "hash", text: v.cites.join(", ") }),
+          el("td", { class: "hash", translate: "no", text: v.cites.join(", ") }),
         );
       }),
     ),
@@ -146,17 +149,19 @@ export async function renderIncident(id) {
       "tr",
       {},
       el("td", { text: r.superseded_by ? t("dash-superseded", { index: String(r.index), by: String(r.superseded_by) }) : String(r.index) }),
-      el("td", {
-        text: t("dash-source-detail", {
-          name: s.name || r.source,
+      el(
+        "td",
+        {},
+        tNodes("dash-source-detail", {
+          name: verbatim(s.name || r.source),
           role: term("role", s.role),
-          organisation: s.organisation || "",
+          organisation: verbatim(s.organisation || ""),
           reliability: s.reliability || "?",
         }),
-      }),
+      ),
       el("td", { text: e.time ? `${formatInstant(e.time.from)} – ${formatInstant(e.time.to)}` : "—" }),
       summaryCell(e),
-      el("td", { class: "hash", text: (e.evidence || []).map((x) => `sha256:${x.sha256} (${x.media_type})`).join("\n") || "—" }),
+      el("td", { class: "hash", translate: "no", text: (e.evidence || []).map((x) => `sha256:${x.sha256} (${x.media_type})`).join("\n") || "—" }),
     );
   });
   const reportTable = el(
@@ -189,7 +194,7 @@ async function runVerification(indices, result, button) {
         "details",
         { open: !o.ok },
         el("summary", { text: t("dash-entry-outcome", { index: String(o.index), ok: o.ok ? "yes" : "no" }) }),
-        el("ul", {}, o.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed" }, el("strong", { text: `${say(s.what)}: ` }), el("span", { class: "hash", text: say(s.detail) })))),
+        el("ul", {}, o.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed" }, el("strong", {}, sayNodes(s.what), ": "), el("span", { class: "hash" }, sayNodes(s.detail))))),
       ),
     ),
   );
@@ -220,11 +225,11 @@ export function renderCompliance() {
           "tbody",
           {},
           rules.map((rule, k) =>
-            el("tr", {}, el("th", { scope: "row", text: rule.title }), counts[k].map((n, p) => el("td", {}, el("a", { href: `#view=map&rule=${encodeURIComponent(rule.id)}&party=${encodeURIComponent(data.parties[p])}`, text: String(n) })))),
+            el("tr", {}, el("th", { scope: "row", translate: "no", text: rule.title }), counts[k].map((n, p) => el("td", {}, el("a", { href: `#view=map&rule=${encodeURIComponent(rule.id)}&party=${encodeURIComponent(data.parties[p])}`, text: String(n) })))),
           ),
         ),
       );
-      const chart = svg("svg", { class: "compliance-chart", role: "img", "aria-label": t("dash-chart-label", { agreement: agreement.entry.title }), viewBox: "0 0 600 140", preserveAspectRatio: "none" });
+      const chart = svg("svg", { class: "compliance-chart", role: "img", "aria-label": t("dash-party-caption"), viewBox: "0 0 600 140", preserveAspectRatio: "none" });
       if (range) {
         const ruleIds = new Set(rules.map((r) => data.rules.indexOf(r.id)));
         const perDay = data.parties.map(() => new Array(range.days).fill(0));
@@ -244,7 +249,7 @@ export function renderCompliance() {
       return el(
         "section",
         { class: "card" },
-        el("h3", { text: agreement.entry.title }),
+        el("h3", { translate: "no", text: agreement.entry.title }),
         el("p", {
           class: "muted",
           text: agreement.entry.in_force.to
@@ -285,10 +290,10 @@ export function renderSources() {
       el(
         "tr",
         {},
-        el("td", {}, el("a", { href: `#view=map&source=${encodeURIComponent(s.source)}`, text: s.source })),
-        el("td", { text: s.name }),
+        el("td", { translate: "no" }, el("a", { href: `#view=map&source=${encodeURIComponent(s.source)}`, text: s.source })),
+        el("td", { translate: "no", text: s.name }),
         el("td", { text: term("role", s.role) }),
-        el("td", { text: s.organisation }),
+        el("td", { translate: "no", text: s.organisation }),
         el("td", { text: s.party ? s.party.toUpperCase() : "—" }),
         el("td", { text: s.reliability }),
         el("td", { text: t(s.active ? "dash-active" : "dash-revoked") }),
@@ -304,7 +309,7 @@ export async function renderLog() {
   const cosigned = state.keys.witnesses.map((witness) => {
     const step = pasted.steps.find((s) => s.key === witness.name);
     const status = t(!step ? "dash-no-cosignature" : step.ok ? "dash-cosignature-ok" : "dash-cosignature-bad");
-    return el("li", { class: step && !step.ok ? "step-failed" : "", text: `${witness.text}: ${status}` });
+    return el("li", { class: step && !step.ok ? "step-failed" : "" }, el("span", { translate: "no", text: witness.text }), `: ${status}`);
   });
   const policyText = localStorage.getItem(POLICY_KEY) || "";
   const policyBox = el("textarea", { id: "policy", rows: 6, spellcheck: "false", "aria-describedby": "policy-help" });
@@ -323,10 +328,10 @@ export async function renderLog() {
     }
   });
   $("#log-body").replaceChildren(
-    el("p", { text: t("dash-log-summary", { origin: log.origin, entries: log.size, root: log.root_hash }) }),
-    el("p", {}, `${t("dash-log-key")} `, el("span", { class: "hash", text: log.vkey })),
+    el("p", {}, tNodes("dash-log-summary", { origin: verbatim(log.origin), entries: log.size, root: verbatim(log.root_hash) })),
+    el("p", {}, `${t("dash-log-key")} `, el("span", { class: "hash", translate: "no", text: log.vkey })),
     el("h3", { text: t(log.witnessed_checkpoint ? "dash-witnessed-checkpoint" : "dash-checkpoint") }),
-    el("pre", { class: "note", text: witnessedText }),
+    el("pre", { class: "note", translate: "no", text: witnessedText }),
     el("h3", { text: t("dash-witnesses") }),
     cosigned.length ? el("ul", {}, cosigned) : el("p", { class: "muted", text: t("dash-no-witnesses") }),
     el("h3", { text: t("dash-policy") }),
@@ -346,7 +351,7 @@ export function setUpPaste() {
       out.className = `verify-result ${result.ok ? "ok" : "failed"}`;
       out.replaceChildren(
         el("p", {}, el("strong", { text: t(result.ok ? "dash-verified" : "dash-failed") })),
-        el("ul", {}, result.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed", text: `${say(s.what)}: ${say(s.detail)}` }))),
+        el("ul", {}, result.steps.map((s) => el("li", { class: s.ok ? "step-ok" : "step-failed" }, sayNodes(s.what), ": ", sayNodes(s.detail)))),
       );
     } catch (e) {
       out.className = "verify-result failed";

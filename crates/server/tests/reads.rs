@@ -330,8 +330,8 @@ fn incidents_verdicts_and_daily_reports_follow_the_log() {
             &[("accept-language", "de-DE, ru;q=0.8, en;q=0.5")],
         );
         assert!(ru.contains("<html lang=\"ru\">") && ru.contains("15 ноября 2025"), "{ru}");
-        let (_, _, en) = server
-            .get_with("/v1/reports/daily/2025-11-15?format=md", &[("accept-language", "fr")]);
+        let (_, _, en) =
+            server.get_with("/v1/reports/daily/2025-11-15?format=md", &[("accept-language", "fr")]);
         assert!(en.starts_with("# Daily report, 15 November 2025"), "{en}");
         let (_, _, json_uk) = server.get("/v1/reports/daily/2025-11-15?lang=uk-UA");
         assert_eq!(serde_json::from_str::<Value>(&json_uk).expect("JSON"), daily);
