@@ -389,6 +389,12 @@ for (const [lang, locale] of [["uk", "uk-UA"], ["ru", "ru-RU"]]) {
     assert.equal(await page.$eval("#verify-result", (r) => r.dataset.outcome), "verified");
     await page.$$eval("#verify-result details", (all) => all.forEach((d) => (d.open = true)));
     await leftovers("incident");
+    // The Ukrainian liaison's report carries its summary in three
+    // languages: the reader's is shown.
+    const summaries = await page.$$eval("#reports td[lang]", (cells) => cells.map((c) => [c.lang, c.textContent]));
+    assert.equal(summaries.length, 1, JSON.stringify(summaries));
+    assert.equal(summaries[0][0], lang);
+    assert.match(summaries[0][1], lang === "uk" ? /Іскандер-М/ : /Искандер-М/);
     // The switcher changes the language in place, and the URL with it.
     const other = lang === "uk" ? "ru" : "uk";
     await page.selectOption("#lang", other);

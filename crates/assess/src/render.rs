@@ -78,19 +78,21 @@ fn indices(list: &[u64]) -> String {
 
 /// Why an incident has its grade, in the language of `m`.
 pub fn grade_reason(m: &Messages, reason: &GradeReason) -> String {
-    let id_ = format!("reason-{}", reason.code());
+    let message = format!("reason-{}", reason.code());
     match reason {
         GradeReason::ObservedWithEvidence { entry }
-        | GradeReason::CredibleWithEvidence { entry } => m.format(&id_, &[("entry", id(entry))]),
+        | GradeReason::CredibleWithEvidence { entry } => {
+            m.format(&message, &[("entry", id(entry))])
+        }
         GradeReason::CredibleGroups { groups } | GradeReason::Uncorroborated { groups } => {
-            m.format(&id_, &[("groups", count(*groups as u64))])
+            m.format(&message, &[("groups", count(*groups as u64))])
         }
         GradeReason::IndependentGroups { groups, credible } => m.format(
-            &id_,
+            &message,
             &[("groups", count(*groups as u64)), ("credible", count(*credible as u64))],
         ),
         GradeReason::Denied { denier, affirmer } => {
-            m.format(&id_, &[("denier", id(denier)), ("affirmer", id(affirmer))])
+            m.format(&message, &[("denier", id(denier)), ("affirmer", id(affirmer))])
         }
         GradeReason::Perpetrators { named } => {
             let named: Vec<String> = named
@@ -102,9 +104,9 @@ pub fn grade_reason(m: &Messages, reason: &GradeReason) -> String {
                     )
                 })
                 .collect();
-            m.format(&id_, &[("named", id(named.join(", ")))])
+            m.format(&message, &[("named", id(named.join(", ")))])
         }
-        GradeReason::Withdrawn | GradeReason::NotAffirmed => m.text(&id_),
+        GradeReason::Withdrawn | GradeReason::NotAffirmed => m.text(&message),
     }
 }
 
@@ -273,7 +275,11 @@ pub fn markdown(report: &DailyReport, lang: Lang) -> String {
             i.id,
             m.date_time(&i.time.from),
             escape(&place(i)),
-            m.term("grade", i.grade.as_str()),
+            escape(&format!(
+                "{} ({})",
+                m.term("grade", i.grade.as_str()),
+                i.grade_reasons.iter().map(|r| grade_reason(m, r)).collect::<Vec<_>>().join("; ")
+            )),
             escape(&verdicts.join("; ")),
             indices(&i.reports)
         );

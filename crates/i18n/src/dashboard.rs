@@ -57,13 +57,10 @@ pub enum CatalogueError {
 /// The catalogue of `lang` as the dashboard reads it (see the module).
 pub fn dashboard_catalogue(lang: Lang) -> Result<String, CatalogueError> {
     let resource = fluent_syntax::parser::parse(lang.catalogue()).map_err(|(_, errors)| {
-        let first = &errors[0];
-        CatalogueError::Syntax {
-            lang,
-            start: first.pos.start,
-            end: first.pos.end,
-            kind: first.kind.to_string(),
-        }
+        let (start, end, kind) = errors
+            .first()
+            .map_or((0, 0, String::new()), |e| (e.pos.start, e.pos.end, e.kind.to_string()));
+        CatalogueError::Syntax { lang, start, end, kind }
     })?;
     let mut messages = Map::new();
     for entry in resource.body {
