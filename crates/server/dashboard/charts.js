@@ -68,6 +68,9 @@ function renderPartyChart(context, range) {
   chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const peak = Math.max(1, ...counts);
   const step = width / range.days;
+  // The parties' labels side by side, each as wide as its words in the
+  // reader's language.
+  let labelX = 4;
   state.data.parties.forEach((party, p) => {
     const points = [];
     for (let d = 0; d < range.days; d++) {
@@ -75,7 +78,9 @@ function renderPartyChart(context, range) {
     }
     const color = PARTY_COLORS[p % PARTY_COLORS.length];
     chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: color, "stroke-width": 1.5 }));
-    chart.append(svg("text", { x: 4 + p * 70, y: 10, "font-size": 10, fill: color }, t("dash-party-violations", { party: party.toUpperCase() })));
+    const label = svg("text", { x: labelX, y: 10, "font-size": 10, fill: color }, t("dash-party-violations", { party: party.toUpperCase() }));
+    chart.append(label);
+    labelX += label.getComputedTextLength() + 12;
   });
 }
 

@@ -108,10 +108,11 @@ export function tNodes(id, args = {}) {
   });
 }
 
-/** A message given as `[ID, ARGS]` (an argument may be one too), or text that is the same in every language. */
-export const say = (message) => (Array.isArray(message) ? t(...message) : String(message));
-
-/** The same as DOM nodes: text that is the same in every language is marked `translate="no"`. */
+/**
+ * A message given as `[ID, ARGS]` (an argument may be one too), or text
+ * that is the same in every language, as DOM nodes; the latter is marked
+ * `translate="no"`.
+ */
 export function sayNodes(message) {
   if (Array.isArray(message)) return tNodes(...message);
   const span = document.createElement("span");
