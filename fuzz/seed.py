@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets (corpus/<target>/) from the
+public test vectors (testdata/vectors) and the sample scenario, so that
+each fuzzer starts from inputs that reach deep into its parser. The seeds
+are committed; run this again after the vectors or the scenario change:
+
+    python3 fuzz/seed.py
+"""
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "testdata" / "vectors"
+CORPUS = ROOT / "fuzz" / "corpus"
+
+
+def load(path):
+    return json.loads((VECTORS / path).read_text(encoding="utf-8"))
+
+
+def strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+
+def write(target, seeds):
+    out = CORPUS / target
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    unique = {s if isinstance(s, bytes) else s.encode("utf-8") for s in seeds}
+    for seed in sorted(unique):
+        (out / hashlib.sha256(seed).hexdigest()[:16]).write_bytes(seed)
+    print(f"fuzz/corpus/{target}: {len(unique)} seeds")
+
+
+def main():
+    every = [s for f in sorted(VECTORS.rglob("*.json")) for s in strings(json.loads(f.read_text(encoding="utf-8")))]
+    notes = [s for s in every if "\n\n\u2014 " in s]
+    write("signed_note", notes)
+    write("verifier_key", [s for s in every if s.count("+") >= 2 and " " not in s and "\n" not in s])
+    checkpoints = [s.split("\n\n\u2014 ")[0] + "\n" if "\n\n\u2014 " in s else s for s in every]
+    checkpoints = [s for s in checkpoints if s.count("\n") >= 3 and s.endswith("\n") and "\u2014" not in s]
+    write("checkpoint", checkpoints)
+    requests = [s for s in every if s.startswith("old ")]
+    write("witness_request", requests)
+    # tlog-proofs: the header, an index, proof hashes, then a signed
+    # checkpoint from the vectors.
+    hashes = [base64.b64encode(bytes([0x2A, i]) + bytes(30)).decode() for i in range(3)]
+    signed_checkpoints = [s[s.index("\n\n") + 2:] for s in requests if "\n\n" in s]
+    proofs = [
+        "c2sp.org/tlog-proof@v1\nindex 0\n\n" + signed_checkpoints[0],
+        "c2sp.org/tlog-proof@v1\nindex 2\n" + "\n".join(hashes[:2]) + "\n\n" + signed_checkpoints[-1],
+        "c2sp.org/tlog-proof@v1\nextra AAEC\nindex 1\n" + hashes[0] + "\n\n" + signed_checkpoints[-1],
+    ]
+    write("tlog_proof", proofs)
+    # Tiles: a level byte, a width byte (width - 1), then the hashes; and
+    # the tile paths of the vectors.
+    tiles = [bytes([0, w - 1]) + b"".join(hashlib.sha256(bytes([i])).digest() for i in range(w)) for w in (1, 2, 8)]
+    paths = [s for s in every if s.startswith("tile/")]
+    write("tile", tiles + paths)
+    # Bundles: a width byte (width - 1), then each entry with its 16-bit
+    # big-endian length; the entries are the scenario's.
+    entries = [p.read_bytes() for p in sorted((ROOT / "scenario").rglob("*.json")) if p.parent.name != "scenario"]
+    entries += [p.read_bytes() for p in sorted((ROOT / "crates/entry/tests/data/valid").glob("*.json"))]
+    bundles = []
+    for width in (1, 3):
+        chosen = entries[:width]
+        bundles.append(bytes([width - 1]) + b"".join(len(e).to_bytes(2, "big") + e for e in chosen))
+    write("bundle", bundles)
+    write("entry", entries)
+    policy = load("signed-note/vkeys.json")["valid"]
+    keys = [k["vkey"] for k in policy]
+    write("policy", [
+        f"log {keys[0]}\nwitness w1 {keys[1]}\nwitness w2 {keys[2]}\ngroup g 1 w1 w2\nquorum g\n",
+        f"log {keys[0]} https://log.example/\nquorum none\n",
+    ])
+
+
+if __name__ == "__main__":
+    main()
