@@ -12,8 +12,11 @@ use sha2::{Digest, Sha256};
 
 use crate::findings::{Estimate, Finding, Findings, Gap, Grade, Incident};
 
-/// The name and version of the report format.
-pub const FORMAT: &str = "truce.daily-report/v1";
+/// The name and version of the report format. Version 2 is language
+/// neutral: grade reasons are `{"code": ..., NUMBERS}` objects and verdict
+/// reasons codes (version 1 had English sentences), and a region no report
+/// names is `null` (version 1: "(region not given)").
+pub const FORMAT: &str = "truce.daily-report/v2";
 
 /// What a daily report covers and how it was computed.
 #[derive(Clone, Debug, PartialEq)]

@@ -54,7 +54,7 @@ fn reports_are_byte_identical_across_processes_and_statements_check() {
     let two = truce_on(dir, false, &args);
     assert_eq!(one, two, "two processes disagree");
     let report: serde_json::Value = serde_json::from_slice(&one).expect("JSON");
-    assert_eq!(report["format"], "truce.daily-report/v1");
+    assert_eq!(report["format"], "truce.daily-report/v2");
     assert_eq!(report["provenance"]["checkpoint_size"], 62);
     let incidents = ["incidents", "--log", "demo/log", "--agreement", "13", "--agreement", "14"];
     assert_eq!(truce_on(dir, true, &incidents), truce_on(dir, false, &incidents));
