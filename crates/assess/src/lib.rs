@@ -76,7 +76,7 @@ pub use crate::findings::{
 };
 pub use crate::geo::{Point, distance_m, distance_to_geometry_m};
 pub use crate::model::{Log, LogEntry, SourceInfo};
-pub use crate::render::{grade_reason, html, markdown, svg_map};
+pub use crate::render::{html, markdown, svg_map};
 
 /// The tolerances of grouping.
 #[derive(Clone, Copy, Debug, PartialEq)]

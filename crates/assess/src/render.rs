@@ -77,7 +77,7 @@ fn indices(list: &[u64]) -> String {
 }
 
 /// Why an incident has its grade, in the language of `m`.
-pub fn grade_reason(m: &Messages, reason: &GradeReason) -> String {
+fn grade_reason(m: &Messages, reason: &GradeReason) -> String {
     let message = format!("reason-{}", reason.code());
     match reason {
         GradeReason::ObservedWithEvidence { entry }

@@ -279,17 +279,6 @@ pub const MAX_TRANSLATIONS: usize = 16;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Translations<T>(pub std::collections::BTreeMap<LanguageTag, T>);
 
-impl<T> Translations<T> {
-    /// The text in the language of `lang` (a primary language such as
-    /// `uk`), if there is one: the first tag of that language.
-    pub fn get(&self, lang: &str) -> Option<&T> {
-        self.0
-            .iter()
-            .find(|(tag, _)| tag.as_str().split('-').next() == Some(lang))
-            .map(|(_, text)| text)
-    }
-}
-
 impl<T: Field> Field for Translations<T> {
     fn read(value: &Value, at: &mut Checker) -> Option<Self> {
         let Some(object) = value.as_object() else {

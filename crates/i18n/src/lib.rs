@@ -199,11 +199,6 @@ impl Messages {
         if self.bundle.has_message(&id) { self.text(&id) } else { value.to_owned() }
     }
 
-    /// Whether the catalogue has the message `id`.
-    pub fn has(&self, id: &str) -> bool {
-        self.bundle.has_message(id)
-    }
-
     /// A whole number, grouped as the language writes it (`12,345`,
     /// `12 345`).
     pub fn number(&self, n: u64) -> String {

@@ -69,11 +69,15 @@ async function allAgreements() {
   }
 }
 
-/** Fills a filter's choices; `describe` names a value, or `null` to show it as it is (a source's name, a rule's ID). */
-function fillSelect(name, values, describe) {
+/**
+ * Fills a filter's choices, each named by `describe`; `verbatim` marks
+ * names that stay as written in every language (a source's name, a rule's
+ * ID) with `translate="no"`.
+ */
+function fillSelect(name, values, describe, verbatim = false) {
   const select = $(`#filters [name=${name}]`);
   select.replaceChildren(el("option", { value: "", text: t("dash-any") }));
-  for (const v of values) select.append(el("option", { value: v, text: describe ? describe(v) : v, translate: describe ? null : "no" }));
+  for (const v of values) select.append(el("option", { value: v, text: describe(v), translate: verbatim ? "no" : null }));
 }
 
 let filtersWired = false;
@@ -84,13 +88,10 @@ function setUpFilters() {
   const sourceName = new Map(state.sources.map((s) => [s.source, s.name]));
   fillSelect("party", data.parties, (p) => p.toUpperCase());
   fillSelect("grade", data.grades, (g) => term("grade", g));
-  fillSelect("rule", data.rules, null);
+  fillSelect("rule", data.rules, String, true);
   fillSelect("kind", data.kinds, (k) => term("kind", k));
   fillSelect("target", data.targets, (k) => term("target", k));
-  fillSelect("source", data.sources, null);
-  for (const option of $("#filters [name=source]").options) {
-    if (option.value) option.textContent = `${sourceName.get(option.value) || option.value} (${option.value})`;
-  }
+  fillSelect("source", data.sources, (s) => `${sourceName.get(s) || s} (${s})`, true);
   $("#legend").replaceChildren(
     ...data.grades.map((g) => el("li", {}, el("span", { class: "swatch", style: `background:${GRADE_COLORS[g]}` }), term("grade", g))),
   );
