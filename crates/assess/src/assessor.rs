@@ -26,7 +26,7 @@ use truce_entry::{Agreement, Assessment, AssessmentAction, Coverage, Entry, Iden
 use crate::engine::{Judge, agreement_chain, gap};
 use crate::findings::{Findings, Incident};
 use crate::geo::{Point, distance_m};
-use crate::group::{self, matches};
+use crate::group::{self, Extent, matches};
 use crate::live::{Chains, Live, ReportChain, report_chain};
 use crate::model::{Log, LogEntry, SourceInfo};
 use crate::notes::Notes;
@@ -68,16 +68,40 @@ impl Assessor {
 
     /// Appends an entry and brings the findings up to date.
     pub fn append(&mut self, entry: LogEntry) -> Result<(), AssessError> {
-        self.log.push(entry)?;
-        let Some(entry) = self.log.entries().last() else { return Ok(()) };
-        match &entry.entry {
-            Entry::Report(_) => self.state.report(&self.log, entry, &self.params),
-            Entry::Coverage(c) => self.state.coverage(&self.log, entry, c, &self.params),
-            Entry::Assessment(a) => self.state.assessment(&self.log, entry, a, &self.params),
-            Entry::Agreement(_) => return self.rebuild(),
-            _ => {}
+        self.extend([entry])
+    }
+
+    /// Appends entries, in order, and brings the findings up to date once,
+    /// at the end: each cluster the entries touch is regrouped once, however
+    /// many of them touch it. If an entry is refused, those before it are
+    /// kept, with the findings up to date, and the rest are not looked at.
+    pub fn extend(
+        &mut self,
+        entries: impl IntoIterator<Item = LogEntry>,
+    ) -> Result<(), AssessError> {
+        let mut touched = Touched::new();
+        let mut rebuild = false;
+        let mut refused = Ok(());
+        for entry in entries {
+            if let Err(e) = self.log.push(entry) {
+                refused = Err(e);
+                break;
+            }
+            let Some(entry) = self.log.entries().last() else { continue };
+            match &entry.entry {
+                Entry::Report(_) => self.state.report(&self.log, entry, &self.params, &mut touched),
+                Entry::Coverage(c) => self.state.coverage(&self.log, entry, c, &mut touched),
+                Entry::Assessment(a) => self.state.assessment(&self.log, entry, a, &mut touched),
+                Entry::Agreement(_) => rebuild = true,
+                _ => {}
+            }
         }
-        Ok(())
+        if rebuild {
+            self.rebuild()?;
+        } else if !touched.is_empty() {
+            self.state.regroup(&self.log, touched, &self.params);
+        }
+        refused
     }
 
     /// Replaces what is known of the sources. Sources that are new and
@@ -156,6 +180,9 @@ pub(crate) fn assess(
 
 const NO_CLUSTER: u64 = u64::MAX;
 
+/// Report chains to regroup: whole clusters, and chains in none.
+type Touched = BTreeSet<usize>;
+
 /// A cluster and what was found in it.
 struct Cluster {
     chains: Vec<usize>,
@@ -233,50 +260,55 @@ impl State {
         Ok(state)
     }
 
-    fn report(&mut self, log: &Log, entry: &LogEntry, params: &Params) {
+    /// Takes in a report: its chain's old cluster and the clusters its new
+    /// version matches are to be regrouped.
+    fn report(&mut self, log: &Log, entry: &LogEntry, params: &Params, touched: &mut Touched) {
         let (chain, new) = self.reports.push(log, entry);
-        let mut touched = BTreeSet::from([chain]);
+        touched.insert(chain);
         if !new {
-            self.take_cluster_of(chain, &mut touched);
+            self.take_cluster_of(chain, touched);
         }
-        if let Some(reported) = report_chain(log, chain, &self.reports.versions[chain]) {
-            for candidate in self.space.candidates(&reported, params) {
-                if candidate == chain || touched.contains(&candidate) {
-                    continue;
-                }
-                let other = report_chain(log, candidate, &self.reports.versions[candidate]);
-                if other.is_some_and(|other| matches(&reported, &other, params)) {
-                    self.take_cluster_of(candidate, &mut touched);
-                }
-            }
+        let Some(reported) = report_chain(log, chain, &self.reports.versions[chain]) else {
+            return;
+        };
+        let clusters = self.space.matching_clusters(
+            &reported,
+            params,
+            |candidate| touched.contains(&candidate),
+            |candidate| {
+                report_chain(log, candidate, &self.reports.versions[candidate])
+                    .is_some_and(|other| matches(&reported, &other, params))
+            },
+        );
+        for cluster in clusters {
+            self.take_cluster(cluster, touched);
         }
-        self.regroup(log, touched, params);
     }
 
-    fn coverage(&mut self, log: &Log, entry: &LogEntry, gap: &Coverage, params: &Params) {
-        let mut touched = BTreeSet::new();
+    /// Takes in a coverage gap: the clusters with an incident it overlaps,
+    /// before or after, are to be judged again.
+    fn coverage(&mut self, log: &Log, entry: &LogEntry, gap: &Coverage, touched: &mut Touched) {
         if let Some((old_index, old)) = self.retire_gap(log, entry) {
-            self.take_clusters_under(old, old_index, &mut touched);
+            self.take_clusters_under(old, old_index, touched);
         }
         self.notes.gap(entry.index, gap, true);
-        self.take_clusters_under(gap, entry.index, &mut touched);
-        self.regroup(log, touched, params);
+        self.take_clusters_under(gap, entry.index, touched);
     }
 
-    fn assessment(&mut self, log: &Log, entry: &LogEntry, a: &Assessment, params: &Params) {
+    /// Takes in an assessment: the clusters of the reports it names,
+    /// before and after, are to be regrouped.
+    fn assessment(&mut self, log: &Log, entry: &LogEntry, a: &Assessment, touched: &mut Touched) {
         let mut named: Vec<u64> = a.reports.iter().map(|r| r.0).collect();
         if let Some((_, old)) = self.retire_assessment(log, entry) {
             named.extend(old.reports.iter().map(|r| r.0));
         }
         self.note_assessment(entry.index, a, true);
-        let mut touched = BTreeSet::new();
         for version in named {
             if let Some(chain) = self.reports.chain_of(version) {
                 touched.insert(chain);
-                self.take_cluster_of(chain, &mut touched);
+                self.take_cluster_of(chain, touched);
             }
         }
-        self.regroup(log, touched, params);
     }
 
     /// Adds a coverage entry to its chain; if it supersedes a live gap,
@@ -325,14 +357,21 @@ impl State {
     }
 
     /// Adds every chain of `chain`'s cluster to `touched`.
-    fn take_cluster_of(&self, chain: usize, touched: &mut BTreeSet<usize>) {
-        if let Some(cluster) = self.cluster_of.get(chain).and_then(|c| self.clusters.get(c)) {
+    fn take_cluster_of(&self, chain: usize, touched: &mut Touched) {
+        if let Some(&cluster) = self.cluster_of.get(chain) {
+            self.take_cluster(cluster, touched);
+        }
+    }
+
+    /// Adds every chain of a cluster to `touched`.
+    fn take_cluster(&self, cluster: u64, touched: &mut Touched) {
+        if let Some(cluster) = self.clusters.get(&cluster) {
             touched.extend(&cluster.chains);
         }
     }
 
     /// Adds the chains of every cluster with an incident that `gap` covers.
-    fn take_clusters_under(&self, gap: &Coverage, index: u64, touched: &mut BTreeSet<usize>) {
+    fn take_clusters_under(&self, gap: &Coverage, index: u64, touched: &mut Touched) {
         let (from, to) = (gap.time.from.instant().as_second(), gap.time.to.instant().as_second());
         let centre = Point { lat: gap.area.lat.0, lon: gap.area.lon.0 };
         let earliest = from.saturating_sub(self.longest_cluster_s);
@@ -356,7 +395,7 @@ impl State {
 
     /// Groups `chains` (whole clusters, and chains in none) afresh: drops
     /// their clusters and incidents, and finds them again.
-    fn regroup(&mut self, log: &Log, chains: BTreeSet<usize>, params: &Params) {
+    fn regroup(&mut self, log: &Log, chains: Touched, params: &Params) {
         self.cluster_of.resize(self.reports.versions.len(), NO_CLUSTER);
         for &chain in &chains {
             let id = std::mem::replace(&mut self.cluster_of[chain], NO_CLUSTER);
@@ -372,7 +411,6 @@ impl State {
         for &chain in &chains {
             self.space.remove(chain);
             if let Some(r) = report_chain(log, chain, &self.reports.versions[chain]) {
-                self.space.insert(&r);
                 if let Some(names) = self.groupings.get(&chain) {
                     groupings.extend(names);
                 }
@@ -430,7 +468,10 @@ impl State {
             clusters[cluster_at[members[0]]].incidents.push(key.clone());
             self.incidents.insert(key, incident);
         }
-        for (id, cluster) in ids.into_iter().zip(clusters) {
+        for ((id, cluster), members) in ids.into_iter().zip(clusters).zip(&grouping.clusters) {
+            for &m in members {
+                self.space.insert(&live.reports[m], id);
+            }
             for &chain in &cluster.chains {
                 self.cluster_of[chain] = id;
             }
@@ -483,48 +524,123 @@ fn judge_all(judge: &Judge<'_>, live: &Live<'_>, groups: &[Vec<usize>]) -> Vec<I
     })
 }
 
-/// Report chains filed by grid cell and start, to find the chains a new
-/// report may match without looking at the others.
+/// Report chains filed by kind family, grid cell and cluster, to find the
+/// clusters a new report may match without looking at other chains: a
+/// cluster's chains in a cell are looked at only if they are recent enough
+/// and their extent is within reach, and only until one matches, so a
+/// report that joins a cluster of ten thousand costs what joining one of
+/// ten does.
 #[derive(Default)]
 struct SpaceTime {
-    cells: HashMap<(i32, i32), BTreeSet<(i64, usize)>>,
-    /// Where each chain is filed, by chain: its cell and start.
-    filed: Vec<Option<((i32, i32), i64)>>,
+    cells: HashMap<Cell, Parts>,
+    /// Where each chain is filed, by chain: its cell, cluster and start.
+    filed: Vec<Option<(Cell, u64, i64)>>,
     /// The widest uncertainty and the longest window ever filed.
     widest_m: f64,
     longest_s: i64,
 }
 
+/// A kind family and a grid cell.
+type Cell = (u8, (i32, i32));
+
+/// The chains of one cell, by cluster.
+#[derive(Default)]
+struct Parts {
+    parts: HashMap<u64, Part>,
+    /// (latest start, cluster) of every part: the parts with a chain
+    /// started at or after a time.
+    by_latest: BTreeSet<(i64, u64)>,
+}
+
+/// The chains of one cluster in one cell.
+struct Part {
+    /// By (start, chain).
+    chains: BTreeSet<(i64, usize)>,
+    extent: Extent,
+}
+
+impl Parts {
+    /// Changes the part of `cluster` with `change`, keeping `by_latest`
+    /// and dropping the part once empty.
+    fn change(&mut self, cluster: u64, extent: Extent, change: impl FnOnce(&mut Part)) {
+        let part =
+            self.parts.entry(cluster).or_insert_with(|| Part { chains: BTreeSet::new(), extent });
+        let before = part.chains.last().map(|&(from, _)| from);
+        change(part);
+        let after = part.chains.last().map(|&(from, _)| from);
+        if before != after {
+            if let Some(from) = before {
+                self.by_latest.remove(&(from, cluster));
+            }
+            match after {
+                Some(from) => {
+                    self.by_latest.insert((from, cluster));
+                }
+                None => {
+                    self.parts.remove(&cluster);
+                }
+            }
+        }
+    }
+}
+
 impl SpaceTime {
-    fn insert(&mut self, chain: &ReportChain<'_>) {
-        let cell = group::cell(chain.point.lat, chain.point.lon);
-        self.cells.entry(cell).or_default().insert((chain.from, chain.chain));
+    fn insert(&mut self, chain: &ReportChain<'_>, cluster: u64) {
+        let Some(family) = group::kind_family(chain.content.1.event) else { return };
+        let at = (family, group::cell(chain.point.lat, chain.point.lon));
+        let extent = Extent::of(chain);
+        self.cells.entry(at).or_default().change(cluster, extent, |part| {
+            part.chains.insert((chain.from, chain.chain));
+            part.extent.cover(&extent);
+        });
         if self.filed.len() <= chain.chain {
             self.filed.resize(chain.chain + 1, None);
         }
-        self.filed[chain.chain] = Some((cell, chain.from));
+        self.filed[chain.chain] = Some((at, cluster, chain.from));
         self.widest_m = self.widest_m.max(chain.uncertainty_m);
         self.longest_s = self.longest_s.max(chain.to - chain.from);
     }
 
     fn remove(&mut self, chain: usize) {
-        if let Some((cell, from)) = self.filed.get_mut(chain).and_then(Option::take)
-            && let Some(members) = self.cells.get_mut(&cell)
+        let Some((at, cluster, from)) = self.filed.get_mut(chain).and_then(Option::take) else {
+            return;
+        };
+        if let Some(parts) = self.cells.get_mut(&at)
+            && let Some(extent) = parts.parts.get(&cluster).map(|p| p.extent)
         {
-            members.remove(&(from, chain));
+            parts.change(cluster, extent, |part| {
+                part.chains.remove(&(from, chain));
+            });
         }
     }
 
-    /// Every chain whose window and place are close enough to `chain`'s
-    /// that it might match; a superset of those that do.
-    fn candidates(&self, chain: &ReportChain<'_>, params: &Params) -> Vec<usize> {
+    /// The clusters with a chain that `matches` (a test of chains whose
+    /// window and place are close enough to `chain`'s that they might),
+    /// leaving out those that `skip` (a test of one of their chains).
+    fn matching_clusters(
+        &self,
+        chain: &ReportChain<'_>,
+        params: &Params,
+        skip: impl Fn(usize) -> bool,
+        matches: impl Fn(usize) -> bool,
+    ) -> Vec<u64> {
+        let Some(family) = group::kind_family(chain.content.1.event) else { return Vec::new() };
         let reach_m = chain.uncertainty_m + self.widest_m + params.distance_tolerance_m;
         let earliest = chain.from.saturating_sub(params.time_tolerance_s + self.longest_s);
         let latest = chain.to.saturating_add(params.time_tolerance_s);
         let mut found = Vec::new();
         for cell in group::cells_within(chain.point, reach_m) {
-            if let Some(members) = self.cells.get(&cell) {
-                found.extend(members.range((earliest, 0)..=(latest, usize::MAX)).map(|&(_, c)| c));
+            let Some(parts) = self.cells.get(&(family, cell)) else { continue };
+            for &(_, cluster) in parts.by_latest.range((earliest, 0)..) {
+                let Some(part) = parts.parts.get(&cluster) else { continue };
+                let Some(&(_, any)) = part.chains.first() else { continue };
+                if skip(any) || found.contains(&cluster) || !part.extent.may_match(chain, params) {
+                    continue;
+                }
+                let mut near = part.chains.range((earliest, 0)..=(latest, usize::MAX));
+                if near.any(|&(_, c)| matches(c)) {
+                    found.push(cluster);
+                }
             }
         }
         found

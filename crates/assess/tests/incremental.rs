@@ -1,5 +1,6 @@
 //! The incremental assessment agrees with the full one: after each entry
-//! appended, [`Assessor::findings`] equals [`assess`] of the same prefix.
+//! appended, or each batch of entries, [`Assessor::findings`] equals
+//! [`assess`] of the same prefix.
 
 use truce_assess::{Agreements, Assessor, Log, LogEntry, Params, SourceInfo, assess};
 use truce_sim::{Options, Simulation};
@@ -23,21 +24,67 @@ fn check(entries: &[LogEntry], start: usize, every: usize) {
     for (n, entry) in entries.iter().enumerate().skip(start) {
         assessor.append(entry.clone()).expect("appends");
         if (n + 1) % every == 0 || n + 1 == entries.len() {
-            let log = Log::new(entries[..=n].to_vec(), sources.clone());
-            let full = assess(&log, &assessor.agreements(), &Params::default()).expect("assesses");
-            let incremental = assessor.findings();
-            assert_eq!(
-                incremental.incidents.len(),
-                full.incidents.len(),
-                "incident count after entry {}",
-                entry.index
-            );
-            for (a, b) in incremental.incidents.iter().zip(&full.incidents) {
-                assert_eq!(a, b, "after entry {}", entry.index);
-            }
-            assert_eq!(incremental, full, "after entry {}", entry.index);
+            compare(&assessor, &entries[..=n], &sources);
         }
     }
+}
+
+/// Asserts that `assessor`'s findings are those of a full assessment of
+/// `prefix`.
+fn compare(
+    assessor: &Assessor,
+    prefix: &[LogEntry],
+    sources: &std::collections::BTreeMap<truce_entry::Identifier, SourceInfo>,
+) {
+    let last = prefix.last().map_or(0, |e| e.index);
+    let log = Log::new(prefix.to_vec(), sources.clone());
+    let full = assess(&log, &assessor.agreements(), &Params::default()).expect("assesses");
+    let incremental = assessor.findings();
+    assert_eq!(
+        incremental.incidents.len(),
+        full.incidents.len(),
+        "incident count after entry {last}"
+    );
+    for (a, b) in incremental.incidents.iter().zip(&full.incidents) {
+        assert_eq!(a, b, "after entry {last}");
+    }
+    assert_eq!(incremental, full, "after entry {last}");
+}
+
+#[test]
+fn in_batches_of_many_sizes() {
+    // Batches of 1 to 97 entries, each regrouping what it touched once.
+    let entries = simulated(11, 1_500, 2);
+    let sources = SourceInfo::registered(&entries);
+    let start = entries.len() / 5;
+    let prefix = Log::new(entries[..start].to_vec(), sources.clone());
+    let mut assessor =
+        Assessor::new(prefix, Agreements::All, Params::default()).expect("assesses the prefix");
+    let (mut at, mut size) = (start, 1);
+    while at < entries.len() {
+        let end = (at + size).min(entries.len());
+        assessor.extend(entries[at..end].iter().cloned()).expect("appends");
+        compare(&assessor, &entries[..end], &sources);
+        (at, size) = (end, size * 7 % 97 + 1);
+    }
+}
+
+#[test]
+fn a_batch_with_a_refused_entry_keeps_those_before_it() {
+    let entries = simulated(12, 200, 1);
+    let sources = SourceInfo::registered(&entries);
+    let half = entries.len() / 2;
+    let prefix = Log::new(entries[..half].to_vec(), sources.clone());
+    let mut assessor =
+        Assessor::new(prefix, Agreements::All, Params::default()).expect("assesses the prefix");
+    // Ten entries, then one already in the log, then the rest.
+    let mut batch = entries[half..half + 10].to_vec();
+    batch.push(entries[3].clone());
+    batch.extend(entries[half + 10..].iter().cloned());
+    let err = assessor.extend(batch).expect_err("an earlier index");
+    assert!(err.to_string().contains("cannot follow"), "{err}");
+    assert_eq!(assessor.log().size(), entries[half + 9].index + 1);
+    compare(&assessor, &entries[..half + 10], &sources);
 }
 
 #[test]

@@ -140,27 +140,40 @@ impl Following {
         Ok(assessed)
     }
 
-    /// Appends `entries` one by one, telling the assessor of each new
-    /// source and of the first agreement's tolerances.
+    /// Appends `entries`, telling the assessor of each new source and of
+    /// the first agreement's tolerances. The entries between two of those
+    /// go in as one batch, so that a cluster they all join (a flood of
+    /// reports of one event) is regrouped once, not once per entry.
     fn follow(
         &mut self,
         mut assessor: Assessor,
         entries: Vec<LogEntry>,
     ) -> Result<Assessor, truce_assess::AssessError> {
+        let mut batch = Vec::new();
         for entry in entries {
-            if let Entry::Source(registration) = &entry.entry
-                && let Some(info) = SourceInfo::of(registration)
-            {
-                self.sources.insert(registration.source.clone(), info);
+            let registered = match &entry.entry {
+                Entry::Source(registration) => {
+                    SourceInfo::of(registration).map(|info| (registration.source.clone(), info))
+                }
+                _ => None,
+            };
+            let agreement = matches!(entry.entry, Entry::Agreement(_));
+            if registered.is_none() && !agreement {
+                batch.push(entry);
+                continue;
+            }
+            assessor.extend(batch.drain(..))?;
+            if let Some((source, info)) = registered {
+                self.sources.insert(source, info);
                 assessor.set_sources(self.sources.clone())?;
             }
-            let first_agreement =
-                matches!(entry.entry, Entry::Agreement(_)) && assessor.agreements().is_empty();
+            let first_agreement = agreement && assessor.agreements().is_empty();
             assessor.append(entry)?;
             if first_agreement {
                 assessor.set_params(tolerances(assessor.log().entries()))?;
             }
         }
+        assessor.extend(batch)?;
         Ok(assessor)
     }
 }
