@@ -17,6 +17,8 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// max_body_bytes = 16777216     # request bodies larger than this: 413
 /// max_batch = 1000              # entries in one POST /v1/entries array
 /// request_timeout_secs = 30     # then 503
+/// client_timeout_secs = 10      # to send a request's headers, and its
+///                               # body; then the connection is closed, or 408
 /// max_commit_entries = 16384    # entries in one group commit
 /// queue_entries = 65536         # entries waiting to be sequenced; then 503
 /// rate_per_second = 200         # entries per second per source
@@ -40,7 +42,7 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// ```
 ///
 /// Environment variables: `TRUCE_LISTEN`, `TRUCE_MAX_BODY_BYTES`,
-/// `TRUCE_MAX_BATCH`, `TRUCE_REQUEST_TIMEOUT_SECS`,
+/// `TRUCE_MAX_BATCH`, `TRUCE_REQUEST_TIMEOUT_SECS`, `TRUCE_CLIENT_TIMEOUT_SECS`,
 /// `TRUCE_MAX_COMMIT_ENTRIES`, `TRUCE_QUEUE_ENTRIES`,
 /// `TRUCE_RATE_PER_SECOND`, `TRUCE_RATE_BURST`, `TRUCE_STORAGE`,
 /// `TRUCE_INDEX`, `TRUCE_READ_ONLY`, `TRUCE_LEASE_TTL_MS`,
@@ -62,6 +64,9 @@ pub struct Config {
     pub max_batch: usize,
     /// How long a request may take.
     pub request_timeout_secs: u64,
+    /// How long a client may take to send a request's headers, and then
+    /// its body.
+    pub client_timeout_secs: u64,
     /// The most entries in one group commit.
     pub max_commit_entries: usize,
     /// How many entries may wait to be sequenced before the server answers
@@ -118,6 +123,7 @@ impl Default for Config {
             max_body_bytes: 16 << 20,
             max_batch: 1000,
             request_timeout_secs: 30,
+            client_timeout_secs: 10,
             max_commit_entries: 16_384,
             queue_entries: 65_536,
             rate_per_second: 200.0,
@@ -232,6 +238,9 @@ impl Config {
         if let Some(v) = get("TRUCE_REQUEST_TIMEOUT_SECS") {
             self.request_timeout_secs = parse("TRUCE_REQUEST_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = get("TRUCE_CLIENT_TIMEOUT_SECS") {
+            self.client_timeout_secs = parse("TRUCE_CLIENT_TIMEOUT_SECS", v)?;
+        }
         if let Some(v) = get("TRUCE_MAX_COMMIT_ENTRIES") {
             self.max_commit_entries = parse("TRUCE_MAX_COMMIT_ENTRIES", v)?;
         }
@@ -268,6 +277,12 @@ impl Config {
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// How long a client may take to send a request's headers, and then
+    /// its body; at least a second.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.client_timeout_secs.max(1))
     }
 
     /// The sequencer lease's time to live.

@@ -33,6 +33,7 @@ mod data;
 mod follow;
 mod indexer;
 mod ingest;
+mod listen;
 mod metrics;
 mod problem;
 mod sequencing;
@@ -167,6 +168,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let router = self.router();
+        let header_timeout = self.shared.config.client_timeout();
         let App { shared, threads } = self;
         // Assess the log as it stands now rather than on the first request
         // (a million entries take seconds); requests meanwhile wait for it.
@@ -176,11 +178,10 @@ impl App {
                 tracing::warn!("assessment at start-up: {e}");
             }
         });
-        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        listen::serve(listener, router, header_timeout, shutdown).await;
         // Every request in flight was answered: stop taking entries; the
         // threads end once they have answered what they hold.
         shared.close();
-        served?;
         // Joined, and the stores' connections closed (a blocking call),
         // off the async threads.
         let joined = tokio::task::spawn_blocking(move || {

@@ -38,6 +38,7 @@ fn title(kind: &str) -> &'static str {
         "malformed-request" => "The request is not of the form the API takes",
         "invalid-parameter" => "A query parameter is invalid",
         "not-found" => "There is no such resource",
+        "method-not-allowed" => "The resource does not take this method",
         "malformed-note" => "The entry is not a well-formed signed note",
         "invalid-signature" => "A signature by a registered key does not verify",
         "unknown-signer" => "No signature is by a registered, active source",
@@ -52,6 +53,7 @@ fn title(kind: &str) -> &'static str {
         "rate-limited" => "The source sent more entries than its rate allows",
         "unavailable" => "The server cannot take entries now",
         "payload-too-large" => "The request body is too large",
+        "request-timeout" => "The request body did not arrive in time",
         _ => "Internal error",
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use truce_entry::{EventKind, TargetCategory};
 use truce_i18n::Lang;
 
 use super::blocking;
-use super::params::{Params, bad_parameter, preferred, wants_geojson};
+use super::params::{Params, Segment, bad_parameter, preferred, wants_geojson};
 use super::query::{entries_at, item};
 use crate::assessment::Assessed;
 use crate::problem::Problem;
@@ -146,7 +146,7 @@ pub(crate) async fn incidents(
 /// `GET /v1/incidents/{id}`: the incident with its reports.
 pub(crate) async fn incident(
     State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> Result<Response, Problem> {
     if !is_incident_id(&id) {
         return Err(bad_parameter(
@@ -211,7 +211,7 @@ const DAILY_FORMATS: [(&str, &str); 3] =
 pub(crate) async fn daily(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Path(date): Path<String>,
+    Segment(date): Segment,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let params = Params::parse(query.as_deref(), &["format", "time_zone", "cutoff_hour", "lang"])?;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -14,8 +14,9 @@ use truce_entry::Entry;
 use truce_i18n::Lang;
 
 use super::assess::assessed;
-use super::blocking;
+use super::params::Segment;
 use super::query::entries_at;
+use super::{blocking, no_resource};
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -46,17 +47,17 @@ pub(crate) async fn file(uri: axum::http::Uri) -> Response {
             ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")], *body)
                 .into_response()
         }
-        None => StatusCode::NOT_FOUND.into_response(),
+        None => no_resource(uri.path()).into_response(),
     }
 }
 
 /// `GET /i18n/{lang}.json`: the message catalogue of `en`, `uk` or `ru`,
 /// as the dashboard reads it (the daily reports' own catalogues).
-pub(crate) async fn catalogue(Path(file): Path<String>) -> Response {
+pub(crate) async fn catalogue(Segment(file): Segment) -> Response {
     static JSON: [OnceLock<Option<String>>; 3] =
         [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let Some(lang) = Lang::ALL.into_iter().find(|l| file == format!("{l}.json")) else {
-        return StatusCode::NOT_FOUND.into_response();
+        return no_resource(&format!("/i18n/{file}")).into_response();
     };
     let json = JSON[lang as usize].get_or_init(|| match truce_i18n::dashboard_catalogue(lang) {
         Ok(json) => Some(json),
@@ -71,7 +72,12 @@ pub(crate) async fn catalogue(Path(file): Path<String>) -> Response {
             json.clone(),
         )
             .into_response(),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        None => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the {lang} catalogue does not convert"),
+        )
+        .into_response(),
     }
 }
 
@@ -79,7 +85,7 @@ pub(crate) async fn catalogue(Path(file): Path<String>) -> Response {
 /// signed note), the leaf the log hashed.
 pub(crate) async fn note(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<String>,
+    Segment(index): Segment,
 ) -> Result<Response, Problem> {
     let index = super::params::path_index(&index)?;
     let size = shared.checkpoint().size();

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 use truce_entry::SignedEntry;
 
@@ -24,13 +24,15 @@ enum Body {
 pub(crate) async fn post_entries(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
     let started = Instant::now();
-    let parsed = match (not_sequencing(&shared), body) {
-        (Some(problem), _) => Err(problem),
-        (None, Err(rejection)) => Err(unreadable(&rejection)),
-        (None, Ok(body)) => parse_body(&shared, &headers, &body),
+    let parsed = match not_sequencing(&shared) {
+        Some(problem) => Err(problem),
+        None => match read_body(&shared, body).await {
+            Ok(body) => parse_body(&shared, &headers, &body),
+            Err(problem) => Err(problem),
+        },
     };
     let response = match parsed {
         Ok(body) => respond(&shared, body).await,
@@ -56,15 +58,32 @@ fn not_sequencing(shared: &Shared) -> Option<Problem> {
     })
 }
 
-/// A body that could not be read: over the size limit (413), or cut off.
-fn unreadable(rejection: &BytesRejection) -> Problem {
-    match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+/// The body, read within the size limit (else 413) and the time a client
+/// has to send it (else 408: a client that trickles its body must not
+/// hold a connection and a buffer for ever).
+async fn read_body(shared: &Shared, body: axum::body::Body) -> Result<Bytes, Problem> {
+    let timeout = shared.config.client_timeout();
+    let limited = Limited::new(body, shared.config.max_body_bytes);
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload-too-large",
-            "the body is larger than the server takes; send fewer entries at a time",
-        ),
-        status => Problem::new(status, "malformed-request", rejection.body_text()),
+            format!(
+                "the body is larger than the server takes ({} bytes); send fewer entries at a time",
+                shared.config.max_body_bytes
+            ),
+        )),
+        Ok(Err(e)) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            format!("the body could not be read: {e}"),
+        )),
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            format!("the body did not arrive within {} s", timeout.as_secs()),
+        )),
     }
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +26,6 @@ pub use openapi::openapi_document;
 /// The router of the whole API, over `shared`.
 pub fn router(shared: Arc<Shared>) -> Router {
     let timeout = shared.config.request_timeout();
-    let max_body = shared.config.max_body_bytes;
     // Reads are compressed for clients that ask; submissions' answers are
     // small or read by machines on the same network, not worth the CPU.
     let reads = Router::new()
@@ -59,7 +57,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/entries", post(entries::post_entries))
         .merge(reads)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(move |request, next: Next| async move {
             within(timeout, next.run(request)).await
         }))
@@ -115,7 +113,21 @@ async fn openapi() -> Response {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no resource at {}", uri.path()))
+    no_resource(uri.path())
+}
+
+/// 404: nothing at `path`.
+pub(crate) fn no_resource(path: &str) -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no resource at {path}"))
+}
+
+/// 405: a route that exists, asked with a method it does not take.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 #[cfg(test)]

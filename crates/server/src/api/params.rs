@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 use truce_entry::{Identifier, Timestamp};
@@ -17,6 +19,22 @@ pub(crate) fn bad_parameter(name: &str, message: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", format!("{name}: {message}"));
     problem.extra.push(("parameter", json!(name)));
     problem
+}
+
+/// The one parameter in a route's path, as text. A path that does not
+/// decode (percent-encoded bytes that are not UTF-8) is refused like any
+/// other bad parameter, with a problem body, not axum's plain text.
+pub(crate) struct Segment(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Segment, Problem> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(text)) => Ok(Segment(text)),
+            Err(rejection) => Err(bad_parameter("path", rejection.body_text())),
+        }
+    }
 }
 
 /// The query parameters of a request: only known ones, each at most once,

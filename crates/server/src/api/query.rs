@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -12,7 +12,7 @@ use truce_entry::{EntryType, EventKind, TargetCategory};
 use truce_store::{EntryRow, ReportFilter};
 
 use super::blocking;
-use super::params::{Params, path_index, wants_geojson};
+use super::params::{Params, Segment, path_index, wants_geojson};
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -162,7 +162,7 @@ pub(crate) async fn entries_at(
 pub(crate) async fn report(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Path(index): Path<String>,
+    Segment(index): Segment,
 ) -> Result<Response, Problem> {
     let index = path_index(&index)?;
     let row = one_entry(shared, index).await?;
@@ -190,7 +190,7 @@ fn one(row: &EntryRow) -> Result<Response, Problem> {
 /// `GET /v1/entries/{index}`: any entry, as the index holds it.
 pub(crate) async fn entry(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<String>,
+    Segment(index): Segment,
 ) -> Result<Response, Problem> {
     let row = one_entry(shared, path_index(&index)?).await?;
     one(&row)

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -11,7 +11,7 @@ use truce_log::{
     read_objects,
 };
 
-use super::params::{Params, path_index};
+use super::params::{Params, Segment, path_index};
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -41,7 +41,7 @@ pub(crate) async fn checkpoint(State(shared): State<Arc<Shared>>) -> Response {
 /// covers.
 pub(crate) async fn tile(
     State(shared): State<Arc<Shared>>,
-    Path(path): Path<String>,
+    Segment(path): Segment,
 ) -> Result<Response, Problem> {
     let not_found = || Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no tile/{path}"));
     let tile: TilePath = format!("tile/{path}").parse().map_err(|_| not_found())?;
@@ -68,7 +68,7 @@ pub(crate) async fn tile(
 /// the latest checkpoint or the one of `?size=`.
 pub(crate) async fn proof(
     State(shared): State<Arc<Shared>>,
-    Path(index): Path<String>,
+    Segment(index): Segment,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let index = path_index(&index)?;
