@@ -8,32 +8,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Serve, sign, truce};
+use common::{Serve, get, post, sign, truce};
 use serde_json::{Value, json};
 use truce_log::{TlogProof, VerifiedCheckpoint};
 use truce_note::{KeyName, SigningKey, VerifierKey};
 
 const ORIGIN: &str = "replicas.truce.example/log";
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
-
-fn get(url: &str) -> (u16, String) {
-    let mut response = agent().get(url).call().expect("GET");
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
-}
-
-fn post(url: &str, note: &[u8]) -> (u16, Value) {
-    let mut response = agent()
-        .post(format!("{url}/v1/entries"))
-        .header("content-type", "text/plain")
-        .send(note)
-        .expect("POST");
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| json!({"raw": body})))
-}
 
 /// The size of the checkpoint `url` serves.
 fn served_size(url: &str, log_key: &VerifierKey) -> u64 {

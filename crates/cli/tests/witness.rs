@@ -3,11 +3,16 @@
 //! stopped the log goes on with two; a forked checkpoint gets no
 //! cosignature from the witnesses that saw the other branch, and a client
 //! with the policy refuses it; a witness that comes back is brought up to
-//! date, also by a log restarted with no memory of the witnesses.
+//! date, also by a log restarted with no memory of the witnesses. A
+//! witness that hangs, and one that answers garbage, are skipped and named
+//! in the log's log, and cosign once real witnesses answer at their
+//! addresses.
 
 mod common;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{text, truce};
@@ -29,12 +34,15 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
 }
 
+/// Starts `truce ARGS`, listening on `port`, with its log in
+/// `DIR/PORT.log`.
 fn start(dir: &std::path::Path, args: &[&str], port: u16) -> Process {
+    let log = std::fs::File::create(dir.join(format!("{port}.log"))).expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_truce"))
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("starts");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -268,4 +276,112 @@ fn three_witnesses_a_quorum_of_two_and_a_fork() {
     let out = register(dir, &url, &log_vkey, 4);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(cosigned_at_least(&url, &policy, 5, 3), ["w1", "w2", "w3"]);
+}
+
+/// A witness that is not one, on `port` until the flag is set: it accepts
+/// connections and holds them without a word (`Fake::Hangs`), or answers
+/// every request with 200 and bytes that are no cosignature
+/// (`Fake::Garbage`).
+#[derive(Clone, Copy)]
+enum Fake {
+    Hangs,
+    Garbage,
+}
+
+fn fake_witness(port: u16, fake: Fake) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("binds");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = stop.clone();
+    let thread = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while !stopping.load(Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((mut stream, _)) => match fake {
+                    Fake::Hangs => held.push(stream),
+                    Fake::Garbage => {
+                        use std::io::{Read as _, Write as _};
+                        let _ = stream.set_nonblocking(false);
+                        let mut request = [0u8; 65536];
+                        let _ = stream.read(&mut request);
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n\xff\x00not a cosignature",
+                        );
+                    }
+                },
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    });
+    (stop, thread)
+}
+
+#[test]
+fn a_hanging_and_a_lying_witness_are_skipped_named_and_replaced() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let out = truce(dir, &["init", "--data", "data", "--origin", ORIGIN], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log_vkey = text(&truce(dir, &["key", "public", "--key", "data/keys/log.key"], b"").stdout)
+        .trim()
+        .to_owned();
+
+    let mut ports = Vec::new();
+    let mut policy = format!("log {log_vkey}\n");
+    let mut config = String::from("witness_timeout_ms = 1000\n");
+    for n in 1..=3 {
+        let name = format!("w{n}.example/witness");
+        let out = truce(
+            dir,
+            &["key", "generate", "--cosigner", "--name", &name, "--out", &format!("w{n}.key")],
+            b"",
+        );
+        let vkey = text(&out.stdout).trim().to_owned();
+        let port = free_port();
+        policy.push_str(&format!("witness w{n} {vkey}\n"));
+        config.push_str(&format!(
+            "[[witness]]\nname = \"w{n}\"\nurl = \"http://127.0.0.1:{port}\"\nvkey = \"{vkey}\"\n"
+        ));
+        ports.push(port);
+    }
+    policy.push_str("group any 1 w1 w2 w3\nquorum any\n");
+    std::fs::write(dir.join("policy.txt"), &policy).expect("writes");
+    std::fs::write(dir.join("truce.toml"), &config).expect("writes");
+    let policy = Policy::parse(&policy).expect("parses");
+
+    let w1 = witness(dir, 1, ports[0], &log_vkey);
+    let hanging = fake_witness(ports[1], Fake::Hangs);
+    let lying = fake_witness(ports[2], Fake::Garbage);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let serve = ["serve", "--data", "data", "--listen", &listen, "--config", "truce.toml"];
+    let server = start(dir, &serve, port);
+
+    // The log goes on, cosigned by the one witness that is one.
+    let started = Instant::now();
+    let out = register(dir, &url, &log_vkey, 1);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(started.elapsed() < Duration::from_secs(10), "the log waited: {:?}", started.elapsed());
+    assert_eq!(cosigned_at_least(&url, &policy, 2, 1), ["w1"]);
+    let log = std::fs::read_to_string(dir.join(format!("{port}.log"))).expect("the log's log");
+    let named = |name: &str, what: &str| {
+        log.lines().any(|l| l.contains(&format!("witness {name}")) && l.contains(what))
+    };
+    assert!(
+        named("w2", "timeout") || named("w2", "timed out"),
+        "nothing says w2 timed out:\n{log}"
+    );
+    assert!(named("w3", "no valid cosignature"), "nothing says w3 lied:\n{log}");
+
+    // Real witnesses at their addresses: the next checkpoint has all three.
+    for (stop, thread) in [hanging, lying] {
+        stop.store(true, Ordering::SeqCst);
+        thread.join().expect("the fake witness stops");
+    }
+    let (_w2, _w3) = (witness(dir, 2, ports[1], &log_vkey), witness(dir, 3, ports[2], &log_vkey));
+    let out = register(dir, &url, &log_vkey, 2);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(cosigned_at_least(&url, &policy, 3, 3), ["w1", "w2", "w3"]);
+    drop((server, w1));
 }

@@ -74,10 +74,10 @@ pub enum SequencerError {
     Corrupt(String),
     /// Storage failed.
     #[error("storage: {0}")]
-    Storage(BoxError),
+    Storage(#[source] BoxError),
     /// The dedup index failed.
     #[error("dedup index: {0}")]
-    Dedup(BoxError),
+    Dedup(#[source] BoxError),
     /// An entry of the batch is empty.
     #[error("entry {position} of the batch is empty")]
     EmptyEntry {

@@ -101,10 +101,10 @@ pub struct Journaled {
 pub enum CommitError {
     /// The checkpoint was not replaced: the log is as it was.
     #[error("{0}")]
-    NotPublished(BoxError),
+    NotPublished(#[source] BoxError),
     /// The checkpoint may have been replaced: only reading it back tells.
     #[error("{0}")]
-    MaybePublished(BoxError),
+    MaybePublished(#[source] BoxError),
 }
 
 impl CommitError {

@@ -155,7 +155,10 @@ impl Writer {
                     self.shared.metrics.indexed(started.elapsed());
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "query index update failed; recovering from the log");
+                    let cause = crate::ingest::describe(&e);
+                    tracing::error!(error = %e, cause, "query index update failed; recovering from the log");
+                    self.shared
+                        .set_fault(Some(format!("the query index could not be written: {cause}")));
                     self.progress.failed.store(true, Ordering::SeqCst);
                     ok = false;
                 }
@@ -189,7 +192,7 @@ pub(crate) fn answer_unavailable(shared: &Shared, group: Group) {
     let mut answered = 0;
     for (reply, outcomes) in group.replies {
         answered += outcomes.len();
-        let _ = reply.send(unavailable(outcomes));
+        let _ = reply.send(unavailable(outcomes, shared.fault()));
     }
     shared.dequeued(answered);
 }
@@ -197,15 +200,17 @@ pub(crate) fn answer_unavailable(shared: &Shared, group: Group) {
 /// The outcomes of a group that could not be published: refusals stand;
 /// logged entries cannot be acknowledged with a checkpoint the readers
 /// have, so their submitters are asked to try again (and will get the
-/// index then).
-fn unavailable(outcomes: Vec<Outcome>) -> Vec<Outcome> {
+/// index then). `fault` says why, if a fault is known.
+fn unavailable(outcomes: Vec<Outcome>, fault: Option<String>) -> Vec<Outcome> {
+    let why = fault.map(|f| format!(" ({f})")).unwrap_or_default();
+    let message = format!(
+        "the entry may be logged but the index could not be updated{why}; \
+         submit it again to learn its index"
+    );
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
-            Outcome::Logged { .. } => Outcome::Refused(Refusal::unavailable(
-                "the entry may be logged but the index could not be updated; \
-                 submit it again to learn its index",
-            )),
+            Outcome::Logged { .. } => Outcome::Refused(Refusal::unavailable(message.clone())),
             refused => refused,
         })
         .collect()

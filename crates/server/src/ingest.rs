@@ -137,13 +137,12 @@ impl Ingest {
         origin: &str,
         rebuild: bool,
     ) -> Result<Option<Ingest>, ServerError> {
-        let fail =
-            |what: &str, e: &dyn std::fmt::Display| ServerError::Setup(format!("{what}: {e}"));
+        let fail = |what: &str, e: &(dyn std::error::Error + 'static)| ServerError::failed(what, e);
         let data = DataDir::new(&config.data);
         let key = DataDir::read_key(&data.log_key())?;
         let Some(writer) = backends
             .open_writer(&truce_store::holder_name(), config.lease_ttl())
-            .map_err(|e| fail(&backends.storage.to_string(), &e))?
+            .map_err(|e| fail(&backends.storage.to_string(), e.as_ref()))?
         else {
             return Ok(None);
         };
@@ -261,7 +260,11 @@ impl Ingest {
                 }
             }
             if self.indexer.as_ref().is_some_and(Indexer::failed) || self.lease_lost() {
-                answer_unavailable(jobs, shared, "the log is recovering");
+                let message = match shared.fault() {
+                    Some(fault) => format!("{fault}; the log is recovering"),
+                    None => "the log is recovering".to_owned(),
+                };
+                answer_unavailable(jobs, shared, &message);
                 return Stopped::Failed;
             }
             let started = std::time::Instant::now();
@@ -324,7 +327,11 @@ impl Ingest {
         let found = match self.sequencer.find(&bytes) {
             Ok(found) => found,
             Err(e) => {
-                let outcome = unavailable(format!("the log: {e}"));
+                let cause = describe(&e);
+                tracing::error!(error = %e, cause, "reading the log failed; recovering from the log");
+                let message = format!("the log could not be read: {cause}");
+                shared.set_fault(Some(message.clone()));
+                let outcome = unavailable(message);
                 self.failed = true;
                 return (vec![outcome; entries.len()], Vec::new(), false);
             }
@@ -387,12 +394,26 @@ impl Ingest {
                     shared.metrics.logged(appended.len());
                     self.unindexed.extend(group);
                 }
-                Ok(_) | Err(_) => {
+                failed => {
                     // The log may or may not hold the group: learn which
                     // from the log itself.
-                    tracing::error!("append failed; recovering from the log");
+                    let cause = match &failed {
+                        Err(e) => {
+                            let cause = describe(e);
+                            tracing::error!(error = %e, cause, "append failed; recovering from the log");
+                            cause
+                        }
+                        Ok(_) => {
+                            tracing::error!(
+                                "append gave unexpected indices; recovering from the log"
+                            );
+                            "it answered unexpected indices".to_owned()
+                        }
+                    };
+                    let message = format!("the log could not be written: {cause}");
+                    shared.set_fault(Some(message.clone()));
                     for (k, _, _) in &accepted {
-                        outcomes[*k] = Some(unavailable("the log could not be written".into()));
+                        outcomes[*k] = Some(unavailable(message.clone()));
                     }
                     if let Some(before) = before {
                         self.registry = before;
@@ -498,6 +519,16 @@ impl Ingest {
 }
 
 /// Answers submissions that were taken but cannot be committed.
+/// What went wrong, in words a client may read: the storage fault behind
+/// `error` if there is one (the disk is full, ...). Other errors are only
+/// in the server's log, which names them.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    truce_store::Fault::of(error).map_or_else(
+        || "its storage failed (the server's log says why)".to_owned(),
+        |f| f.to_string(),
+    )
+}
+
 fn answer_unavailable(jobs: Vec<Submission>, shared: &Shared, message: &str) {
     for job in jobs {
         let count = job.entries.len();

@@ -68,6 +68,39 @@ pub enum ServerError {
     /// A socket failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A store cannot be written until an operator fixes it: the disk is
+    /// full, the storage read-only.
+    #[error("{what}: {fault} ({detail})")]
+    Fault {
+        /// What could not be done.
+        what: String,
+        /// Why, in words a client may read.
+        fault: truce_store::Fault,
+        /// The error, for the server's log.
+        detail: String,
+    },
+}
+
+impl ServerError {
+    /// `what` failed with `error`: a [`ServerError::Fault`] if the cause
+    /// is a storage fault, else a [`ServerError::Setup`].
+    pub(crate) fn failed(what: &str, error: &(dyn std::error::Error + 'static)) -> ServerError {
+        match truce_store::Fault::of(error) {
+            Some(fault) => {
+                ServerError::Fault { what: what.to_owned(), fault, detail: error.to_string() }
+            }
+            None => ServerError::Setup(format!("{what}: {error}")),
+        }
+    }
+
+    /// What clients refused meanwhile are told, if this is a storage
+    /// fault.
+    pub(crate) fn fault_message(&self) -> Option<String> {
+        match self {
+            ServerError::Fault { fault, .. } => Some(format!("the log cannot be written: {fault}")),
+            _ => None,
+        }
+    }
 }
 
 impl From<ConfigError> for ServerError {
@@ -109,8 +142,22 @@ impl App {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ServerError::Setup(format!("App::open needs a Tokio runtime: {e}")))?;
 
-        let ingest =
-            if config.read_only { None } else { Ingest::recover(&config, &backends, &origin)? };
+        // A storage fault (a full disk, a read-only directory) does not
+        // keep the server from serving what is there: it starts as a
+        // standby that says why, and the sequencing loop tries again.
+        let (ingest, fault) = match config.read_only {
+            true => (None, None),
+            false => match Ingest::recover(&config, &backends, &origin) {
+                Ok(ingest) => (ingest, None),
+                Err(e) => match e.fault_message() {
+                    Some(fault) => {
+                        tracing::error!(error = %e, "cannot take the log for writing");
+                        (None, Some(fault))
+                    }
+                    None => return Err(e),
+                },
+            },
+        };
         let checkpoint = match &ingest {
             Some(ingest) => ingest.checkpoint().clone(),
             None => {
@@ -128,6 +175,7 @@ impl App {
             ingest.publish(&shared);
             shared.set_sequencing(true);
         }
+        shared.set_fault(fault);
         if let Some(witnessed) = witnessing::saved(&shared) {
             shared.set_witnessed(witnessed);
         }

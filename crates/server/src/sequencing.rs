@@ -44,6 +44,7 @@ pub(crate) fn run(
             match Ingest::recover(&shared.config, &shared.backends, &shared.origin) {
                 Ok(Some(recovered)) => {
                     tracing::info!(size = recovered.checkpoint().size(), "sequencing the log");
+                    shared.set_fault(None);
                     recovered.publish(&shared);
                     ingest = Some(recovered);
                     backoff = interval;
@@ -55,6 +56,13 @@ pub(crate) fn run(
                 }
                 Err(e) => {
                     tracing::error!(error = %e, retry_in = ?backoff, "cannot take the log");
+                    let fault = e.fault_message();
+                    if fault.is_some() {
+                        shared.forget_connections();
+                    }
+                    shared.set_fault(Some(
+                        fault.unwrap_or_else(|| "the log cannot be opened for writing".to_owned()),
+                    ));
                     refuse_waiting(&mut submissions, &shared);
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(MAX_BACKOFF.max(interval));

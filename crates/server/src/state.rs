@@ -40,6 +40,10 @@ pub struct Shared {
     /// Whether this server sequences the log now (it holds the log's lock
     /// or lease), rather than standing by or serving reads only.
     sequencing: AtomicBool,
+    /// Why this server cannot write the log now, while a fault (a full
+    /// disk, a read-only store) keeps it from sequencing: what the
+    /// clients it refuses meanwhile are told.
+    fault: Mutex<Option<String>>,
     /// Set while the index covers less than the checkpoint this server
     /// serves (it is being rebuilt): reads of the index are refused
     /// rather than answered from part of the log.
@@ -80,6 +84,7 @@ impl Shared {
             indexes: Pool::default(),
             dedups: Pool::default(),
             sequencing: AtomicBool::new(false),
+            fault: Mutex::new(None),
             index_behind: AtomicBool::new(false),
             queued: AtomicUsize::new(0),
             limiter,
@@ -155,6 +160,27 @@ impl Shared {
 
     pub(crate) fn set_sequencing(&self, sequencing: bool) {
         self.sequencing.store(sequencing, Ordering::SeqCst);
+    }
+
+    /// Closes the idle connections to the stores, so that the next ones
+    /// are opened afresh: SQLite shares what a connection learnt of a
+    /// database's files (that they were read-only) with every connection
+    /// of the process, until the last one closes.
+    pub(crate) fn forget_connections(&self) {
+        self.indexes.clear();
+        self.dedups.clear();
+    }
+
+    /// Records why the log cannot be written now; `None` once it can.
+    pub(crate) fn set_fault(&self, fault: Option<String>) {
+        if let Ok(mut slot) = self.fault.lock() {
+            *slot = fault;
+        }
+    }
+
+    /// Why the log cannot be written now, if a fault stopped it.
+    pub(crate) fn fault(&self) -> Option<String> {
+        self.fault.lock().ok().and_then(|f| f.clone())
     }
 
     /// What this server does now: `sequencer`, `standby` or `read-only`.
@@ -352,6 +378,12 @@ impl<T> Pool<T> {
             && items.len() < 16
         {
             items.push(item);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut items) = self.items.lock() {
+            items.clear();
         }
     }
 }

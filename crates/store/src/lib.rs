@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 mod dedup;
+mod fault;
 mod fs;
 mod index;
 mod keys;
@@ -49,6 +50,7 @@ mod object;
 mod pg;
 
 pub use crate::dedup::{PgDedup, SqliteDedup};
+pub use crate::fault::Fault;
 pub use crate::fs::{
     CHECKPOINT, FsError, FsStorage, Unwritten, WRITE_OUT_BYTES, WRITE_OUT_INTERVAL, replace_file,
 };

@@ -133,3 +133,27 @@ pub fn report_fixture() -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(REPORT_FIXTURE).expect("the report fixture"))
         .expect("JSON")
 }
+
+/// An HTTP client that returns every status as an answer, not an error.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// `GET url`: the status and the body as text.
+pub fn get(url: &str) -> (u16, String) {
+    let mut response = agent().get(url).call().expect("GET");
+    (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// Posts one signed entry to the server at `url`: the status and the JSON
+/// answer (`{"raw": ...}` if it is not JSON).
+pub fn post(url: &str, note: &[u8]) -> (u16, serde_json::Value) {
+    let mut response = agent()
+        .post(format!("{url}/v1/entries"))
+        .header("content-type", "text/plain")
+        .send(note)
+        .expect("POST");
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&body).unwrap_or_else(|_| serde_json::json!({"raw": body})))
+}

@@ -50,9 +50,12 @@ pub(crate) async fn post_entries(
 /// reaching the sequencer or this server once it took over.
 fn not_sequencing(shared: &Shared) -> Option<Problem> {
     (!shared.is_sequencing()).then(|| {
-        let message = match shared.role() {
-            "read-only" => "this server is a read-only replica; submit to the log's sequencer",
-            _ => "this server stands by while another sequences the log; try again",
+        let message = match (shared.role(), shared.fault()) {
+            ("read-only", _) => {
+                "this server is a read-only replica; submit to the log's sequencer".to_owned()
+            }
+            (_, Some(fault)) => format!("{fault}; try again"),
+            _ => "this server stands by while another sequences the log; try again".to_owned(),
         };
         Problem::from(&Refusal::unavailable(message))
     })

@@ -1,0 +1,246 @@
+//! Fault injection with real faults, not mocks: the server's data
+//! directory is a tmpfs of its own (128 MiB: the journal preallocates 32
+//! MiB segments), which is filled up while the server runs, or made
+//! read-only before it starts. While the fault lasts the server refuses
+//! entries with 503 and a problem that names the cause, logs a line that
+//! names it, and keeps serving reads; once the fault is cleared it takes
+//! entries again by itself; and every entry it acknowledged is in the log,
+//! before and after a restart.
+//!
+//! Mounting a tmpfs needs root (CAP_SYS_ADMIN), as `scripts/test` runs.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Serve, get, post, sign, truce};
+use serde_json::{Value, json};
+use truce_note::SigningKey;
+
+/// A tmpfs mounted for the test; unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size_mib: u32) -> Tmpfs {
+        std::fs::create_dir_all(at).expect("the mount point");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size_mib}m"), "tmpfs"])
+            .arg(at)
+            .status()
+            .expect("mount runs");
+        assert!(
+            mounted.success(),
+            "mounting a tmpfs failed: these tests need root (CAP_SYS_ADMIN), as scripts/test has"
+        );
+        Tmpfs(at.to_owned())
+    }
+
+    /// Makes it read-only for every file opened from now on, with a
+    /// read-only bind mount over it (a tmpfs with files open for writing
+    /// cannot itself be remounted read-only).
+    fn read_only(&self) {
+        run(Command::new("mount").arg("--bind").arg(&self.0).arg(&self.0));
+        run(Command::new("mount").args(["-o", "remount,bind,ro"]).arg(&self.0));
+    }
+
+    /// Makes the bind mount writable again, for the files the server
+    /// opened meanwhile too.
+    fn writable(&self) {
+        run(Command::new("mount").args(["-o", "remount,bind,rw"]).arg(&self.0));
+    }
+}
+
+fn run(command: &mut Command) {
+    let status = command.status().expect("runs");
+    assert!(status.success(), "{command:?}");
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // The tmpfs, and a bind mount over it if a test failed with one.
+        for _ in 0..2 {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+}
+
+/// A server over a data directory on a tmpfs of its own, with a
+/// registered monitor, and what it acknowledged.
+struct Faulty {
+    dir: tempfile::TempDir,
+    tmpfs: Tmpfs,
+    server: Serve,
+    monitor: SigningKey,
+    /// (index, bytes) of every entry the server acknowledged.
+    acknowledged: Vec<(u64, Vec<u8>)>,
+    next: usize,
+}
+
+impl Faulty {
+    fn start(origin: &str) -> Faulty {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tmpfs = Tmpfs::mount(&dir.path().join("data"), 128);
+        let init = truce(dir.path(), &["init", "--data", "data", "--origin", origin], b"");
+        assert!(init.status.success(), "{}", common::text(&init.stderr));
+        let server = Serve::start(dir.path(), &["--data", "data"]);
+        let operator = truce_store::read_key_file(&dir.path().join("data/keys/operator.key"))
+            .expect("the operator's key");
+        let monitor = SigningKey::generate("omm-1").expect("a key");
+        let registration = json!({
+            "type": "truce.source/v1", "source": "omm-1", "action": "register",
+            "key": monitor.verifier_key().to_string(), "name": "omm-1", "role": "monitor",
+            "organisation": "Mission", "reliability": "A"
+        });
+        let (status, body) = post(&server.url, &sign(&registration, &operator));
+        assert_eq!(status, 201, "{body}");
+        Faulty { dir, tmpfs, server, monitor, acknowledged: Vec::new(), next: 0 }
+    }
+
+    /// Submits a new report; records it if it was acknowledged.
+    fn submit(&mut self) -> (u16, Value) {
+        self.next += 1;
+        let mut report = common::report_fixture();
+        report["id"] = json!(format!("fault-{}", self.next));
+        let note = sign(&report, &self.monitor);
+        let (status, body) = post(&self.server.url, &note);
+        if status == 201 {
+            let index = body["index"].as_u64().expect("an index");
+            self.acknowledged.push((index, note));
+        }
+        (status, body)
+    }
+
+    /// Submits until one is refused; returns that refusal's problem.
+    fn submit_until_refused(&mut self) -> Value {
+        for _ in 0..50 {
+            match self.submit() {
+                (201, _) => continue,
+                (503, problem) => return problem,
+                (status, body) => panic!("expected 201 or 503, got {status}: {body}"),
+            }
+        }
+        panic!("50 entries taken while the fault lasts");
+    }
+
+    /// Submits every quarter of a second until one is taken again.
+    fn submit_until_taken(&mut self) -> Duration {
+        let started = Instant::now();
+        loop {
+            let (status, body) = self.submit();
+            if status == 201 {
+                return started.elapsed();
+            }
+            assert_eq!(status, 503, "{body}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "not recovered: {body}\nthe server's log:\n{}",
+                self.server_log()
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// What the server wrote to its log so far.
+    fn server_log(&self) -> String {
+        let port = self.server.url.rsplit(':').next().expect("a port");
+        std::fs::read_to_string(self.dir.path().join(format!("serve-{port}.log")))
+            .unwrap_or_default()
+    }
+
+    /// Every acknowledged entry is served as it was sent.
+    fn check_acknowledged(&self) {
+        for (index, note) in &self.acknowledged {
+            let (status, body) = get(&format!("{}/v1/entries/{index}/note", self.server.url));
+            assert_eq!(status, 200, "entry {index}: {body}");
+            assert_eq!(body.as_bytes(), note.as_slice(), "entry {index}");
+        }
+    }
+}
+
+/// The refusal is a 503 problem whose detail names `cause`.
+fn assert_refused_for(problem: &Value, cause: &str) {
+    assert_eq!(problem["type"], json!("https://truce.dev/problems/unavailable"), "{problem}");
+    assert_eq!(problem["status"], json!(503), "{problem}");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(cause), "the refusal does not say {cause:?}: {problem}");
+}
+
+#[test]
+fn a_full_disk_is_refused_by_name_and_recovered_from_with_nothing_lost() {
+    let mut faulty = Faulty::start("full.faults.example/log");
+    for _ in 0..20 {
+        assert_eq!(faulty.submit().0, 201);
+    }
+
+    // Fill the file system, to its last block.
+    let filler = faulty.tmpfs.0.join("filler");
+    let mut file = std::fs::File::create(&filler).expect("the filler");
+    let block = vec![0u8; 64 << 10];
+    while file.write_all(&block).is_ok() {}
+    let byte = [0u8; 1];
+    while file.write_all(&byte).is_ok() {}
+    drop(file);
+
+    let problem = faulty.submit_until_refused();
+    assert_refused_for(&problem, "the disk is full");
+    // Refused again, for the same reason, while the disk stays full.
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, problem) = faulty.submit();
+    assert_eq!(status, 503, "{problem}");
+    assert_refused_for(&problem, "the disk is full");
+    assert!(
+        faulty.server_log().contains("the disk is full"),
+        "no log line names the cause:\n{}",
+        faulty.server_log()
+    );
+    // Reads go on.
+    assert_eq!(get(&format!("{}/checkpoint", faulty.server.url)).0, 200);
+    faulty.check_acknowledged();
+
+    std::fs::remove_file(&filler).expect("removes the filler");
+    let took = faulty.submit_until_taken();
+    eprintln!("taking entries again {took:?} after the disk had room");
+    faulty.check_acknowledged();
+
+    faulty.server.kill();
+    faulty.server.restart();
+    faulty.check_acknowledged();
+    assert_eq!(faulty.submit().0, 201, "after a restart");
+}
+
+#[test]
+fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing_lost() {
+    let mut faulty = Faulty::start("read-only.faults.example/log");
+    for _ in 0..20 {
+        assert_eq!(faulty.submit().0, 201);
+    }
+
+    // Killed, the server starts again over a data directory it cannot
+    // write: it serves the checkpoint the storage has (the entries
+    // acknowledged since are in the journal, which only a writer replays),
+    // and refuses entries, saying why.
+    faulty.server.kill();
+    faulty.tmpfs.read_only();
+    faulty.server.restart();
+    assert_eq!(get(&format!("{}/checkpoint", faulty.server.url)).0, 200);
+    let problem = faulty.submit_until_refused();
+    assert_refused_for(&problem, "the storage is read-only");
+    assert!(
+        faulty.server_log().contains("the storage is read-only"),
+        "no log line names the cause:\n{}",
+        faulty.server_log()
+    );
+
+    faulty.tmpfs.writable();
+    let took = faulty.submit_until_taken();
+    eprintln!("taking entries again {took:?} after the storage was writable");
+    faulty.check_acknowledged();
+
+    faulty.server.kill();
+    faulty.server.restart();
+    faulty.check_acknowledged();
+    assert_eq!(faulty.submit().0, 201, "after a restart");
+}
