@@ -14,7 +14,7 @@ with a problem naming the parameter, and that no request changes the log.
 Then it proves that it can fail: with one documented status taken out of
 the document, the same test must fail.
 
-    ~/.cache/truce/tools/schemathesis/bin/python e2e/contract/run.py \
+    ~/.cache/truce/tools/python/bin/python e2e/contract/run.py \
         TRUCE_BIN [--seed N] [--max-examples N] [--workers N]
 
 The README's test command runs it with a fixed seed; a longer run is, for

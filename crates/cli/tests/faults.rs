@@ -208,7 +208,8 @@ fn a_full_disk_is_refused_by_name_and_recovered_from_with_nothing_lost() {
     faulty.server.kill();
     faulty.server.restart();
     faulty.check_acknowledged();
-    assert_eq!(faulty.submit().0, 201, "after a restart");
+    let (status, body) = faulty.submit();
+    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
 }
 
 #[test]
@@ -242,5 +243,6 @@ fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing
     faulty.server.kill();
     faulty.server.restart();
     faulty.check_acknowledged();
-    assert_eq!(faulty.submit().0, 201, "after a restart");
+    let (status, body) = faulty.submit();
+    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
 }

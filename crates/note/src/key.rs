@@ -15,7 +15,9 @@ use crate::{KeyError, NoteError};
 ///
 /// SPEC(signed-note): "Key names MUST be non-empty and MUST NOT contain any
 /// Unicode spaces or plus (U+002B) characters." Names also never contain
-/// control characters, which no signed note may hold.
+/// the ASCII control characters that no signed note may hold (below
+/// U+0020); other characters, DEL and C1 controls included, are allowed,
+/// as in Go's implementation (the differential test holds Truce to it).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyName(Box<str>);
 
@@ -36,7 +38,7 @@ impl KeyName {
 }
 
 pub(crate) fn is_valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c == '+' || c.is_whitespace() || c.is_control())
+    !name.is_empty() && !name.chars().any(|c| c == '+' || c.is_whitespace() || c < ' ')
 }
 
 impl fmt::Display for KeyName {
