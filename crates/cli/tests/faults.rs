@@ -1,13 +1,17 @@
 //! Fault injection with real faults, not mocks: the server's data
-//! directory is a tmpfs of its own (128 MiB: the journal preallocates 32
-//! MiB segments), which is filled up while the server runs, or made
-//! read-only before it starts. While the fault lasts the server refuses
+//! directory is a tmpfs of its own, which is filled up while the server
+//! runs, or made read-only before it starts; or a FUSE file system
+//! (`faultfs.py`) whose fsync fails with EIO on demand. It has 512 MiB: the journal
+//! preallocates segments of 32 MiB, a restarted or recovered writer starts
+//! one of its own, and the old ones go only once written out, so that a
+//! few may be there at once. While the fault lasts the server refuses
 //! entries with 503 and a problem that names the cause, logs a line that
 //! names it, and keeps serving reads; once the fault is cleared it takes
 //! entries again by itself; and every entry it acknowledged is in the log,
 //! before and after a restart.
 //!
-//! Mounting a tmpfs needs root (CAP_SYS_ADMIN), as `scripts/test` runs.
+//! Mounting needs root (CAP_SYS_ADMIN), as `scripts/test` runs, and
+//! Debian's python3-fuse, which `scripts/setup test` installs.
 
 mod common;
 
@@ -67,11 +71,59 @@ impl Drop for Tmpfs {
     }
 }
 
-/// A server over a data directory on a tmpfs of its own, with a
-/// registered monitor, and what it acknowledged.
-struct Faulty {
+/// The fault-injecting file system (`faultfs.py`, FUSE) mounted for the
+/// test over a backing directory: fsync fails with EIO while the control
+/// file exists. Unmounted when dropped.
+struct FaultFs {
+    at: PathBuf,
+    control: PathBuf,
+    process: std::process::Child,
+}
+
+impl FaultFs {
+    fn mount(at: &Path) -> FaultFs {
+        let (backing, control) = (at.with_extension("backing"), at.with_extension("fsync-fails"));
+        std::fs::create_dir_all(at).expect("the mount point");
+        std::fs::create_dir_all(&backing).expect("the backing directory");
+        let options = format!("root={},control={}", backing.display(), control.display());
+        let process = Command::new("/usr/bin/python3")
+            .arg("tests/faultfs.py")
+            .arg(at)
+            .args(["-o", &options, "-f"])
+            .spawn()
+            .expect("faultfs.py starts (apt-get install python3-fuse)");
+        let mounts = || std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !mounts().contains(&at.display().to_string()) {
+            assert!(Instant::now() < deadline, "faultfs.py did not mount {}", at.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        FaultFs { at: at.to_owned(), control, process }
+    }
+
+    /// Makes every fsync fail, or work again.
+    fn fail_fsync(&self, fail: bool) {
+        if fail {
+            std::fs::write(&self.control, b"").expect("the control file");
+        } else {
+            std::fs::remove_file(&self.control).expect("the control file");
+        }
+    }
+}
+
+impl Drop for FaultFs {
+    fn drop(&mut self) {
+        let _ = Command::new("fusermount").args(["-u", "-z"]).arg(&self.at).status();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A server over a data directory on a file system of its own (`M`), with
+/// a registered monitor, and what it acknowledged.
+struct Faulty<M> {
     dir: tempfile::TempDir,
-    tmpfs: Tmpfs,
+    mount: M,
     server: Serve,
     monitor: SigningKey,
     /// (index, bytes) of every entry the server acknowledged.
@@ -79,10 +131,12 @@ struct Faulty {
     next: usize,
 }
 
-impl Faulty {
-    fn start(origin: &str) -> Faulty {
+impl<M> Faulty<M> {
+    /// Mounts a file system with `mount` at the data directory, makes a
+    /// log there and serves it.
+    fn start(origin: &str, mount: impl FnOnce(&Path) -> M) -> Faulty<M> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let tmpfs = Tmpfs::mount(&dir.path().join("data"), 128);
+        let mount = mount(&dir.path().join("data"));
         let init = truce(dir.path(), &["init", "--data", "data", "--origin", origin], b"");
         assert!(init.status.success(), "{}", common::text(&init.stderr));
         let server = Serve::start(dir.path(), &["--data", "data"]);
@@ -96,7 +150,7 @@ impl Faulty {
         });
         let (status, body) = post(&server.url, &sign(&registration, &operator));
         assert_eq!(status, 201, "{body}");
-        Faulty { dir, tmpfs, server, monitor, acknowledged: Vec::new(), next: 0 }
+        Faulty { dir, mount, server, monitor, acknowledged: Vec::new(), next: 0 }
     }
 
     /// Submits a new report; records it if it was acknowledged.
@@ -170,13 +224,13 @@ fn assert_refused_for(problem: &Value, cause: &str) {
 
 #[test]
 fn a_full_disk_is_refused_by_name_and_recovered_from_with_nothing_lost() {
-    let mut faulty = Faulty::start("full.faults.example/log");
+    let mut faulty = Faulty::start("full.faults.example/log", |at| Tmpfs::mount(at, 512));
     for _ in 0..20 {
         assert_eq!(faulty.submit().0, 201);
     }
 
     // Fill the file system, to its last block.
-    let filler = faulty.tmpfs.0.join("filler");
+    let filler = faulty.mount.0.join("filler");
     let mut file = std::fs::File::create(&filler).expect("the filler");
     let block = vec![0u8; 64 << 10];
     while file.write_all(&block).is_ok() {}
@@ -214,7 +268,7 @@ fn a_full_disk_is_refused_by_name_and_recovered_from_with_nothing_lost() {
 
 #[test]
 fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing_lost() {
-    let mut faulty = Faulty::start("read-only.faults.example/log");
+    let mut faulty = Faulty::start("read-only.faults.example/log", |at| Tmpfs::mount(at, 512));
     for _ in 0..20 {
         assert_eq!(faulty.submit().0, 201);
     }
@@ -224,7 +278,7 @@ fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing
     // acknowledged since are in the journal, which only a writer replays),
     // and refuses entries, saying why.
     faulty.server.kill();
-    faulty.tmpfs.read_only();
+    faulty.mount.read_only();
     faulty.server.restart();
     assert_eq!(get(&format!("{}/checkpoint", faulty.server.url)).0, 200);
     let problem = faulty.submit_until_refused();
@@ -235,9 +289,42 @@ fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing
         faulty.server_log()
     );
 
-    faulty.tmpfs.writable();
+    faulty.mount.writable();
     let took = faulty.submit_until_taken();
     eprintln!("taking entries again {took:?} after the storage was writable");
+    faulty.check_acknowledged();
+
+    faulty.server.kill();
+    faulty.server.restart();
+    faulty.check_acknowledged();
+    let (status, body) = faulty.submit();
+    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
+}
+
+#[test]
+fn failing_fsyncs_are_refused_by_name_and_recovered_from_with_nothing_lost() {
+    let mut faulty = Faulty::start("fsync.faults.example/log", FaultFs::mount);
+    for _ in 0..20 {
+        assert_eq!(faulty.submit().0, 201);
+    }
+
+    // Every fsync fails with EIO: nothing is acknowledged whose record was
+    // not made durable.
+    faulty.mount.fail_fsync(true);
+    let problem = faulty.submit_until_refused();
+    assert_refused_for(&problem, "the storage reports I/O errors");
+    let (status, problem) = faulty.submit();
+    assert_eq!(status, 503, "{problem}");
+    assert!(
+        faulty.server_log().contains("Input/output error"),
+        "no log line names the cause:\n{}",
+        faulty.server_log()
+    );
+    faulty.check_acknowledged();
+
+    faulty.mount.fail_fsync(false);
+    let took = faulty.submit_until_taken();
+    eprintln!("taking entries again {took:?} after fsync worked again");
     faulty.check_acknowledged();
 
     faulty.server.kill();

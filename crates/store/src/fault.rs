@@ -18,6 +18,10 @@ pub enum Fault {
     /// The files or the database refuse this process's writes.
     #[error("the storage refuses writes (permissions)")]
     Permission,
+    /// The device reports I/O errors (EIO): a failing disk, or a failed
+    /// fsync, after which what was written may not be durable.
+    #[error("the storage reports I/O errors")]
+    Failing,
 }
 
 impl Fault {
@@ -35,11 +39,16 @@ impl Fault {
     }
 }
 
+/// EIO, the same number on every Unix.
+const EIO: i32 = 5;
+
 fn io_fault(e: &(dyn Error + 'static)) -> Option<Fault> {
-    match e.downcast_ref::<std::io::Error>()?.kind() {
+    let e = e.downcast_ref::<std::io::Error>()?;
+    match e.kind() {
         ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(Fault::Full),
         ErrorKind::ReadOnlyFilesystem => Some(Fault::ReadOnly),
         ErrorKind::PermissionDenied => Some(Fault::Permission),
+        _ if e.raw_os_error() == Some(EIO) => Some(Fault::Failing),
         _ => None,
     }
 }
@@ -49,6 +58,7 @@ fn sqlite_fault(e: &(dyn Error + 'static)) -> Option<Fault> {
         rusqlite::ErrorCode::DiskFull => Some(Fault::Full),
         rusqlite::ErrorCode::ReadOnly => Some(Fault::ReadOnly),
         rusqlite::ErrorCode::PermissionDenied => Some(Fault::Permission),
+        rusqlite::ErrorCode::SystemIoFailure => Some(Fault::Failing),
         _ => None,
     }
 }
@@ -84,6 +94,7 @@ mod tests {
             None,
         );
         assert_eq!(Fault::of(&Wrapped(Box::new(sqlite))), Some(Fault::Full));
+        assert_eq!(Fault::of(&std::io::Error::from_raw_os_error(5)), Some(Fault::Failing));
         assert_eq!(Fault::of(&std::io::Error::from(ErrorKind::NotFound)), None);
     }
 }
