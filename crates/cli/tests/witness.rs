@@ -6,7 +6,9 @@
 //! date, also by a log restarted with no memory of the witnesses. A
 //! witness that hangs, and one that answers garbage, are skipped and named
 //! in the log's log, and cosign once real witnesses answer at their
-//! addresses.
+//! addresses. A witness whose clock is set back (libfaketime) cosigns
+//! nothing until its clock is past its latest cosignature, restarted or
+//! not.
 
 mod common;
 
@@ -37,9 +39,19 @@ fn free_port() -> u16 {
 /// Starts `truce ARGS`, listening on `port`, with its log in
 /// `DIR/PORT.log`.
 fn start(dir: &std::path::Path, args: &[&str], port: u16) -> Process {
-    let log = std::fs::File::create(dir.join(format!("{port}.log"))).expect("a log file");
+    start_with(dir, args, port, &[])
+}
+
+/// [`start`], with environment variables.
+fn start_with(dir: &std::path::Path, args: &[&str], port: u16, env: &[(&str, &str)]) -> Process {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{port}.log")))
+        .expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_truce"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(log)
@@ -384,4 +396,107 @@ fn a_hanging_and_a_lying_witness_are_skipped_named_and_replaced() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(cosigned_at_least(&url, &policy, 3, 3), ["w1", "w2", "w3"]);
     drop((server, w1));
+}
+
+/// libfaketime, which `scripts/setup test` installs (Debian `faketime`).
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+#[test]
+fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
+    assert!(
+        std::path::Path::new(LIBFAKETIME).exists(),
+        "libfaketime is missing: run scripts/setup test (apt-get install faketime)"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let log_key = truce_note::SigningKey::from_seed(
+        truce_note::KeyName::new(ORIGIN).expect("a name"),
+        &[8; 32],
+    );
+    let name = "w1.example/witness";
+    let out =
+        truce(dir, &["key", "generate", "--cosigner", "--name", name, "--out", "w1.key"], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let witness_key: truce_note::VerifierKey = text(&out.stdout).trim().parse().expect("a key");
+
+    // The witness's wall clock, as libfaketime reads it from a file on
+    // every call; its monotonic clock is left alone, as NTP leaves it.
+    let clock = dir.join("clock");
+    let set_clock = |offset: &str| std::fs::write(&clock, offset).expect("writes the clock");
+    set_clock("+0");
+    let clock_path = clock.to_string_lossy().into_owned();
+    let env = [
+        ("LD_PRELOAD", LIBFAKETIME),
+        ("FAKETIME_TIMESTAMP_FILE", clock_path.as_str()),
+        ("FAKETIME_NO_CACHE", "1"),
+        ("DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = format!("{ORIGIN}={}", log_key.verifier_key());
+    let args = [
+        "witness", "serve", "--key", "w1.key", "--state", "w1", "--listen", &listen, "--log", &log,
+    ];
+    let mut witness = start_with(dir, &args, port, &env);
+
+    let mut tree = MemoryTree::new();
+    for n in 0..10 {
+        tree.append(leaf_hash(format!("entry {n}").as_bytes())).expect("appends");
+    }
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    // Asks the witness to cosign the tree at `size`, from `old`: the
+    // status, and the cosignature's timestamp if it cosigned.
+    let ask = |old: u64, size: u64| -> (u16, Option<u64>, String) {
+        let root = truce_log::tree_root(size, &tree).expect("root");
+        let checkpoint =
+            Checkpoint::new(ORIGIN, size, root).expect("valid").sign(&log_key).expect("signs");
+        let proof = if old == 0 {
+            vec![]
+        } else {
+            truce_log::consistency_proof(old, size, &tree).expect("proof")
+        };
+        let body = AddCheckpoint { old, proof, checkpoint: checkpoint.to_bytes() }.to_bytes();
+        let mut response = agent
+            .post(format!("http://127.0.0.1:{port}/add-checkpoint"))
+            .send(&body[..])
+            .expect("answers");
+        let status = response.status().as_u16();
+        let answer = response.body_mut().read_to_string().unwrap_or_default();
+        let timestamp = (status == 200).then(|| {
+            let mut note = checkpoint.to_bytes();
+            note.extend_from_slice(answer.as_bytes());
+            let mut keys = truce_note::VerifierSet::new();
+            keys.insert(witness_key.clone());
+            let note = truce_note::UnverifiedNote::parse(&note).expect("parses");
+            let verified = note.verify(&keys).expect("the cosignature verifies");
+            verified.verified()[0].timestamp().expect("a timestamp")
+        });
+        (status, timestamp, answer)
+    };
+
+    let (status, first, answer) = ask(0, 1);
+    assert_eq!(status, 200, "{answer}");
+    let first = first.expect("a timestamp");
+
+    // Set back a day: no cosignature, 503, and the witness's log says why.
+    set_clock("-1d");
+    let (status, _, answer) = ask(1, 2);
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer.contains("earlier than its latest cosignature"), "{answer}");
+    let witness_log = std::fs::read_to_string(dir.join(format!("{port}.log"))).expect("its log");
+    assert!(witness_log.contains("earlier than its latest cosignature"), "{witness_log}");
+
+    // Restarted with the clock still behind: its state remembers.
+    drop(witness);
+    witness = start_with(dir, &args, port, &env);
+    let (status, _, answer) = ask(1, 2);
+    assert_eq!(status, 503, "after a restart: {answer}");
+
+    // The clock right again: it cosigns, no earlier than before.
+    set_clock("+0");
+    let (status, second, answer) = ask(1, 2);
+    assert_eq!(status, 200, "{answer}");
+    assert!(second.expect("a timestamp") >= first);
+    drop(witness);
 }

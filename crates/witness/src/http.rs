@@ -43,7 +43,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
                 .into_response()
         }
         Ok(Err(e)) => {
-            if matches!(e, AddError::Storage(_)) {
+            if matches!(e, AddError::Storage(_) | AddError::ClockBehind { .. }) {
                 tracing::error!("{e}");
             }
             let status =

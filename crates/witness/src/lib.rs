@@ -73,6 +73,18 @@ pub enum AddError {
     /// 500: the state could not be written; nothing was cosigned.
     #[error("witness state: {0}")]
     Storage(#[from] std::io::Error),
+    /// 503: the clock reads earlier than the latest cosignature: a
+    /// timestamp now would claim the log was seen earlier than it was.
+    #[error(
+        "the witness's clock reads {now}, earlier than its latest cosignature at {latest}: \
+         it cosigns again once its clock is past that"
+    )]
+    ClockBehind {
+        /// What the clock reads, in Unix seconds.
+        now: u64,
+        /// The latest timestamp in a cosignature, in Unix seconds.
+        latest: u64,
+    },
 }
 
 impl AddError {
@@ -85,6 +97,7 @@ impl AddError {
             AddError::Conflict(_) => 409,
             AddError::Unprocessable(_) => 422,
             AddError::Storage(_) => 500,
+            AddError::ClockBehind { .. } => 503,
         }
     }
 }
@@ -109,6 +122,11 @@ struct State {
     /// cosignature leaves before its state is safe.
     durable: BTreeMap<String, Recorded>,
     journal: journal::Journal,
+    /// The latest timestamp the witness put in a cosignature, for any log:
+    /// a cosignature never claims an earlier time than one before it, as a
+    /// clock set back would make it (and a timestamp is a claim that the
+    /// checkpoint existed by then).
+    latest_time: u64,
 }
 
 impl Witness {
@@ -126,7 +144,8 @@ impl Witness {
         }
         let (journal, latest) = journal::Journal::open(state_dir)?;
         let syncer = journal.syncer()?;
-        let state = State { durable: latest.clone(), latest, journal };
+        let latest_time = latest_timestamp(&key.verifier_key(), latest.values());
+        let state = State { durable: latest.clone(), latest, journal, latest_time };
         Ok(Witness { key, logs, state: Mutex::new(state), syncer, broken: AtomicBool::new(false) })
     }
 
@@ -183,9 +202,13 @@ impl Witness {
         verify_consistency_allowing_empty(known_size, size, &request.proof, &known_root, &root)
             .map_err(|e| AddError::Unprocessable(format!("consistency proof: {e}")))?;
 
+        let time = now();
+        if time < state.latest_time {
+            return Err(AddError::ClockBehind { now: time, latest: state.latest_time });
+        }
         let body = checkpoint.checkpoint().body();
         let cosignature =
-            self.key.cosign(&body, now()).map_err(|e| AddError::BadRequest(e.to_string()))?;
+            self.key.cosign(&body, time).map_err(|e| AddError::BadRequest(e.to_string()))?;
         // What is recorded, and shown to monitors: the log's signatures
         // that verified and this cosignature, nothing unchecked.
         let verified = checkpoint.note().verified();
@@ -202,6 +225,7 @@ impl Witness {
             return Err(e.into());
         }
         state.latest.insert(origin.clone(), recorded.clone());
+        state.latest_time = time;
         drop(state);
         // Durable before the reply. A later request may already have
         // checked against this state: its reply waits for its own sync,
@@ -240,6 +264,18 @@ impl Witness {
 /// monitoring prefix.
 pub fn origin_hash_hex(origin: &str) -> String {
     Sha256::digest(origin.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The latest timestamp of `key`'s cosignatures in `recorded` notes; 0 if
+/// there are none.
+fn latest_timestamp<'r>(key: &VerifierKey, recorded: impl Iterator<Item = &'r Recorded>) -> u64 {
+    let mut own = VerifierSet::new();
+    own.insert(key.clone());
+    recorded
+        .filter_map(|r| UnverifiedNote::parse(&r.note).ok()?.verify(&own).ok())
+        .filter_map(|note| note.verified().iter().filter_map(|s| s.timestamp()).max())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Seconds since the Unix epoch; never 0, which a cosignature may not
