@@ -85,6 +85,15 @@ def main():
         f"log {keys[0]}\nwitness w1 {keys[1]}\nwitness w2 {keys[2]}\ngroup g 1 w1 w2\nquorum g\n",
         f"log {keys[0]} https://log.example/\nquorum none\n",
     ])
+    # CSV imports: a first byte choosing the layout (even: ACLED, odd:
+    # UCDP), then the file; the exports the CLI's tests import.
+    imports = ROOT / "crates/cli/tests/data/import"
+    csvs = [b"\x00" + (imports / name).read_bytes()[:4096] for name in ("acled.csv", "acled-old-layout.csv", "acled-edited.csv")]
+    csvs.append(b"\x01" + (imports / "ucdp-ged.csv").read_bytes()[:4096])
+    write("csv_import", csvs)
+    # Import mapping tables: the same choice, then the TOML.
+    data = ROOT / "crates/interop/data"
+    write("import_mapping", [b"\x00" + (data / "acled.toml").read_bytes(), b"\x01" + (data / "ucdp.toml").read_bytes()])
 
 
 if __name__ == "__main__":
