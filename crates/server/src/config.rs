@@ -34,6 +34,9 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 ///                               # looks for a newer checkpoint
 /// log_vkey = "truce.example/log+1a2b3c4d+AV..."  # for servers without the
 ///                               # log's private key (read-only replicas)
+/// log_key = "env:TRUCE_LOG_PRIVATE_KEY"  # the log's private key, from a
+///                               # file (mode 0600) or a variable; default:
+///                               # the data directory's keys/log.key
 ///
 /// [[witness]]                   # one table per witness (C2SP tlog-witness)
 /// name = "un"
@@ -46,7 +49,7 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// `TRUCE_MAX_COMMIT_ENTRIES`, `TRUCE_QUEUE_ENTRIES`,
 /// `TRUCE_RATE_PER_SECOND`, `TRUCE_RATE_BURST`, `TRUCE_STORAGE`,
 /// `TRUCE_INDEX`, `TRUCE_READ_ONLY`, `TRUCE_LEASE_TTL_MS`,
-/// `TRUCE_FOLLOW_INTERVAL_MS`, `TRUCE_LOG_VKEY`. A bucket's endpoint and
+/// `TRUCE_FOLLOW_INTERVAL_MS`, `TRUCE_LOG_VKEY`, `TRUCE_LOG_KEY`. A bucket's endpoint and
 /// credentials come from the standard `AWS_*` variables
 /// (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_REGION`, `AWS_ALLOW_HTTP`).
@@ -101,6 +104,10 @@ pub struct Config {
     pub follow_interval_ms: u64,
     /// The log's verifier key; `None`: the data directory's key files.
     pub log_vkey: Option<String>,
+    /// Where the log's private key is: a file only its owner may read, or
+    /// `env:NAME` for an environment variable; `None`: the data
+    /// directory's `keys/log.key`.
+    pub log_key: Option<String>,
 }
 
 /// A witness the log asks for cosignatures.
@@ -136,6 +143,7 @@ impl Default for Config {
             lease_ttl_ms: 10_000,
             follow_interval_ms: 250,
             log_vkey: None,
+            log_key: None,
         }
     }
 }
@@ -271,7 +279,18 @@ impl Config {
         if let Some(v) = get("TRUCE_LOG_VKEY") {
             self.log_vkey = Some(v);
         }
+        if let Some(v) = get("TRUCE_LOG_KEY") {
+            self.log_key = Some(v);
+        }
         Ok(())
+    }
+
+    /// Where the log's private key is read from.
+    pub fn log_key(&self) -> PathBuf {
+        match &self.log_key {
+            Some(source) => PathBuf::from(source),
+            None => crate::DataDir::new(&self.data).log_key(),
+        }
     }
 
     /// The request timeout.

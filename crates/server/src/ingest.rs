@@ -138,8 +138,7 @@ impl Ingest {
         rebuild: bool,
     ) -> Result<Option<Ingest>, ServerError> {
         let fail = |what: &str, e: &(dyn std::error::Error + 'static)| ServerError::failed(what, e);
-        let data = DataDir::new(&config.data);
-        let key = DataDir::read_key(&data.log_key())?;
+        let key = DataDir::read_key(&config.log_key())?;
         let Some(writer) = backends
             .open_writer(&truce_store::holder_name(), config.lease_ttl())
             .map_err(|e| fail(&backends.storage.to_string(), e.as_ref()))?

@@ -299,7 +299,7 @@ pub fn reindex(config: &Config) -> Result<u64, ServerError> {
         .open_reader()
         .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
     let origin = stored_origin(storage.as_ref(), &backends)?;
-    if !DataDir::new(&config.data).log_key().exists() {
+    if config.log_key.is_none() && !DataDir::new(&config.data).log_key().exists() {
         return reindex_copy(config, &backends, &storage, &origin);
     }
     let ingest = Ingest::rebuild(config, &backends, &origin)?.ok_or_else(|| {

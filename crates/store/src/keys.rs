@@ -1,5 +1,6 @@
 //! Key files: a private key in Go's `PRIVATE+KEY+...` form, readable only
-//! by its owner.
+//! by its owner; or, where a secret manager provides it, the same text in
+//! an environment variable (`env:NAME` wherever a key file is named).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -21,6 +22,20 @@ pub enum KeyFileError {
         /// Why.
         source: std::io::Error,
     },
+    /// Others than the owner may read the file (Unix).
+    #[error(
+        "{path} may be read by others than its owner (mode {mode:o}): a private key must not be; \
+         run chmod 600 {path}"
+    )]
+    Exposed {
+        /// The file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// `env:NAME` names a variable that is not set.
+    #[error("the environment variable {0} holding a private key is not set")]
+    Unset(String),
     /// The file holds no valid private key.
     #[error("{path} holds no valid private key: {source}")]
     Invalid {
@@ -48,10 +63,26 @@ pub fn write_key_file(path: &Path, key: &SigningKey) -> Result<(), KeyFileError>
     writeln!(file, "{}", key.to_private_key_string()).and_then(|()| file.sync_all()).map_err(io)
 }
 
-/// Reads a private key file.
+/// Reads a private key: from the file at `path`, which only its owner
+/// may read; or, if `path` is `env:NAME`, from the environment variable
+/// NAME. Errors name the file or variable, never the key.
 pub fn read_key_file(path: &Path) -> Result<SigningKey, KeyFileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| KeyFileError::Io { path: path.display().to_string(), source })?;
-    text.parse()
-        .map_err(|source| KeyFileError::Invalid { path: path.display().to_string(), source })
+    let shown = path.display().to_string();
+    let text = match shown.strip_prefix("env:") {
+        Some(name) => std::env::var(name).map_err(|_| KeyFileError::Unset(name.to_owned()))?,
+        None => {
+            let io = |source| KeyFileError::Io { path: shown.clone(), source };
+            let file = std::fs::File::open(path).map_err(io)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(KeyFileError::Exposed { path: shown, mode });
+                }
+            }
+            std::io::read_to_string(file).map_err(io)?
+        }
+    };
+    text.parse().map_err(|source| KeyFileError::Invalid { path: shown, source })
 }

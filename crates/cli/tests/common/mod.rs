@@ -33,8 +33,14 @@ pub fn sign(value: &serde_json::Value, key: &truce_note::SigningKey) -> Vec<u8> 
 
 /// Runs `truce` with `args` in `dir`, with `stdin` as its standard input.
 pub fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    truce_with_env(dir, args, stdin, &[])
+}
+
+/// [`truce`], with environment variables.
+pub fn truce_with_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,6 +56,7 @@ pub struct Serve {
     child: Option<Child>,
     dir: PathBuf,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     pub url: String,
 }
 
@@ -57,6 +64,11 @@ impl Serve {
     /// Starts `truce serve ARGS --listen 127.0.0.1:PORT` in `dir` and waits
     /// until it answers.
     pub fn start(dir: &Path, args: &[&str]) -> Serve {
+        Serve::start_with_env(dir, args, &[])
+    }
+
+    /// [`Serve::start`], with environment variables.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
         let port = free_port();
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
@@ -64,6 +76,7 @@ impl Serve {
             child: None,
             dir: dir.to_owned(),
             args,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             url: format!("http://127.0.0.1:{port}"),
         };
         serve.restart();
@@ -82,6 +95,7 @@ impl Serve {
         let child = Command::new(env!("CARGO_BIN_EXE_truce"))
             .arg("serve")
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(log)
