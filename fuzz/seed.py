@@ -94,6 +94,17 @@ def main():
     # Import mapping tables: the same choice, then the TOML.
     data = ROOT / "crates/interop/data"
     write("import_mapping", [b"\x00" + (data / "acled.toml").read_bytes(), b"\x01" + (data / "ucdp.toml").read_bytes()])
+    # The server's configuration: the example of its documentation, and
+    # files with environment variables after a line "---".
+    write("config", [
+        'listen = "127.0.0.1:8080"\nmax_body_bytes = 16777216\nmax_batch = 1000\nrequest_timeout_secs = 30\n'
+        'client_timeout_secs = 10\nrate_per_second = 200\nrate_burst = 2000\nwitness_timeout_ms = 3000\n'
+        'storage = "s3://bucket/prefix"\nindex = "postgres://truce@localhost/truce"\nread_only = false\n'
+        'log_key = "env:TRUCE_LOG_PRIVATE_KEY"\n\n[[witness]]\nname = "un"\nurl = "https://witness.un.example"\n'
+        'vkey = "un.example/witness+a0059f11+BAOhKRAp5aJpXhNeh9kaeP5yUZhcEeeAmLx2T5UX5ijq"\n',
+        'storage = "file:/srv/truce/data/log"\nindex = "sqlite:/srv/truce/data/index.sqlite"\n'
+        '---\nTRUCE_LISTEN=0.0.0.0:80\nTRUCE_MAX_BATCH=7\nTRUCE_READ_ONLY=true\nTRUCE_STORAGE=s3://b/p\n',
+    ])
 
 
 if __name__ == "__main__":

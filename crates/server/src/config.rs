@@ -191,10 +191,7 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Toml {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                })?
+                Config::parse(&text, path)?
             }
             None => Config::default(),
         };
@@ -202,6 +199,13 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         config.backends()?;
         Ok(config)
+    }
+
+    /// The configuration a TOML file's `text` gives (`path` names the file
+    /// in errors), over the defaults; the environment is not read.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })
     }
 
     /// Where the log and its indexes are: the configured locations, or the
