@@ -133,20 +133,24 @@ fn register(dir: &std::path::Path, url: &str, log_vkey: &str, n: usize) -> std::
     truce(dir, &args, b"")
 }
 
-#[test]
-fn three_witnesses_a_quorum_of_two_and_a_fork() {
-    let dir = tempfile::tempdir().expect("dir");
-    let dir = dir.path();
+/// A log in `DIR/data` and the keys of three witnesses (`w1.key`...):
+/// writes `policy.txt` (the log, the witnesses, then `quorum`, the policy's
+/// group and quorum lines) and `truce.toml` (the witnesses, each asked with
+/// `timeout_ms`, on a free port); returns the log's verifier key, the
+/// witnesses' ports and the policy.
+fn log_and_witness_keys(
+    dir: &std::path::Path,
+    timeout_ms: u64,
+    quorum: &str,
+) -> (String, Vec<u16>, Policy) {
     let out = truce(dir, &["init", "--data", "data", "--origin", ORIGIN], b"");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let log_vkey = text(&truce(dir, &["key", "public", "--key", "data/keys/log.key"], b"").stdout)
         .trim()
         .to_owned();
-
     let mut ports = Vec::new();
     let mut policy = format!("log {log_vkey}\n");
-    let mut config = String::from("witness_timeout_ms = 2000\n");
-    let mut witnesses = Vec::new();
+    let mut config = format!("witness_timeout_ms = {timeout_ms}\n");
     for n in 1..=3 {
         let name = format!("w{n}.example/witness");
         let out = truce(
@@ -161,19 +165,31 @@ fn three_witnesses_a_quorum_of_two_and_a_fork() {
         config.push_str(&format!(
             "[[witness]]\nname = \"w{n}\"\nurl = \"http://127.0.0.1:{port}\"\nvkey = \"{vkey}\"\n"
         ));
-        witnesses.push(Some(witness(dir, n, port, &log_vkey)));
         ports.push(port);
     }
-    policy.push_str("group two-of-three 2 w1 w2 w3\nquorum two-of-three\n");
+    policy.push_str(quorum);
     std::fs::write(dir.join("policy.txt"), &policy).expect("writes");
     std::fs::write(dir.join("truce.toml"), &config).expect("writes");
-    let policy = Policy::parse(&policy).expect("parses");
+    (log_vkey, ports, Policy::parse(&policy).expect("parses"))
+}
 
+/// `truce serve` of `DIR/data` with `truce.toml`, on `port`.
+fn serve_log(dir: &std::path::Path, port: u16) -> Process {
+    let listen = format!("127.0.0.1:{port}");
+    start(dir, &["serve", "--data", "data", "--listen", &listen, "--config", "truce.toml"], port)
+}
+
+#[test]
+fn three_witnesses_a_quorum_of_two_and_a_fork() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let (log_vkey, ports, policy) =
+        log_and_witness_keys(dir, 2000, "group two-of-three 2 w1 w2 w3\nquorum two-of-three\n");
+    let mut witnesses: Vec<Option<Process>> =
+        (1..=3).zip(&ports).map(|(n, &port)| Some(witness(dir, n, port, &log_vkey))).collect();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let listen = format!("127.0.0.1:{port}");
-    let serve = ["serve", "--data", "data", "--listen", &listen, "--config", "truce.toml"];
-    let server = start(dir, &serve, port);
+    let server = serve_log(dir, port);
 
     // Normal operation: every witness cosigns.
     let out = register(dir, &url, &log_vkey, 1);
@@ -284,7 +300,7 @@ fn three_witnesses_a_quorum_of_two_and_a_fork() {
     // A restarted log knows no witness's size: each answers 409 with its
     // own, and is asked again from there.
     drop(server);
-    let _server = start(dir, &serve, port);
+    let _server = serve_log(dir, port);
     let out = register(dir, &url, &log_vkey, 4);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(cosigned_at_least(&url, &policy, 5, 3), ["w1", "w2", "w3"]);
@@ -332,43 +348,14 @@ fn fake_witness(port: u16, fake: Fake) -> (Arc<AtomicBool>, std::thread::JoinHan
 fn a_hanging_and_a_lying_witness_are_skipped_named_and_replaced() {
     let dir = tempfile::tempdir().expect("dir");
     let dir = dir.path();
-    let out = truce(dir, &["init", "--data", "data", "--origin", ORIGIN], b"");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let log_vkey = text(&truce(dir, &["key", "public", "--key", "data/keys/log.key"], b"").stdout)
-        .trim()
-        .to_owned();
-
-    let mut ports = Vec::new();
-    let mut policy = format!("log {log_vkey}\n");
-    let mut config = String::from("witness_timeout_ms = 1000\n");
-    for n in 1..=3 {
-        let name = format!("w{n}.example/witness");
-        let out = truce(
-            dir,
-            &["key", "generate", "--cosigner", "--name", &name, "--out", &format!("w{n}.key")],
-            b"",
-        );
-        let vkey = text(&out.stdout).trim().to_owned();
-        let port = free_port();
-        policy.push_str(&format!("witness w{n} {vkey}\n"));
-        config.push_str(&format!(
-            "[[witness]]\nname = \"w{n}\"\nurl = \"http://127.0.0.1:{port}\"\nvkey = \"{vkey}\"\n"
-        ));
-        ports.push(port);
-    }
-    policy.push_str("group any 1 w1 w2 w3\nquorum any\n");
-    std::fs::write(dir.join("policy.txt"), &policy).expect("writes");
-    std::fs::write(dir.join("truce.toml"), &config).expect("writes");
-    let policy = Policy::parse(&policy).expect("parses");
-
+    let (log_vkey, ports, policy) =
+        log_and_witness_keys(dir, 1000, "group any 1 w1 w2 w3\nquorum any\n");
     let w1 = witness(dir, 1, ports[0], &log_vkey);
     let hanging = fake_witness(ports[1], Fake::Hangs);
     let lying = fake_witness(ports[2], Fake::Garbage);
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let listen = format!("127.0.0.1:{port}");
-    let serve = ["serve", "--data", "data", "--listen", &listen, "--config", "truce.toml"];
-    let server = start(dir, &serve, port);
+    let server = serve_log(dir, port);
 
     // The log goes on, cosigned by the one witness that is one.
     let started = Instant::now();
