@@ -197,6 +197,26 @@ impl<M> Faulty<M> {
         }
     }
 
+    /// Once the fault that `cleared` names is gone: entries are taken
+    /// again without a restart, and every acknowledged entry is there,
+    /// also after a SIGKILL and a restart.
+    fn recovers_with_nothing_lost(&mut self, cleared: &str) {
+        let took = self.submit_until_taken();
+        eprintln!("taking entries again {took:?} after {cleared}");
+        self.check_acknowledged();
+        self.server.kill();
+        self.server.restart();
+        self.check_acknowledged();
+        let (status, body) = self.submit();
+        assert_eq!(status, 201, "after a restart: {body}\n{}", self.server_log());
+    }
+
+    /// The server's log has a line that names `cause`.
+    fn assert_logged(&self, cause: &str) {
+        let log = self.server_log();
+        assert!(log.contains(cause), "no log line names {cause:?}:\n{log}");
+    }
+
     /// What the server wrote to its log so far.
     fn server_log(&self) -> String {
         let port = self.server.url.rsplit(':').next().expect("a port");
@@ -245,25 +265,13 @@ fn a_full_disk_is_refused_by_name_and_recovered_from_with_nothing_lost() {
     let (status, problem) = faulty.submit();
     assert_eq!(status, 503, "{problem}");
     assert_refused_for(&problem, "the disk is full");
-    assert!(
-        faulty.server_log().contains("the disk is full"),
-        "no log line names the cause:\n{}",
-        faulty.server_log()
-    );
+    faulty.assert_logged("the disk is full");
     // Reads go on.
     assert_eq!(get(&format!("{}/checkpoint", faulty.server.url)).0, 200);
     faulty.check_acknowledged();
 
     std::fs::remove_file(&filler).expect("removes the filler");
-    let took = faulty.submit_until_taken();
-    eprintln!("taking entries again {took:?} after the disk had room");
-    faulty.check_acknowledged();
-
-    faulty.server.kill();
-    faulty.server.restart();
-    faulty.check_acknowledged();
-    let (status, body) = faulty.submit();
-    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
+    faulty.recovers_with_nothing_lost("the disk had room");
 }
 
 #[test]
@@ -283,22 +291,10 @@ fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing
     assert_eq!(get(&format!("{}/checkpoint", faulty.server.url)).0, 200);
     let problem = faulty.submit_until_refused();
     assert_refused_for(&problem, "the storage is read-only");
-    assert!(
-        faulty.server_log().contains("the storage is read-only"),
-        "no log line names the cause:\n{}",
-        faulty.server_log()
-    );
+    faulty.assert_logged("the storage is read-only");
 
     faulty.mount.writable();
-    let took = faulty.submit_until_taken();
-    eprintln!("taking entries again {took:?} after the storage was writable");
-    faulty.check_acknowledged();
-
-    faulty.server.kill();
-    faulty.server.restart();
-    faulty.check_acknowledged();
-    let (status, body) = faulty.submit();
-    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
+    faulty.recovers_with_nothing_lost("the storage was writable");
 }
 
 #[test]
@@ -315,21 +311,9 @@ fn failing_fsyncs_are_refused_by_name_and_recovered_from_with_nothing_lost() {
     assert_refused_for(&problem, "the storage reports I/O errors");
     let (status, problem) = faulty.submit();
     assert_eq!(status, 503, "{problem}");
-    assert!(
-        faulty.server_log().contains("Input/output error"),
-        "no log line names the cause:\n{}",
-        faulty.server_log()
-    );
+    faulty.assert_logged("Input/output error");
     faulty.check_acknowledged();
 
     faulty.mount.fail_fsync(false);
-    let took = faulty.submit_until_taken();
-    eprintln!("taking entries again {took:?} after fsync worked again");
-    faulty.check_acknowledged();
-
-    faulty.server.kill();
-    faulty.server.restart();
-    faulty.check_acknowledged();
-    let (status, body) = faulty.submit();
-    assert_eq!(status, 201, "after a restart: {body}\n{}", faulty.server_log());
+    faulty.recovers_with_nothing_lost("fsync worked again");
 }
