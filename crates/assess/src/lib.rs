@@ -52,6 +52,7 @@
 
 mod assessor;
 mod boundaries;
+mod coarsen;
 mod daily;
 mod engine;
 mod findings;
@@ -66,6 +67,7 @@ pub use crate::assessor::{Agreements, Assessor};
 pub use crate::boundaries::{
     COUNTRIES_GEOJSON, Country, OBLASTS_GEOJSON, countries, country_at, region_name,
 };
+pub use crate::coarsen::{Coarsening, Grid, Withheld};
 pub use crate::daily::{
     DailyError, DailyOptions, DailyReport, FORMAT, PartySection, Provenance, RegionSection, Tally,
     ViolationLine, daily_report, time_zones,

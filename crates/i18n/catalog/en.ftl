@@ -383,3 +383,14 @@ dash-verify-button = Verify
 dash-verified = Verified
 dash-failed = FAILED
 dash-cannot-verify = Cannot verify: { $error }
+
+dash-restricted-title = This log is restricted
+dash-restricted-help = Its operator gives access tokens: to read it, or also to see precise locations and verify entries in this browser. The token is kept in this tab only and leaves when you close it.
+dash-token = Access token
+dash-sign-in = Sign in
+dash-sign-out = Sign out
+dash-cancel = Cancel
+dash-token-refused = The server refused this token: it is unknown or no longer valid.
+dash-token-no-read = This token does not give access to read this log.
+dash-coarsened = Coordinates are shown to the nearest { $km } km.
+dash-verify-restricted = Verification needs an access token with precise access: this server gives the entries' signed bytes only to such tokens.

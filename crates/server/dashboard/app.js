@@ -8,8 +8,8 @@
 
 import { renderTimeline, setUpBrush } from "/charts.js";
 import {
-  FILTERS, GRADE_COLORS, POLICY_KEY, $, applyFilters, el, getBytes, getJson, gradeBadge, incidentHash, readHash, state,
-  writeHash,
+  AccessError, FILTERS, GRADE_COLORS, POLICY_KEY, $, applyFilters, el, getBytes, getJson, gradeBadge, incidentHash, readHash,
+  setToken, state, token, writeHash,
 } from "/common.js";
 import {
   ENDONYMS, LANGS, chooseLang, currentLang, formatInstant, loadLang, t, tNodes, term, translatePage, verbatim,
@@ -20,6 +20,11 @@ import { keyRef, parsePolicy, parseVerifierKey } from "/verify.js";
 
 const LIST_ROWS = 200;
 
+/**
+ * Loads what the page shows. Nothing of the state changes until all of it
+ * has come: a token the server refuses (an AccessError) leaves the page
+ * as it was.
+ */
 async function load() {
   const [log, data, sources, countries, oblasts] = await Promise.all([
     getJson("/v1/log"),
@@ -28,12 +33,11 @@ async function load() {
     getJson("/map/countries.geojson"),
     getJson("/map/oblasts.geojson"),
   ]);
-  Object.assign(state, { log, data, sources: sources.sources, countries, oblasts });
-  state.agreements = await allAgreements();
+  const agreements = await allAgreements();
   // Every key each source has signed with, current or rotated away, by
   // key name and ID.
   const sourceKeys = new Map();
-  for (const s of state.sources) {
+  for (const s of sources.sources) {
     for (const text of [s.key, ...(s.previous_keys || [])]) {
       try {
         const key = await parseVerifierKey(text);
@@ -47,15 +51,20 @@ async function load() {
   for (const w of log.witnesses || []) {
     witnesses.push(await parseVerifierKey(w.vkey));
   }
-  state.keys = { fetchBytes: getBytes, logKey: await parseVerifierKey(log.vkey), sourceKeys, witnesses, policy: null };
+  const keys = { fetchBytes: getBytes, logKey: await parseVerifierKey(log.vkey), sourceKeys, witnesses, policy: null };
   const saved = localStorage.getItem(POLICY_KEY);
   if (saved) {
     try {
-      state.keys.policy = await parsePolicy(saved);
+      keys.policy = await parsePolicy(saved);
     } catch (e) {
       console.warn(`the saved witness policy: ${e.message}`);
     }
   }
+  // A restricted server gives a reader without precise access
+  // coordinates on a grid, and says how coarse.
+  const coarsenedKm = typeof data.coarsened_km === "number" ? data.coarsened_km : null;
+  Object.assign(state, { log, data, sources: sources.sources, countries, oblasts, agreements, keys, coarsenedKm });
+  if (coarsenedKm !== null) state.restricted = true;
 }
 
 async function allAgreements() {
@@ -248,9 +257,14 @@ function watchLog() {
     reloading = true;
     try {
       await load();
+    } catch (e) {
+      if (!(e instanceof AccessError)) throw e;
+      showSignIn(refusal(e));
+      return;
     } finally {
       reloading = false;
     }
+    describeAccess();
     describeLog();
     setUpFilters();
     route();
@@ -283,6 +297,7 @@ async function switchLang(lang) {
   await loadLang(lang);
   $("#lang").value = lang;
   translatePage();
+  describeAccess();
   if (state.data) {
     describeLog();
     setUpFilters();
@@ -297,7 +312,8 @@ function setUpLanguages() {
   select.addEventListener("change", async () => {
     await switchLang(select.value);
     keepLang();
-    route();
+    // Behind the sign-in form there is nothing to show yet.
+    if (state.data) route();
   });
 }
 
@@ -309,8 +325,151 @@ async function onHashChange() {
   route();
 }
 
+/**
+ * The header's access line: the grid coordinates are coarsened to, and
+ * signing in or out. On an open server, with no token, it stays hidden.
+ */
+function describeAccess() {
+  const coarsened = $("#coarsened");
+  coarsened.hidden = state.coarsenedKm === null;
+  coarsened.textContent = coarsened.hidden ? "" : t("dash-coarsened", { km: state.coarsenedKm });
+  const signedIn = token() !== "";
+  // While the form is up, its own button is the one to use.
+  $("#sign-in").hidden = signedIn || !state.restricted || !$("#signin").hidden;
+  $("#sign-out").hidden = !signedIn;
+  $("#access").hidden = coarsened.hidden && $("#sign-in").hidden && $("#sign-out").hidden;
+}
+
+/**
+ * What to tell the reader about an AccessError: the token was refused
+ * (unknown, revoked), or it does not allow reading; nothing when none was
+ * sent (the form's own words say why it is there).
+ */
+function refusal(error) {
+  if (error.status === 403) return "dash-token-no-read";
+  return error.invalid ? "dash-token-refused" : null;
+}
+
+/** Whether the page has loaded once and is wired: until then the form stands in for it. */
+let begun = false;
+
+/**
+ * Shows the sign-in form, with the message `id` (a refusal) if any.
+ * Before the page could load anything, the form is all it shows; after,
+ * it sits above the view, and can be put away.
+ */
+function showSignIn(id = null) {
+  state.restricted = true;
+  const message = $("#signin-message");
+  // Kept as data-i18n, so that a change of language translates it too.
+  if (id) {
+    message.dataset.i18n = id;
+    message.textContent = t(id);
+  } else {
+    delete message.dataset.i18n;
+    message.textContent = "";
+  }
+  if (!begun) {
+    // Nothing to show or go to yet.
+    for (const section of document.querySelectorAll("main > .view")) section.hidden = true;
+    $(".top nav").hidden = true;
+    // As data-i18n, for the same reason.
+    $("#log-line").dataset.i18n = "dash-restricted-title";
+    $("#log-line").textContent = t("dash-restricted-title");
+  }
+  $("#signin-cancel").hidden = !begun;
+  $("#signin").hidden = false;
+  describeAccess();
+  const input = $("#token");
+  input.value = "";
+  input.focus();
+}
+
+function hideSignIn() {
+  $("#signin").hidden = true;
+  $("#signin-message").textContent = "";
+  delete $("#signin-message").dataset.i18n;
+  describeAccess();
+}
+
+/**
+ * Signs in with the token typed: the page is loaded again with it. A
+ * token the server refuses is not kept; the one before it (or none)
+ * stays, with the page it loaded.
+ */
+async function signIn(event) {
+  event.preventDefault();
+  const submit = $("#signin-form [type=submit]");
+  const previous = token();
+  setToken($("#token").value.trim());
+  submit.disabled = true;
+  try {
+    await load();
+  } catch (e) {
+    setToken(previous);
+    if (e instanceof AccessError) {
+      showSignIn(refusal(e) || "dash-token-refused");
+    } else {
+      delete $("#signin-message").dataset.i18n;
+      $("#signin-message").textContent = t("dash-cannot-load", { error: e.message });
+    }
+    return;
+  } finally {
+    submit.disabled = false;
+  }
+  hideSignIn();
+  if (!begun) {
+    begin();
+    return;
+  }
+  describeLog();
+  setUpFilters();
+  route();
+}
+
+/**
+ * Signing out forgets the token and reloads the page: nothing an answer
+ * to the token held stays in memory, and a server without public reads
+ * asks for a token again.
+ */
+function signOut() {
+  setToken("");
+  location.reload();
+}
+
+function setUpSignIn() {
+  $("#signin-form").addEventListener("submit", signIn);
+  $("#signin-cancel").addEventListener("click", hideSignIn);
+  $("#sign-in").addEventListener("click", () => showSignIn());
+  $("#sign-out").addEventListener("click", signOut);
+  // The views ask for it when the server refuses them (common.js).
+  document.addEventListener("truce-sign-in", (event) => showSignIn(event.detail ? refusal(event.detail) : null));
+}
+
+/**
+ * The first load. A token kept from earlier in this tab that the server
+ * now refuses (revoked, say) is dropped, and the page loaded as for a
+ * reader without one, if the server allows that; else the refusal is
+ * thrown. Returns the refusal, if any, to say above the page.
+ */
+async function firstLoad() {
+  try {
+    await load();
+    return null;
+  } catch (e) {
+    if (!(e instanceof AccessError) || !token()) throw e;
+    setToken("");
+    await load().catch((again) => {
+      throw again instanceof AccessError ? e : again;
+    });
+    return e;
+  }
+}
+
+let started = 0;
+
 async function start() {
-  const started = performance.now();
+  started = performance.now();
   try {
     await loadLang(chooseLang());
   } catch (e) {
@@ -318,12 +477,29 @@ async function start() {
   }
   translatePage();
   setUpLanguages();
+  setUpSignIn();
+  let why;
   try {
-    await load();
+    why = await firstLoad();
   } catch (e) {
+    if (e instanceof AccessError) {
+      // Nothing can be read without a token: the form; signing in goes on from there.
+      showSignIn(refusal(e));
+      return;
+    }
     $("#log-line").textContent = t("dash-cannot-load", { error: e.message });
     return;
   }
+  begin();
+  if (why) showSignIn(refusal(why));
+}
+
+/** Wires and shows the page, once its data has loaded. */
+function begin() {
+  begun = true;
+  $(".top nav").hidden = false;
+  $("#log-line").dataset.i18n = "dash-loading-log";
+  describeAccess();
   describeLog();
   setUpFilters();
   setUpMap();

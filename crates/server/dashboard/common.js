@@ -30,6 +30,8 @@ export const state = {
   countries: null,
   oblasts: null,
   keys: null, // verification context
+  coarsenedKm: null, // the grid the server coarsened coordinates to, for this reader; null if precise
+  restricted: false, // whether the server has asked for a credential, or coarsened
   filters: {},
   filtered: new Int32Array(0),
 };
@@ -60,16 +62,104 @@ export function svg(tag, attributes = {}, text) {
   return node;
 }
 
+/**
+ * Where the access token is kept: sessionStorage, so that it leaves with
+ * the tab (a token in localStorage would outlive it and be read by every
+ * later visitor of the browser).
+ */
+export const TOKEN_KEY = "truce.token";
+
+export const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/**
+ * A request the server refused for want of a credential (401) or of a
+ * permission (403). `invalid`: the server does not accept the token sent
+ * (`error="invalid_token"`), as opposed to none having been sent.
+ */
+export class AccessError extends Error {
+  constructor(path, status, invalid, detail) {
+    super(`${path}: HTTP ${status}${detail ? ` (${detail})` : ""}`);
+    Object.assign(this, { path, status, invalid, detail });
+  }
+}
+
+/**
+ * `fetch` of the server's `path` with the access token, if any, as a
+ * bearer credential. With a token the answer bypasses the browser's cache
+ * both ways: an answer for a token is not kept for the anonymous reader
+ * who may use the browser after it, and one kept from before signing in
+ * (coarsened) is not shown to the token's holder. Without one, requests
+ * are as they always were.
+ */
+export async function serverFetch(path, init = {}) {
+  const credential = token();
+  if (!credential) return fetch(path, init);
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${credential}`);
+  return fetch(path, { ...init, headers, cache: "no-store" });
+}
+
+/** Throws an AccessError for a 401 or 403, an Error for any other failure. */
+async function check(path, response) {
+  if (response.ok) return response;
+  if (response.status !== 401 && response.status !== 403) throw new Error(`${path}: HTTP ${response.status}`);
+  // An RFC 9457 problem says why; the challenge says whether the token
+  // was refused.
+  let detail = "";
+  try {
+    const problem = await response.json();
+    if (typeof problem.detail === "string") detail = problem.detail;
+  } catch (e) {
+    // Not a problem document: the status says enough.
+  }
+  const challenge = response.headers.get("www-authenticate") || "";
+  throw new AccessError(path, response.status, /error="?invalid_token/.test(challenge), detail);
+}
+
 export async function getJson(path) {
-  const response = await fetch(path, { headers: { accept: "application/json" } });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return response.json();
+  return (await check(path, await serverFetch(path, { headers: { accept: "application/json" } }))).json();
 }
 
 export async function getBytes(path) {
-  const response = await fetch(path, { cache: "no-store" });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  const response = await check(path, await serverFetch(path, { cache: "no-store" }));
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Asks the page to show the sign-in form (app.js shows it), with the
+ * AccessError that made it needed, or null when the reader asked.
+ */
+export function askToSignIn(error = null) {
+  document.dispatchEvent(new CustomEvent("truce-sign-in", { detail: error }));
+}
+
+/**
+ * A link to the server that needs the token when there is one: a plain
+ * link cannot carry it, so a click fetches it with the token and saves
+ * what came as a file named `name`. Without a token the link is followed
+ * as ever.
+ */
+export function withToken(link, name) {
+  link.addEventListener("click", async (event) => {
+    if (!token()) return;
+    event.preventDefault();
+    try {
+      const response = await check(link.href, await serverFetch(link.href));
+      const blob = await response.blob();
+      const save = el("a", { href: URL.createObjectURL(blob), download: name });
+      save.click();
+      setTimeout(() => URL.revokeObjectURL(save.href), 60_000);
+    } catch (e) {
+      if (e instanceof AccessError) askToSignIn(e);
+      else console.warn(e.message);
+    }
+  });
+  return link;
 }
 
 export const dayOf = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);

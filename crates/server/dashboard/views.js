@@ -2,7 +2,7 @@
 // compliance per agreement, the sources, and the log.
 
 import {
-  DAY, PARTY_COLORS, POLICY_KEY, $, dayOf, dayRange, el, getJson, gradeBadge, state, svg,
+  AccessError, DAY, PARTY_COLORS, POLICY_KEY, $, askToSignIn, dayOf, dayRange, el, getJson, gradeBadge, state, svg, withToken,
 } from "/common.js";
 import { currentLang, formatInstant, formatNumber, sayNodes, t, tNodes, term, verbatim } from "/i18n.js";
 import { parsePolicy, verifyEntry, verifyPasted } from "/verify.js";
@@ -60,6 +60,7 @@ export async function renderIncident(id) {
     answer = await getJson(`/v1/incidents/${encodeURIComponent(id)}`);
   } catch (e) {
     body.replaceChildren(el("p", { text: t("dash-no-incident", { id, error: e.message }) }));
+    if (e instanceof AccessError) askToSignIn(e);
     return;
   }
   const { incident, reports } = answer;
@@ -175,7 +176,45 @@ export async function renderIncident(id) {
   const button = el("button", { type: "button", id: "verify" }, t(state.keys.policy ? "dash-verify-policy" : "dash-verify", { entries: cited.size }));
   button.addEventListener("click", () => runVerification([...cited].sort((a, b) => a - b), result, button));
   const scroll = (table) => el("div", { class: "scroll" }, table);
-  body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), el("section", { class: "verify" }, button, result));
+  // Coarsened coordinates mean a reader without precise access, to whom
+  // the server does not give the entries' signed bytes: say so at once
+  // rather than offer a check bound to be refused.
+  const coarsened = typeof answer.coarsened_km === "number";
+  if (coarsened) verificationRestricted(result);
+  body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), el("section", { class: "verify" }, coarsened ? null : button, result));
+}
+
+/**
+ * Says that verifying needs a token with precise access. Not the failed
+ * state: nothing was checked, so nothing is claimed either way, and a
+ * server that refuses the bytes has not shown false ones.
+ */
+function verificationRestricted(result) {
+  result.className = "verify-result restricted";
+  result.dataset.outcome = "restricted";
+  const signIn = el("button", { type: "button", class: "link sign-in" }, t("dash-sign-in"));
+  signIn.addEventListener("click", () => askToSignIn());
+  result.replaceChildren(el("p", {}, t("dash-verify-restricted"), " ", signIn));
+}
+
+/**
+ * The verification context, with a note of whether the server refused
+ * bytes for want of access (an AccessError), which is not a failed check.
+ */
+function watchedKeys() {
+  const watch = { denied: null };
+  watch.keys = {
+    ...state.keys,
+    fetchBytes: async (path) => {
+      try {
+        return await state.keys.fetchBytes(path);
+      } catch (e) {
+        if (e instanceof AccessError) watch.denied = e;
+        throw e;
+      }
+    },
+  };
+  return watch;
 }
 
 async function runVerification(indices, result, button) {
@@ -183,7 +222,17 @@ async function runVerification(indices, result, button) {
   result.className = "verify-result";
   result.replaceChildren(el("p", { text: t("dash-checking", { entries: indices.length }) }));
   const outcomes = [];
-  for (const index of indices) outcomes.push({ index, ...(await verifyEntry(index, state.keys)) });
+  const watch = watchedKeys();
+  for (const index of indices) {
+    outcomes.push({ index, ...(await verifyEntry(index, watch.keys)) });
+    // Every other entry would be refused the same way.
+    if (watch.denied) break;
+  }
+  if (watch.denied) {
+    verificationRestricted(result);
+    button.disabled = false;
+    return;
+  }
   const ok = outcomes.every((o) => o.ok);
   result.className = `verify-result ${ok ? "ok" : "failed"}`;
   result.dataset.outcome = ok ? "verified" : "failed";
@@ -273,11 +322,11 @@ export function renderCompliance() {
           "li",
           {},
           `${day}: `,
-          el("a", { href: `/v1/reports/daily/${day}?format=html&lang=${currentLang()}`, text: "HTML" }),
+          withToken(el("a", { href: `/v1/reports/daily/${day}?format=html&lang=${currentLang()}`, text: "HTML" }), `${day}.html`),
           " · ",
-          el("a", { href: `/v1/reports/daily/${day}?format=json`, text: "JSON" }),
+          withToken(el("a", { href: `/v1/reports/daily/${day}?format=json`, text: "JSON" }), `${day}.json`),
           " · ",
-          el("a", { href: `/v1/reports/daily/${day}?format=md&lang=${currentLang()}`, text: "Markdown" }),
+          withToken(el("a", { href: `/v1/reports/daily/${day}?format=md&lang=${currentLang()}`, text: "Markdown" }), `${day}.md`),
         ),
       );
     }
@@ -346,8 +395,13 @@ export function setUpPaste() {
   $("#paste-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const out = $("#paste-result");
+    const watch = watchedKeys();
     try {
-      const result = await verifyPasted($("#paste").value, state.keys);
+      const result = await verifyPasted($("#paste").value, watch.keys);
+      if (watch.denied) {
+        verificationRestricted(out);
+        return;
+      }
       out.className = `verify-result ${result.ok ? "ok" : "failed"}`;
       out.replaceChildren(
         el("p", {}, el("strong", { text: t(result.ok ? "dash-verified" : "dash-failed") })),

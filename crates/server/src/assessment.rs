@@ -7,12 +7,13 @@
 //! grows again.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use truce_assess::{Agreements, Assessor, Findings, Log, LogEntry, Params, SourceInfo};
 use truce_entry::{Entry, Identifier};
 
 use crate::ServerError;
+use crate::access::View;
 use crate::state::Shared;
 
 /// The findings of one log size.
@@ -24,10 +25,33 @@ pub(crate) struct Assessed {
     pub(crate) agreements: Vec<u64>,
     /// The parameters: those of the first agreement.
     pub(crate) params: Params,
-    /// The findings.
-    pub(crate) findings: Findings,
-    /// The dashboard's summary of these findings, made on first request.
-    pub(crate) dashboard: std::sync::OnceLock<Vec<u8>>,
+    /// The findings, precise; read through [`Assessed::findings`], with
+    /// the view of the request.
+    findings: Findings,
+    /// The same, coarsened, made on first request.
+    coarse: OnceLock<Findings>,
+    /// The dashboard's summaries of these findings, precise and coarse,
+    /// made on first request.
+    dashboards: [OnceLock<Vec<u8>>; 2],
+}
+
+impl Assessed {
+    /// The findings as `view` shows them.
+    pub(crate) fn findings(&self, view: &View) -> &Findings {
+        match view.coarsening() {
+            None => &self.findings,
+            Some(coarsening) => self.coarse.get_or_init(|| {
+                let mut findings = self.findings.clone();
+                coarsening.findings(&mut findings);
+                findings
+            }),
+        }
+    }
+
+    /// The dashboard's summary in `view`, once made.
+    pub(crate) fn dashboard(&self, view: &View) -> &OnceLock<Vec<u8>> {
+        &self.dashboards[usize::from(view.coarsening().is_some())]
+    }
 }
 
 /// The assessor following the log, and its latest snapshot.
@@ -133,7 +157,8 @@ impl Following {
             agreements: assessor.agreements(),
             params: *assessor.params(),
             findings: assessor.findings(),
-            dashboard: std::sync::OnceLock::new(),
+            coarse: OnceLock::new(),
+            dashboards: Default::default(),
         });
         self.assessor = Some(assessor);
         self.latest = Some(assessed.clone());

@@ -42,6 +42,30 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// name = "un"
 /// url = "https://witness.un.example"   # its submission prefix
 /// vkey = "un.example/witness+a0059f11+BAOh..."
+///
+/// [tls]                         # serve HTTPS (default: plain HTTP)
+/// cert = "/srv/truce/tls/server.pem"   # the certificate chain, PEM
+/// key = "/srv/truce/tls/server.key"    # its private key, PEM, mode 0600
+/// client_ca = "/srv/truce/tls/clients.pem"  # ask clients for certificates
+///                               # these CAs issued (mutual TLS)
+///
+/// [access]                      # who may read and submit what
+/// mode = "restricted"           # default "open": everything public
+/// public_reads = false          # true: anyone reads the derived views
+///                               # (reports, incidents...), coarsened
+/// coarsen_km = 10               # the grid of coarsened coordinates
+/// withhold = ["place"]          # also left out: place, admin2, summary
+/// audit_log = "/srv/truce/audit.log"   # default: the data directory's
+///
+/// [[access.token]]              # a bearer token (`truce token` makes one)
+/// name = "analysts"
+/// sha256 = "9f86d081884c7d65..."       # the token's SHA-256, not the token
+/// permissions = ["read", "precise"]    # submit, read, precise
+///
+/// [[access.certificate]]        # a client certificate (with client_ca)
+/// name = "field-team-3"
+/// sha256 = "4d3c..."            # the SHA-256 of the certificate (DER)
+/// permissions = ["submit"]
 /// ```
 ///
 /// Environment variables: `TRUCE_LISTEN`, `TRUCE_MAX_BODY_BYTES`,
@@ -108,6 +132,91 @@ pub struct Config {
     /// `env:NAME` for an environment variable; `None`: the data
     /// directory's `keys/log.key`.
     pub log_key: Option<String>,
+    /// HTTPS, and mutual TLS; `None`: plain HTTP (behind a proxy that
+    /// terminates TLS).
+    pub tls: Option<TlsConfig>,
+    /// Who may read and submit what.
+    pub access: AccessConfig,
+}
+
+/// The server's certificate and key, and the CAs of client certificates.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, PEM, the server's own first.
+    pub cert: PathBuf,
+    /// Its private key, PEM (PKCS#8, PKCS#1 or SEC1), a file only its
+    /// owner may read.
+    pub key: PathBuf,
+    /// The CAs whose client certificates are asked for and verified; a
+    /// client may still connect without one, for the public reads.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Whether the API is open to everyone or needs credentials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessMode {
+    /// Every read and every submission is public (submissions are still
+    /// signed by registered sources); nothing is coarsened.
+    #[default]
+    Open,
+    /// Submissions and queries need a credential with the permission;
+    /// checkpoints, cosignatures, hash tiles and proofs stay public for
+    /// witnesses and verifiers.
+    Restricted,
+}
+
+/// Who may read and submit what (`[access]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessConfig {
+    /// Open or restricted.
+    pub mode: AccessMode,
+    /// Restricted: whether callers without a credential may read the
+    /// derived views (reports, incidents, verdicts, daily reports, the
+    /// dashboard), with coarsened coordinates.
+    pub public_reads: bool,
+    /// The size of the grid, in km, on which callers without the
+    /// `precise` permission see coordinates.
+    pub coarsen_km: f64,
+    /// Location fields left out for them: `place`, `admin2`, `summary`.
+    pub withhold: Vec<String>,
+    /// Where each request that needs or presents a credential is
+    /// recorded; `None`: the data directory's `audit.log`.
+    pub audit_log: Option<PathBuf>,
+    /// Bearer tokens.
+    #[serde(rename = "token")]
+    pub tokens: Vec<Grant>,
+    /// Client certificates (with `tls.client_ca`).
+    #[serde(rename = "certificate")]
+    pub certificates: Vec<Grant>,
+}
+
+impl Default for AccessConfig {
+    fn default() -> AccessConfig {
+        AccessConfig {
+            mode: AccessMode::Open,
+            public_reads: false,
+            coarsen_km: 10.0,
+            withhold: vec!["place".to_owned()],
+            audit_log: None,
+            tokens: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+}
+
+/// A credential and what it may do.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// Who holds it, as the audit log names them.
+    pub name: String,
+    /// The SHA-256 of the token, or of the certificate (DER), in hex.
+    pub sha256: String,
+    /// Of `submit`, `read`, `precise` (which implies `read`).
+    pub permissions: Vec<String>,
 }
 
 /// A witness the log asks for cosignatures.
@@ -144,6 +253,8 @@ impl Default for Config {
             follow_interval_ms: 250,
             log_vkey: None,
             log_key: None,
+            tls: None,
+            access: AccessConfig::default(),
         }
     }
 }
@@ -198,6 +309,7 @@ impl Config {
         config.data = data.to_owned();
         config.apply_env(|name| std::env::var(name).ok())?;
         config.backends()?;
+        crate::access::Policy::new(&config)?;
         Ok(config)
     }
 
@@ -295,6 +407,11 @@ impl Config {
             Some(source) => PathBuf::from(source),
             None => crate::DataDir::new(&self.data).log_key(),
         }
+    }
+
+    /// Where the restricted mode's audit log is.
+    pub fn audit_log(&self) -> PathBuf {
+        self.access.audit_log.clone().unwrap_or_else(|| self.data.join("audit.log"))
     }
 
     /// The request timeout.

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod access;
 mod api;
 mod assessment;
 mod config;
@@ -48,7 +49,9 @@ use truce_log::{Checkpoint, LogStorage, VerifiedCheckpoint};
 use truce_note::{UnverifiedNote, VerifierKey};
 
 pub use crate::api::openapi_document;
-pub use crate::config::{Config, ConfigError, WitnessConfig};
+pub use crate::config::{
+    AccessConfig, AccessMode, Config, ConfigError, Grant, TlsConfig, WitnessConfig,
+};
 pub use crate::data::{DataDir, InitOptions, OPERATOR, init, init_with_keys};
 pub use crate::problem::{PROBLEM_BASE, Problem};
 
@@ -119,6 +122,8 @@ impl From<ConfigError> for ServerError {
 pub struct App {
     shared: Arc<Shared>,
     threads: Vec<(&'static str, std::thread::JoinHandle<()>)>,
+    /// HTTPS, if configured.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl App {
@@ -139,6 +144,11 @@ impl App {
         let origin = stored_origin(storage.as_ref(), &backends)?;
         let log_key = log_verifier_key(&config)?;
         let witnesses = witnessing::configured(&config)?;
+        let policy = access::Policy::new(&config)?;
+        let tls = match &config.tls {
+            Some(tls) => Some(listen::tls_config(tls)?),
+            None => None,
+        };
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ServerError::Setup(format!("App::open needs a Tokio runtime: {e}")))?;
 
@@ -168,9 +178,28 @@ impl App {
                 follow::first_checkpoint(&config, &backends, &origin, &log_key)?
             }
         };
+        let mut threads = Vec::new();
+        let audit = match policy.is_restricted() {
+            true => {
+                let path = config.audit_log();
+                let (audit, thread) = access::Audit::open(path.clone()).map_err(|e| {
+                    ServerError::Setup(format!("the audit log {}: {e}", path.display()))
+                })?;
+                threads.push(("truce-audit", thread));
+                audit
+            }
+            false => access::Audit::none(),
+        };
         let (sender, receiver) = mpsc::channel(1024);
-        let shared =
-            Arc::new(Shared::new(config, backends, storage, (origin, log_key), checkpoint, sender));
+        let shared = Arc::new(Shared::new(
+            config,
+            backends,
+            storage,
+            (origin, log_key),
+            checkpoint,
+            sender,
+            (policy, audit),
+        ));
         if let Some(ingest) = &ingest {
             ingest.publish(&shared);
             shared.set_sequencing(true);
@@ -182,7 +211,6 @@ impl App {
         let spawn = |name: &'static str, work: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new().name(name.into()).spawn(work).map(|t| (name, t))
         };
-        let mut threads = Vec::new();
         if !shared.config.read_only {
             let for_thread = shared.clone();
             threads.push(spawn(
@@ -199,7 +227,7 @@ impl App {
                 Box::new(move || witnessing::run(for_thread, witnesses)),
             )?);
         }
-        Ok(App { shared, threads })
+        Ok(App { shared, threads, tls })
     }
 
     /// The router of the API, for serving or for tests.
@@ -217,7 +245,7 @@ impl App {
     ) -> Result<(), ServerError> {
         let router = self.router();
         let header_timeout = self.shared.config.client_timeout();
-        let App { shared, threads } = self;
+        let App { shared, threads, tls } = self;
         // Assess the log as it stands now rather than on the first request
         // (a million entries take seconds); requests meanwhile wait for it.
         let warm = shared.clone();
@@ -226,7 +254,7 @@ impl App {
                 tracing::warn!("assessment at start-up: {e}");
             }
         });
-        listen::serve(listener, router, header_timeout, shutdown).await;
+        listen::serve(listener, router, header_timeout, tls, shutdown).await;
         // Every request in flight was answered: stop taking entries; the
         // threads end once they have answered what they hold.
         shared.close();

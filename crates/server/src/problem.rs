@@ -39,6 +39,8 @@ fn title(kind: &str) -> &'static str {
         "invalid-parameter" => "A query parameter is invalid",
         "not-found" => "There is no such resource",
         "method-not-allowed" => "The resource does not take this method",
+        "unauthorized" => "The request needs a valid credential",
+        "forbidden" => "The credential does not allow this request",
         "malformed-note" => "The entry is not a well-formed signed note",
         "invalid-signature" => "A signature by a registered key does not verify",
         "unknown-signer" => "No signature is by a registered, active source",

@@ -29,6 +29,10 @@ pub struct Shared {
     pub(crate) backends: Backends,
     pub(crate) metrics: Metrics,
     pub(crate) assessments: crate::assessment::Assessments,
+    /// Who may read and submit what.
+    pub(crate) access: crate::access::Policy,
+    /// Where the restricted mode records who read what.
+    pub(crate) audit: crate::access::Audit,
     registry: RwLock<Arc<Registry>>,
     checkpoint: RwLock<Arc<VerifiedCheckpoint>>,
     /// Signalled when a new checkpoint is published.
@@ -70,6 +74,7 @@ impl Shared {
         (origin, log_key): (String, VerifierKey),
         checkpoint: VerifiedCheckpoint,
         submissions: mpsc::Sender<Submission>,
+        (access, audit): (crate::access::Policy, crate::access::Audit),
     ) -> Shared {
         let limiter = RateLimiter::new(config.rate_per_second, config.rate_burst);
         Shared {
@@ -77,6 +82,8 @@ impl Shared {
             backends,
             metrics: Metrics::default(),
             assessments: Default::default(),
+            access,
+            audit,
             registry: RwLock::new(Arc::new(Registry::new())),
             checkpoint: RwLock::new(Arc::new(checkpoint)),
             checkpoint_changed: (Mutex::new(()), Condvar::new()),
@@ -334,6 +341,7 @@ impl Shared {
         if let Ok(mut sender) = self.submissions.lock() {
             sender.take();
         }
+        self.audit.close();
     }
 
     /// Called by the ingestion thread once it answered `count` entries.

@@ -67,9 +67,18 @@ pub fn write_key_file(path: &Path, key: &SigningKey) -> Result<(), KeyFileError>
 /// may read; or, if `path` is `env:NAME`, from the environment variable
 /// NAME. Errors name the file or variable, never the key.
 pub fn read_key_file(path: &Path) -> Result<SigningKey, KeyFileError> {
+    read_secret(path)?
+        .parse()
+        .map_err(|source| KeyFileError::Invalid { path: path.display().to_string(), source })
+}
+
+/// Reads a secret's text (a private key of any form) as
+/// [`read_key_file`] reads a key: from a file only its owner may read,
+/// or from the variable `env:NAME` names.
+pub fn read_secret(path: &Path) -> Result<String, KeyFileError> {
     let shown = path.display().to_string();
-    let text = match shown.strip_prefix("env:") {
-        Some(name) => std::env::var(name).map_err(|_| KeyFileError::Unset(name.to_owned()))?,
+    match shown.strip_prefix("env:") {
+        Some(name) => std::env::var(name).map_err(|_| KeyFileError::Unset(name.to_owned())),
         None => {
             let io = |source| KeyFileError::Io { path: shown.clone(), source };
             let file = std::fs::File::open(path).map_err(io)?;
@@ -81,8 +90,7 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey, KeyFileError> {
                     return Err(KeyFileError::Exposed { path: shown, mode });
                 }
             }
-            std::io::read_to_string(file).map_err(io)?
+            std::io::read_to_string(file).map_err(io)
         }
-    };
-    text.parse().map_err(|source| KeyFileError::Invalid { path: shown, source })
+    }
 }

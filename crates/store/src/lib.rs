@@ -57,7 +57,7 @@ pub use crate::fs::{
 pub use crate::index::{
     EntryRow, IndexError, IndexedEntry, PgIndex, QueryIndex, ReportFilter, SourceRow, SqliteIndex,
 };
-pub use crate::keys::{KeyFileError, read_key_file, write_key_file};
+pub use crate::keys::{KeyFileError, read_key_file, read_secret, write_key_file};
 pub use crate::location::{
     Backends, DEDUP_BATCH, IndexLocation, LocationError, StorageLocation, Writer, s3_store,
 };

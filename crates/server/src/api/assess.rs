@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use truce_i18n::Lang;
 use super::blocking;
 use super::params::{Params, Segment, bad_parameter, preferred, wants_geojson};
 use super::query::{entries_at, item};
+use crate::access::View;
 use crate::assessment::Assessed;
 use crate::problem::Problem;
 use crate::state::Shared;
@@ -112,6 +114,7 @@ fn json_response(content_type: &'static str, body: &Value) -> Response {
 /// `GET /v1/incidents`.
 pub(crate) async fn incidents(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
@@ -121,8 +124,10 @@ pub(crate) async fn incidents(
     )?;
     let filter = incident_filter(&params)?;
     let assessed = assessed(&shared).await?;
+    // A coarse view filters on the coarsened places, so that a small box
+    // cannot tell where in its cell an incident is.
     let all: Vec<&Incident> =
-        assessed.findings.incidents.iter().filter(|i| keep(i, &filter)).collect();
+        assessed.findings(&view).incidents.iter().filter(|i| keep(i, &filter)).collect();
     let start = match &filter.after {
         Some(id) => all.iter().position(|i| &i.id == id).map_or(all.len(), |p| p + 1),
         None => 0,
@@ -132,20 +137,20 @@ pub(crate) async fn incidents(
         (start + page.len() < all.len()).then(|| page.last().map(|i| i.id.clone())).flatten();
     if wants_geojson(&headers) {
         let features: Vec<Value> = page.iter().map(|i| feature(i)).collect();
-        return Ok(json_response(
-            "application/geo+json",
-            &json!({"type": "FeatureCollection", "features": features, "next_cursor": next_cursor}),
-        ));
+        let mut body =
+            json!({"type": "FeatureCollection", "features": features, "next_cursor": next_cursor});
+        view.mark(&mut body);
+        return Ok(json_response("application/geo+json", &body));
     }
-    Ok(json_response(
-        "application/json",
-        &json!({"log_size": assessed.size, "agreements": assessed.agreements, "incidents": page, "next_cursor": next_cursor}),
-    ))
+    let mut body = json!({"log_size": assessed.size, "agreements": assessed.agreements, "incidents": page, "next_cursor": next_cursor});
+    view.mark(&mut body);
+    Ok(json_response("application/json", &body))
 }
 
 /// `GET /v1/incidents/{id}`: the incident with its reports.
 pub(crate) async fn incident(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     Segment(id): Segment,
 ) -> Result<Response, Problem> {
     if !is_incident_id(&id) {
@@ -156,21 +161,22 @@ pub(crate) async fn incident(
     }
     let assessed = assessed(&shared).await?;
     let incident =
-        assessed.findings.incidents.iter().find(|i| i.id == id).cloned().ok_or_else(|| {
-            Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no incident {id}"))
-        })?;
+        assessed.findings(&view).incidents.iter().find(|i| i.id == id).cloned().ok_or_else(
+            || Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no incident {id}")),
+        )?;
     let indices: Vec<u64> = incident.reports.iter().chain(&incident.superseded).copied().collect();
-    let rows = entries_at(&shared, indices).await?;
+    let mut rows = entries_at(&shared, indices).await?;
+    view.rows(&mut rows, None);
     let reports = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
-    Ok(json_response(
-        "application/json",
-        &json!({"incident": incident, "reports": reports, "log_size": assessed.size}),
-    ))
+    let mut body = json!({"incident": incident, "reports": reports, "log_size": assessed.size});
+    view.mark(&mut body);
+    Ok(json_response("application/json", &body))
 }
 
 /// `GET /v1/verdicts`: every verdict, by incident, filtered.
 pub(crate) async fn verdicts(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let params = Params::parse(query.as_deref(), &["finding", "party", "rule"])?;
@@ -183,7 +189,7 @@ pub(crate) async fn verdicts(
     let (party, rule) = (params.identifier("party")?, params.identifier("rule")?);
     let assessed = assessed(&shared).await?;
     let verdicts: Vec<Value> = assessed
-        .findings
+        .findings(&view)
         .incidents
         .iter()
         .flat_map(|i| i.verdicts.iter().map(move |v| (i, v)))
@@ -210,6 +216,7 @@ const DAILY_FORMATS: [(&str, &str); 3] =
 /// or else by the `Accept` header.
 pub(crate) async fn daily(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     headers: HeaderMap,
     Segment(date): Segment,
     RawQuery(query): RawQuery,
@@ -270,8 +277,14 @@ pub(crate) async fn daily(
         parameters,
     };
     let options = DailyOptions { date, time_zone, cutoff_hour };
-    let report = truce_assess::daily_report(&assessed.findings, &options, provenance)
-        .map_err(|e| bad_parameter("time_zone", e.to_string()))?;
+    // Made from the precise findings, then coarsened: a daily report
+    // counts what happened in each region by the sources' own places.
+    let mut report =
+        truce_assess::daily_report(assessed.findings(&View::Precise), &options, provenance)
+            .map_err(|e| bad_parameter("time_zone", e.to_string()))?;
+    if let Some(coarsening) = view.coarsening() {
+        coarsening.daily_report(&mut report);
+    }
     let (content_type, body) = match format {
         "html" => ("text/html; charset=utf-8", truce_assess::html(&report, lang)),
         "md" => ("text/markdown; charset=utf-8", truce_assess::markdown(&report, lang)),

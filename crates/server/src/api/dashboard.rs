@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +18,7 @@ use super::assess::assessed;
 use super::params::Segment;
 use super::query::entries_at;
 use super::{blocking, no_resource};
+use crate::access::View;
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -109,18 +111,22 @@ pub(crate) async fn note(
 /// values as indices into the lists of names), the coverage gaps and the
 /// agreements' zones: what the map, the timeline and the filters need,
 /// small enough for 100,000 incidents.
-pub(crate) async fn summary(State(shared): State<Arc<Shared>>) -> Result<Response, Problem> {
+pub(crate) async fn summary(
+    State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
+) -> Result<Response, Problem> {
     let assessed = assessed(&shared).await?;
-    if let Some(body) = assessed.dashboard.get() {
+    if let Some(body) = assessed.dashboard(&view).get() {
         return Ok(([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response());
     }
     let zones = agreement_zones(&shared, &assessed.agreements).await?;
     // Made once per log size, off the async threads: it waits for the
     // assessor and walks every incident.
     let body = blocking(move || {
-        let body = assessed.dashboard.get_or_init(|| {
-            let sources = shared.assessments.sources_of(&assessed.findings.incidents);
-            build(&assessed, &sources, zones)
+        let body = assessed.dashboard(&view).get_or_init(|| {
+            let findings = assessed.findings(&view);
+            let sources = shared.assessments.sources_of(&findings.incidents);
+            build(&assessed, findings, &view, &sources, zones)
         });
         Ok::<_, std::convert::Infallible>(body.clone())
     })
@@ -203,6 +209,8 @@ struct Columns<'a> {
 
 fn build(
     assessed: &crate::assessment::Assessed,
+    findings: &truce_assess::Findings,
+    view: &View,
     incident_sources: &[Vec<String>],
     zones: Vec<Value>,
 ) -> Vec<u8> {
@@ -210,7 +218,7 @@ fn build(
         (Names::default(), Names::default(), Names::default(), Names::default(), Names::default());
     let grades = truce_assess::Grade::ALL;
     let mut c = Columns::default();
-    for (incident, incident_sources) in assessed.findings.incidents.iter().zip(incident_sources) {
+    for (incident, incident_sources) in findings.incidents.iter().zip(incident_sources) {
         c.id.push(&incident.id);
         c.from.push(seconds(&incident.time.from));
         c.to.push(seconds(&incident.time.to));
@@ -235,8 +243,7 @@ fn build(
         c.rules.push(incident.verdicts.iter().map(|v| rules.index(&v.rule)).collect());
         c.sources.push(incident_sources.iter().map(|s| sources.index(s)).collect());
     }
-    let gaps: Vec<Value> = assessed
-        .findings
+    let gaps: Vec<Value> = findings
         .coverage_gaps
         .iter()
         .map(|g| {
@@ -257,6 +264,7 @@ fn build(
         incidents: c,
         gaps,
         zones: json!({"type": "FeatureCollection", "features": zones}),
+        coarsened_km: view.coarsening().map(|c| c.grid.km()),
     };
     // Serialising plain vectors and strings cannot fail.
     serde_json::to_vec(&summary).unwrap_or_default()
@@ -275,4 +283,7 @@ struct Summary<'a> {
     incidents: Columns<'a>,
     gaps: Vec<Value>,
     zones: Value,
+    /// The grid, for a coarse view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coarsened_km: Option<f64>,
 }

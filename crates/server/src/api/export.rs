@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -19,6 +20,7 @@ use super::assess::{assessed, feature as incident_feature, incident_filter, keep
 use super::blocking;
 use super::params::{Params, bad_parameter};
 use super::query::report_filter;
+use crate::access::View;
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -66,6 +68,7 @@ fn attachment(format: Format, what: &str, body: Body) -> Response {
 /// `GET /v1/export/reports`.
 pub(crate) async fn reports(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let params = Params::parse(
@@ -74,13 +77,14 @@ pub(crate) async fn reports(
     )?;
     let (format, hxl) = format_and_hxl(&params, &Format::ALL)?;
     let time_zone = params.read("time_zone", time_zone)?.unwrap_or(jiff::tz::TimeZone::UTC);
-    let body = reports_body(shared, &params, Exporter::new(format, hxl, time_zone))?;
+    let body = reports_body(shared, view, &params, Exporter::new(format, hxl, time_zone))?;
     Ok(attachment(format, "reports", body))
 }
 
 /// `GET /v1/export/incidents`.
 pub(crate) async fn incidents(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let params = Params::parse(
@@ -88,7 +92,7 @@ pub(crate) async fn incidents(
         &["format", "hxl", "from", "to", "bbox", "kind", "target", "party", "grade", "rule"],
     )?;
     let (format, hxl) = format_and_hxl(&params, &[Format::Csv, Format::Geojson, Format::Ndjson])?;
-    let body = incidents_body(&shared, &params, format, hxl).await?;
+    let body = incidents_body(&shared, &view, &params, format, hxl).await?;
     Ok(attachment(format, "incidents", body))
 }
 
@@ -116,11 +120,14 @@ fn time_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
 /// client goes away.
 fn reports_body(
     shared: Arc<Shared>,
+    view: View,
     params: &Params,
     mut exporter: Exporter,
 ) -> Result<Body, Problem> {
     let mut filter = report_filter(params)?;
     filter.limit = PAGE;
+    let bbox = filter.bbox;
+    filter.bbox = view.index_bbox(bbox);
     // The log as it stands now: reports logged during the export are left
     // to the next one, so that an export is of one log prefix.
     let size = shared.checkpoint().size();
@@ -131,7 +138,7 @@ fn reports_body(
         }
         loop {
             let (reader, page_filter) = (shared.clone(), filter.clone());
-            let rows = match blocking(move || {
+            let mut rows = match blocking(move || {
                 reader.with_index(|index| index.reports(&page_filter))
             })
             .await
@@ -143,19 +150,20 @@ fn reports_body(
                     return;
                 }
             };
-            let within: Vec<&EntryRow> = rows.iter().filter(|r| r.index < size).collect();
+            let last = rows.len() < PAGE as usize || rows.last().is_some_and(|r| r.index >= size);
+            filter.after = rows.last().map(|r| r.index);
+            rows.retain(|r| r.index < size);
+            view.rows(&mut rows, bbox);
             let mut bytes = Vec::new();
-            for row in &within {
+            for row in &rows {
                 bytes.extend(export_row(&mut exporter, row));
             }
-            let last = rows.len() < PAGE as usize || within.len() < rows.len();
             if last {
                 bytes.extend(exporter.finish());
             }
             if sender.send(Ok(Bytes::from(bytes))).await.is_err() || last {
                 return;
             }
-            filter.after = rows.last().map(|r| r.index);
         }
     });
     // Fused: the compression layer may poll once more after the end.
@@ -187,6 +195,7 @@ fn export_row(exporter: &mut Exporter, row: &EntryRow) -> Vec<u8> {
 /// (the API's incident objects), GeoJSON, or CSV.
 async fn incidents_body(
     shared: &Arc<Shared>,
+    view: &View,
     params: &Params,
     format: Format,
     hxl: bool,
@@ -194,7 +203,7 @@ async fn incidents_body(
     let mut filter = incident_filter(params)?;
     filter.limit = usize::MAX;
     let assessed = assessed(shared).await?;
-    let incidents = assessed.findings.incidents.iter().filter(|i| keep(i, &filter));
+    let incidents = assessed.findings(view).incidents.iter().filter(|i| keep(i, &filter));
     let mut out = String::new();
     match format {
         Format::Ndjson => {

@@ -58,6 +58,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(reads)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), crate::access::guard))
         .layer(axum::middleware::from_fn(move |request, next: Next| async move {
             within(timeout, next.run(request)).await
         }))

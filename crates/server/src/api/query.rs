@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use truce_store::{EntryRow, ReportFilter};
 
 use super::blocking;
 use super::params::{Params, Segment, path_index, wants_geojson};
+use crate::access::View;
 use crate::problem::Problem;
 use crate::state::Shared;
 
@@ -76,16 +78,27 @@ pub(crate) fn item(row: &EntryRow) -> Result<Item<'_>, Problem> {
     })
 }
 
-/// A page of a listing, under `key`.
-fn page(key: &str, rows: &[EntryRow], next_cursor: Option<String>) -> Result<Response, Problem> {
+/// A page of a listing, under `key`, marked as coarsened in a coarse
+/// `view` (whose rows are coarsened already).
+fn page(
+    key: &str,
+    rows: &[EntryRow],
+    next_cursor: Option<String>,
+    view: &View,
+) -> Result<Response, Problem> {
     let internal = |e: serde_json::Error| {
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     };
     let items = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
     let items = serde_json::value::to_raw_value(&items).map_err(internal)?;
     let next_cursor = serde_json::value::to_raw_value(&next_cursor).map_err(internal)?;
-    let body: std::collections::BTreeMap<&str, &RawValue> =
+    let coarsened_km = view.coarsening().map(|c| c.grid.km());
+    let coarsened_km = serde_json::value::to_raw_value(&coarsened_km).map_err(internal)?;
+    let mut body: std::collections::BTreeMap<&str, &RawValue> =
         [(key, &*items), ("next_cursor", &*next_cursor)].into();
+    if view.coarsening().is_some() {
+        body.insert("coarsened_km", &coarsened_km);
+    }
     let text = serde_json::to_string(&body).map_err(internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }
@@ -112,6 +125,7 @@ fn json_response(content_type: &'static str, body: &Value) -> Response {
 /// target category and party, in log order, a page at a time.
 pub(crate) async fn reports(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
@@ -119,19 +133,24 @@ pub(crate) async fn reports(
         query.as_deref(),
         &["from", "to", "bbox", "kind", "source", "target", "party", "cursor", "limit"],
     )?;
-    let filter = report_filter(&params)?;
+    let mut filter = report_filter(&params)?;
     let limit = filter.limit as usize;
+    let bbox = filter.bbox;
+    filter.bbox = view.index_bbox(bbox);
     let reader = shared.clone();
-    let rows = blocking(move || reader.with_index(|index| index.reports(&filter))).await?;
+    let mut rows = blocking(move || reader.with_index(|index| index.reports(&filter))).await?;
+    // The cursor is the index's: a coarse view may leave rows out of a page.
     let next_cursor =
         (rows.len() == limit).then(|| rows.last().map(|r| r.index.to_string())).flatten();
+    view.rows(&mut rows, bbox);
     if wants_geojson(&headers) {
         let features: Vec<Value> = rows.iter().filter_map(feature).collect();
-        let body =
+        let mut body =
             json!({"type": "FeatureCollection", "features": features, "next_cursor": next_cursor});
+        view.mark(&mut body);
         return Ok(json_response("application/geo+json", &body));
     }
-    page("reports", &rows, next_cursor)
+    page("reports", &rows, next_cursor, &view)
 }
 
 async fn one_entry(shared: Arc<Shared>, index: u64) -> Result<EntryRow, Problem> {
@@ -161,11 +180,14 @@ pub(crate) async fn entries_at(
 /// `GET /v1/reports/{index}`.
 pub(crate) async fn report(
     State(shared): State<Arc<Shared>>,
+    Extension(view): Extension<View>,
     headers: HeaderMap,
     Segment(index): Segment,
 ) -> Result<Response, Problem> {
     let index = path_index(&index)?;
-    let row = one_entry(shared, index).await?;
+    let mut rows = vec![one_entry(shared, index).await?];
+    view.rows(&mut rows, None);
+    let row = rows.remove(0);
     if row.entry_type != EntryType::Report.as_str() {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -174,16 +196,28 @@ pub(crate) async fn report(
         ));
     }
     if wants_geojson(&headers)
-        && let Some(feature) = feature(&row)
+        && let Some(mut feature) = feature(&row)
     {
+        view.mark(&mut feature);
         return Ok(json_response("application/geo+json", &feature));
     }
-    one(&row)
+    one(&row, &view)
 }
 
-fn one(row: &EntryRow) -> Result<Response, Problem> {
-    let body = serde_json::to_string(&item(row)?)
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+fn one(row: &EntryRow, view: &View) -> Result<Response, Problem> {
+    let internal = |e: serde_json::Error| {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    };
+    let item = item(row)?;
+    // The entry passes through as the index holds it, unless coarsened.
+    let body = match view.coarsening() {
+        None => serde_json::to_string(&item),
+        Some(_) => serde_json::to_value(&item).map(|mut body| {
+            view.mark(&mut body);
+            body.to_string()
+        }),
+    }
+    .map_err(internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -193,7 +227,8 @@ pub(crate) async fn entry(
     Segment(index): Segment,
 ) -> Result<Response, Problem> {
     let row = one_entry(shared, path_index(&index)?).await?;
-    one(&row)
+    // Entries as signed are for precise callers only (see `access`).
+    one(&row, &View::Precise)
 }
 
 /// `GET /v1/sources`: the source registry.
@@ -238,7 +273,7 @@ pub(crate) async fn agreements(
     .await?;
     let next_cursor =
         (rows.len() == limit as usize).then(|| rows.last().map(|r| r.index.to_string())).flatten();
-    page("agreements", &rows, next_cursor)
+    page("agreements", &rows, next_cursor, &View::Precise)
 }
 
 #[cfg(test)]
