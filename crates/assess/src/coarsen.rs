@@ -74,6 +74,8 @@ pub enum Withheld {
     Place,
     /// The second-level administrative unit (raion, hromada).
     Admin2,
+    /// The names of the targets a report gives (a street, a building).
+    TargetNames,
     /// The reports' and coverage entries' own words, which may name a
     /// place precisely.
     Summary,
@@ -81,8 +83,12 @@ pub enum Withheld {
 
 impl Withheld {
     /// Every field, as spelled in the configuration.
-    pub const ALL: [(&'static str, Withheld); 3] =
-        [("place", Withheld::Place), ("admin2", Withheld::Admin2), ("summary", Withheld::Summary)];
+    pub const ALL: [(&'static str, Withheld); 4] = [
+        ("place", Withheld::Place),
+        ("admin2", Withheld::Admin2),
+        ("target_names", Withheld::TargetNames),
+        ("summary", Withheld::Summary),
+    ];
 
     /// The field named `name`.
     pub fn from_name(name: &str) -> Option<Withheld> {
@@ -152,11 +158,21 @@ impl Coarsening {
                 changed |= self.location(location, radius);
             }
         }
-        if changed && self.withholds(Withheld::Summary) {
+        if !changed {
+            return false;
+        }
+        if self.withholds(Withheld::Summary) {
             object.remove("summary");
             object.remove("summary_i18n");
         }
-        changed
+        if self.withholds(Withheld::TargetNames)
+            && let Some(Value::Array(targets)) = object.get_mut("targets")
+        {
+            targets.iter_mut().filter_map(Value::as_object_mut).for_each(|t| {
+                t.remove("name");
+            });
+        }
+        true
     }
 
     fn location(&self, location: &mut Map<String, Value>, radius: &str) -> bool {
@@ -208,7 +224,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn ten_km() -> Coarsening {
-        Coarsening { grid: Grid::new(10.0).expect("valid"), withheld: vec![Withheld::Place] }
+        Coarsening {
+            grid: Grid::new(10.0).expect("valid"),
+            withheld: vec![Withheld::Place, Withheld::TargetNames],
+        }
     }
 
     #[test]
@@ -235,6 +254,7 @@ mod tests {
     #[test]
     fn an_entry_loses_its_precise_point_and_its_place_name() {
         let mut entry = serde_json::json!({"id": "r1", "summary": "School No. 5 hit",
+            "targets": [{"category": "education", "name": "School No. 5"}],
             "location": {"lat": 49.9935, "lon": 36.2304, "uncertainty_m": 50,
                          "place": "School No. 5", "admin1": "Kharkivska"}});
         assert!(ten_km().entry(&mut entry));
@@ -243,6 +263,7 @@ mod tests {
         assert!(location["uncertainty_m"].as_f64().expect("number") > 7_000.0);
         assert!(location.get("place").is_none());
         assert_eq!(location["admin1"], "Kharkivska");
+        assert_eq!(entry["targets"], serde_json::json!([{"category": "education"}]));
         assert_eq!(entry["summary"], "School No. 5 hit", "summaries stay unless withheld");
         let mut with_summary = Coarsening { withheld: vec![Withheld::Summary], ..ten_km() };
         with_summary.withheld.push(Withheld::Place);

@@ -54,7 +54,8 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// public_reads = false          # true: anyone reads the derived views
 ///                               # (reports, incidents...), coarsened
 /// coarsen_km = 10               # the grid of coarsened coordinates
-/// withhold = ["place"]          # also left out: place, admin2, summary
+/// withhold = ["place", "target_names"]  # left out for them too (also:
+///                               # admin2, summary)
 /// audit_log = "/srv/truce/audit.log"   # default: the data directory's
 ///
 /// [[access.token]]              # a bearer token (`truce token` makes one)
@@ -180,7 +181,8 @@ pub struct AccessConfig {
     /// The size of the grid, in km, on which callers without the
     /// `precise` permission see coordinates.
     pub coarsen_km: f64,
-    /// Location fields left out for them: `place`, `admin2`, `summary`.
+    /// Fields left out for them: `place`, `admin2`, `target_names`,
+    /// `summary`.
     pub withhold: Vec<String>,
     /// Where each request that needs or presents a credential is
     /// recorded; `None`: the data directory's `audit.log`.
@@ -199,7 +201,7 @@ impl Default for AccessConfig {
             mode: AccessMode::Open,
             public_reads: false,
             coarsen_km: 10.0,
-            withhold: vec!["place".to_owned()],
+            withhold: vec!["place".to_owned(), "target_names".to_owned()],
             audit_log: None,
             tokens: Vec::new(),
             certificates: Vec::new(),

@@ -152,7 +152,7 @@ impl Policy {
             .map(|(i, name)| {
                 Withheld::from_name(name).ok_or_else(|| {
                     invalid(format!(
-                        "access.withhold[{i}]: {name:?} is not place, admin2 or summary"
+                        "access.withhold[{i}]: {name:?} is not place, admin2, target_names or summary"
                     ))
                 })
             })
