@@ -55,7 +55,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let origin = args.origin.clone().unwrap_or_else(|| vkey.name().to_string());
     let source: Box<dyn Source> = match (&args.dir, &args.url, &args.storage) {
         (Some(dir), _, _) => Box::new(DirSource(dir.clone())),
-        (None, Some(url), _) => Box::new(UrlSource::new(url)),
+        (None, Some(url), _) => Box::new(UrlSource::new(url)?),
         (None, None, Some(storage)) => {
             Box::new(StorageSource::open(storage, args.index.as_deref())?)
         }

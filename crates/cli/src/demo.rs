@@ -119,7 +119,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
 /// Registers the scenario's sources and submits its entries through the
 /// HTTP API, in manifest order; returns how many entries the log holds.
 fn load(url: &str, data: &DataDir, manifest: &Manifest) -> Result<u64> {
-    let client = Client::new(url);
+    let client = Client::new(url)?;
     let operator = DataDir::read_key(&data.operator_key())?;
     let keys_dir = data.root().join("demo-keys");
     std::fs::create_dir_all(&keys_dir)?;

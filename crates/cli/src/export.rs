@@ -98,7 +98,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         ProgressStyle::with_template("{spinner} {bytes} ({bytes_per_sec}) {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let client = Client::new(&args.url);
+    let client = Client::new(&args.url)?;
     let started = std::time::Instant::now();
     let size = match &args.out {
         Some(file) => {

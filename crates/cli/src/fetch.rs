@@ -36,12 +36,16 @@ pub struct UrlSource {
 }
 
 impl UrlSource {
-    pub fn new(url: &str) -> UrlSource {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(60)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+    /// The log at `url`, read with the environment's credentials
+    /// (`crate::http`).
+    pub fn new(url: &str) -> Result<UrlSource> {
+        let agent = crate::http::agent(Duration::from_secs(60))?;
+        Ok(UrlSource { base: url.trim_end_matches('/').to_owned(), agent })
+    }
+
+    /// A witness at `url`: no credential of the log goes to it.
+    pub fn anonymous(url: &str) -> UrlSource {
+        let agent = crate::http::anonymous_agent(Duration::from_secs(60));
         UrlSource { base: url.trim_end_matches('/').to_owned(), agent }
     }
 }
@@ -113,12 +117,12 @@ pub fn required(source: &dyn Source, path: TilePath) -> Result<Vec<u8>> {
 
 /// The source for `--log`: a URL if it starts with `http://` or `https://`,
 /// else a directory.
-pub fn source_of(log: &str) -> Box<dyn Source> {
-    if log.starts_with("http://") || log.starts_with("https://") {
-        Box::new(UrlSource::new(log))
+pub fn source_of(log: &str) -> Result<Box<dyn Source>> {
+    Ok(if log.starts_with("http://") || log.starts_with("https://") {
+        Box::new(UrlSource::new(log)?)
     } else {
         Box::new(DirSource(PathBuf::from(log)))
-    }
+    })
 }
 
 /// A file of the log that could not be fetched, as a [`truce_log::TileReader`]

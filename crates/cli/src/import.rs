@@ -103,7 +103,7 @@ fn import(args: &ImportArgs, dataset: Dataset, url: &str) -> Result<()> {
     let time_zone = jiff::tz::TimeZone::get(&args.time_zone)
         .with_context(|| format!("--time-zone {:?} is not an IANA time zone", args.time_zone))?;
     let mapping = Mapping::read(dataset, args.mapping.as_deref())?;
-    let client = Client::new(url);
+    let client = Client::new(url)?;
     let source = source_of(&client, &key)?;
     let parties = agreement_parties(&client)?;
     let options = ImportOptions { time_zone, parties: Some(parties) };

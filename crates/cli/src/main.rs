@@ -14,6 +14,7 @@ mod demo;
 mod entry;
 mod export;
 mod fetch;
+mod http;
 mod import;
 mod io;
 mod key;
@@ -24,6 +25,7 @@ mod report;
 mod server;
 mod simulate;
 mod submit;
+mod token;
 mod witness;
 
 /// Truce: signed incident reports in an append-only transparency log, and
@@ -80,6 +82,9 @@ enum Command {
     /// Write a data directory holding a simulated log: a realistic,
     /// deterministic scenario for tests and benchmarks.
     Simulate(simulate::SimulateArgs),
+    /// Make a bearer token for a restricted server, or the grant of a
+    /// client certificate, and print the configuration that grants it.
+    Token(token::TokenArgs),
     /// Run a witness that cosigns a log's consistent checkpoints, or
     /// monitor a log for a split view.
     #[command(subcommand)]
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         Command::Incidents(args) => report::incidents(args),
         Command::Demo(args) => demo::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Token(args) => token::run(args),
         Command::Witness(command) => witness::run(command),
     };
     match result {

@@ -224,7 +224,7 @@ fn vkey(args: &LogArgs) -> Result<Option<VerifierKey>> {
 }
 
 pub fn report(args: ReportArgs) -> Result<()> {
-    let source = source_of(&args.log.log);
+    let source = source_of(&args.log.log)?;
     let vkey = vkey(&args.log)?;
     if let Some(index) = args.check {
         return check(source.as_ref(), index, vkey.as_ref());
@@ -311,7 +311,7 @@ fn check(source: &dyn Source, index: u64, vkey: Option<&VerifierKey>) -> Result<
 }
 
 pub fn incidents(args: IncidentsArgs) -> Result<()> {
-    let source = source_of(&args.log.log);
+    let source = source_of(&args.log.log)?;
     let loaded = load(source.as_ref(), args.log.at, vkey(&args.log)?.as_ref())?;
     let (findings, _) = findings(&loaded, &args.agreements)?;
     match args.format {

@@ -165,7 +165,7 @@ impl LocalServer {
         let server = LocalServer { url, stop, serving };
         // A server that runs on the directory holds its lock: this one then
         // only stands by, and would take nothing.
-        let health = crate::submit::Client::new(&server.url).get_json("/healthz")?;
+        let health = crate::submit::Client::new(&server.url)?.get_json("/healthz")?;
         if health["role"] != "sequencer" {
             server.stop()?;
             anyhow::bail!(

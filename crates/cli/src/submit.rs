@@ -63,7 +63,7 @@ pub fn run(args: SubmitArgs) -> Result<()> {
         notes.push(note);
     }
 
-    let client = Client::new(&args.url);
+    let client = Client::new(&args.url)?;
     let log = client.get_json("/v1/log")?;
     let origin = log["origin"].as_str().context("the server did not state its origin")?.to_owned();
     let log_key: VerifierKey = match &args.log_vkey {
@@ -186,13 +186,11 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(url: &str) -> Client {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(120)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Client { base: url.trim_end_matches('/').to_owned(), agent }
+    /// The server at `url`, with the environment's credentials
+    /// (`crate::http`).
+    pub fn new(url: &str) -> Result<Client> {
+        let agent = crate::http::agent(Duration::from_secs(120))?;
+        Ok(Client { base: url.trim_end_matches('/').to_owned(), agent })
     }
 
     fn read(url: &str, mut response: ureq::http::Response<ureq::Body>) -> Result<(u16, String)> {

@@ -150,7 +150,7 @@ struct Seen {
 fn monitor(args: MonitorArgs) -> Result<()> {
     let vkey: VerifierKey = args.vkey.parse().context("--vkey")?;
     let origin = vkey.name().as_str().to_owned();
-    let log = UrlSource::new(&args.log);
+    let log = UrlSource::new(&args.log)?;
     let mut last: Option<Seen> = match &args.state {
         Some(path) if path.exists() => {
             let note =
@@ -207,7 +207,7 @@ fn check_once(
         Seen { size: checkpoint.size(), root: checkpoint.root(), note, from: args.log.clone() };
     let mut others: Vec<Seen> = last.cloned().into_iter().collect();
     for url in &args.witnesses {
-        let witness = UrlSource::new(url);
+        let witness = UrlSource::anonymous(url);
         let Some(note) = witness.get(&format!("{}/checkpoint", origin_hash_hex(origin)))? else {
             continue;
         };

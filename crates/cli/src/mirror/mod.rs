@@ -142,7 +142,7 @@ impl Mirror {
         let log_dir = DataDir::new(&args.dir).log();
         let storage = FsStorage::open_writer(&log_dir)
             .with_context(|| format!("cannot open {} for mirroring", log_dir.display()))?;
-        let source = source_of(&args.from);
+        let source = source_of(&args.from)?;
         let policy = read_policy(args.witness_policy.as_deref())?;
         let vkey = log_key(args, policy.as_ref())?;
         let origin = vkey.name().as_str().to_owned();
@@ -251,7 +251,7 @@ fn trust_on_first_use(from: &str, path: &Path) -> Result<VerifierKey> {
     if !from.starts_with("http://") && !from.starts_with("https://") {
         bail!("--vkey: give the log's verifier key");
     }
-    let info = Client::new(from)
+    let info = Client::new(from)?
         .get_json("/v1/log")
         .context("the log's key: give --vkey (the log does not state it at /v1/log)")?;
     let key: VerifierKey = info["vkey"]
