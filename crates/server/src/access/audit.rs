@@ -60,11 +60,15 @@ impl Line {
     }
 }
 
+/// Told once a line is on disk, or why it is not.
 type Ack = oneshot::Sender<Result<(), String>>;
+
+/// A line's bytes, and whom to tell.
+type Pending = (Vec<u8>, Ack);
 
 /// The way to the audit log's writer; [`Audit::none`] in the open mode.
 pub(crate) struct Audit {
-    lines: Mutex<Option<mpsc::Sender<(Vec<u8>, Ack)>>>,
+    lines: Mutex<Option<mpsc::Sender<Pending>>>,
 }
 
 impl Audit {

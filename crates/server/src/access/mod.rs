@@ -158,7 +158,8 @@ impl Policy {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let restricted = access.mode == AccessMode::Restricted;
-        if !restricted && !(access.tokens.is_empty() && access.certificates.is_empty()) {
+        let grants = !(access.tokens.is_empty() && access.certificates.is_empty());
+        if grants && !restricted {
             return Err(invalid(
                 "access: tokens and certificates have no effect unless access.mode = \"restricted\""
                     .into(),
