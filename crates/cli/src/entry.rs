@@ -65,7 +65,7 @@ pub fn run(command: EntryCommand) -> Result<()> {
 fn sign(args: SignArgs) -> Result<()> {
     let keys = args.key.iter().map(|p| read_signing_key(p)).collect::<Result<Vec<_>>>()?;
     let json = read_input(args.input.as_deref())?;
-    let signers: Vec<_> = keys.iter().collect();
+    let signers: Vec<&dyn truce_note::Signer> = keys.iter().map(|k| k as _).collect();
     let signed = SignedEntry::sign_json(&json, &signers).map_err(refusal)?;
     std::io::stdout().write_all(signed.as_bytes()).context("cannot write the signed entry")?;
     Ok(())

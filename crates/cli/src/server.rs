@@ -82,7 +82,7 @@ pub fn init(args: InitArgs) -> Result<()> {
         &InitOptions { origin: args.origin.clone(), organisation: args.organisation },
     )?;
     let data = DataDir::new(&config.data);
-    let vkey = truce_store::read_key_file(&data.log_key())?.verifier_key();
+    let vkey = data.log_verifier_key()?;
     let operator = truce_store::read_key_file(&data.operator_key())?.verifier_key();
     println!("created {} for log {}", config.data.display(), args.origin);
     println!("log key:      {vkey}");

@@ -10,7 +10,7 @@ use truce_log::{
     Hash, TileHashReader, TileId, TilePath, TileReader, VerifiedCheckpoint, consistency_proof,
     verify_consistency,
 };
-use truce_note::{Algorithm, VerifierKey};
+use truce_note::{Algorithm, KeyName, VerifierKey};
 use truce_witness::{Witness, origin_hash_hex};
 
 use crate::CheckFailed;
@@ -40,9 +40,14 @@ pub enum WitnessCommand {
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The witness's private key (`truce key generate --cosigner`).
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
+    /// The witness's private key (`truce key generate --cosigner`): a
+    /// file, `env:NAME`, or a key in a token (`pkcs11:...`, with --name).
+    #[arg(long, value_name = "FILE|URI")]
+    key: String,
+    /// The witness key's name, for a key in a token (a file holds its
+    /// own).
+    #[arg(long)]
+    name: Option<String>,
     /// The directory of the witness's state.
     #[arg(long, value_name = "DIR")]
     state: PathBuf,
@@ -87,12 +92,18 @@ pub fn run(command: WitnessCommand) -> Result<()> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let key = read_signing_key(&args.key)?;
-    if key.algorithm() != Algorithm::CosignatureV1 {
-        bail!(
-            "{}: not a witness key; make one with `truce key generate --cosigner`",
-            args.key.display()
-        );
+    let key: Box<dyn truce_note::Signer> = match &args.name {
+        Some(name) => {
+            truce_store::open_signer(&args.key, &KeyName::new(name)?, Algorithm::CosignatureV1)
+                .map_err(anyhow::Error::msg)?
+        }
+        None if truce_store::Pkcs11Uri::is_one(&args.key) => {
+            bail!("--key {}: a key in a token needs --name, the witness's name", args.key)
+        }
+        None => Box::new(read_signing_key(args.key.as_ref())?),
+    };
+    if key.verifier_key().algorithm() != Algorithm::CosignatureV1 {
+        bail!("{}: not a witness key; make one with `truce key generate --cosigner`", args.key);
     }
     let mut log_keys = Vec::new();
     for log in &args.logs {

@@ -1,6 +1,6 @@
 //! Entries as signed notes: the bytes that go into the log.
 
-use truce_note::{NoteError, SigningKey, UnverifiedNote, VerifiedNote, VerifierKey, Verifiers};
+use truce_note::{NoteError, Signer, UnverifiedNote, VerifiedNote, VerifierKey, Verifiers};
 
 use crate::check::Problems;
 use crate::entry::{Entry, MAX_ENTRY_SIZE};
@@ -44,8 +44,9 @@ pub struct SignedEntry {
 }
 
 impl SignedEntry {
-    /// Signs `entry` with every key in `signers`.
-    pub fn sign(entry: &Entry, signers: &[&SigningKey]) -> Result<SignedEntry, EntryError> {
+    /// Signs `entry` with every key in `signers`: keys in memory, or
+    /// held in a token.
+    pub fn sign(entry: &Entry, signers: &[&dyn Signer]) -> Result<SignedEntry, EntryError> {
         let mut text = entry.to_canonical_json();
         text.push('\n');
         let note = VerifiedNote::sign(&text, signers)?;
@@ -58,7 +59,7 @@ impl SignedEntry {
 
     /// Reads JSON text in any layout, checks it is a valid entry, and signs
     /// its canonical form.
-    pub fn sign_json(json: &[u8], signers: &[&SigningKey]) -> Result<SignedEntry, EntryError> {
+    pub fn sign_json(json: &[u8], signers: &[&dyn Signer]) -> Result<SignedEntry, EntryError> {
         let entry = Entry::parse(json).map_err(EntryError::Invalid)?;
         SignedEntry::sign(&entry, signers)
     }

@@ -32,7 +32,7 @@ fn source(id: &str, action: &str, key: &SigningKey, role: &str) -> Value {
     value
 }
 
-fn sign(value: &Value, signers: &[&SigningKey]) -> Vec<u8> {
+fn sign(value: &Value, signers: &[&dyn truce_note::Signer]) -> Vec<u8> {
     let entry = Entry::from_value(value).unwrap_or_else(|p| panic!("{p}"));
     SignedEntry::sign(&entry, signers).expect("signs").into_bytes()
 }

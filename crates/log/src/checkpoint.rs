@@ -5,7 +5,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use truce_note::{NoteError, SigningKey, UnverifiedNote, VerifiedNote, VerifierKey, Verifiers};
+use truce_note::{NoteError, Signer, UnverifiedNote, VerifiedNote, VerifierKey, Verifiers};
 
 use crate::hash::Hash;
 
@@ -109,7 +109,7 @@ impl Checkpoint {
     }
 
     /// Signs the checkpoint with the log's key.
-    pub fn sign(self, key: &SigningKey) -> Result<VerifiedCheckpoint, CheckpointError> {
+    pub fn sign(self, key: &dyn Signer) -> Result<VerifiedCheckpoint, CheckpointError> {
         let note = VerifiedNote::sign(&self.body(), &[key])?;
         Ok(VerifiedCheckpoint { checkpoint: self, note })
     }

@@ -40,7 +40,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use truce_note::SigningKey;
+use truce_note::Signer;
 
 use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
 use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
@@ -121,7 +121,8 @@ pub struct Sequencer<S, D> {
     storage: S,
     dedup: D,
     dedup_stale: bool,
-    key: SigningKey,
+    /// The log's key: in memory, or in a hardware token.
+    key: Box<dyn Signer>,
     origin: String,
     checkpoint: VerifiedCheckpoint,
     tree: TreeBuilder,
@@ -141,7 +142,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     pub fn create(
         storage: S,
         dedup: D,
-        key: SigningKey,
+        key: impl Signer + 'static,
         origin: &str,
     ) -> Result<Sequencer<S, D>, SequencerError> {
         if storage.read_checkpoint().map_err(SequencerError::Storage)?.is_some() {
@@ -157,9 +158,10 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     pub fn open(
         storage: S,
         dedup: D,
-        key: SigningKey,
+        key: impl Signer + 'static,
         origin: &str,
     ) -> Result<Sequencer<S, D>, SequencerError> {
+        let key: Box<dyn Signer> = Box::new(key);
         let bytes = storage.read_checkpoint().map_err(SequencerError::Storage)?;
         let bytes = bytes.ok_or(SequencerError::NotCreated)?;
         let checkpoint = VerifiedCheckpoint::verify(&bytes, &key.verifier_key(), origin)?;
@@ -212,8 +214,8 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             next.push(entry, leaf)?;
         }
         next.finish()?;
-        let checkpoint =
-            Checkpoint::new(&self.origin, next.tree.size(), next.tree.root())?.sign(&self.key)?;
+        let checkpoint = Checkpoint::new(&self.origin, next.tree.size(), next.tree.root())?
+            .sign(self.key.as_ref())?;
         if checkpoint.to_bytes() != commit.checkpoint {
             return Err(SequencerError::Corrupt(format!(
                 "the journaled commit up to size {} does not give its signed checkpoint",
@@ -330,7 +332,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         // checkpoint.
         let new_size = next.tree.size();
         let checkpoint =
-            Checkpoint::new(&self.origin, new_size, next.tree.root())?.sign(&self.key)?;
+            Checkpoint::new(&self.origin, new_size, next.tree.root())?.sign(self.key.as_ref())?;
         self.commit(next, checkpoint)?;
 
         // 5. Derived state; losing it costs time, not correctness.

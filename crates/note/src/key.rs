@@ -148,6 +148,19 @@ impl VerifierKey {
         VerifierKey { name, id, algorithm, key }
     }
 
+    /// The verifier key of the raw Ed25519 `public_key` under `name`, of
+    /// signature type `algorithm` (a key held in a hardware token, whose
+    /// public half the token gives).
+    pub fn from_public_key(
+        name: KeyName,
+        algorithm: Algorithm,
+        public_key: &[u8; 32],
+    ) -> Result<VerifierKey, KeyError> {
+        let key = ed25519_dalek::VerifyingKey::from_bytes(public_key)
+            .map_err(|_| KeyError::InvalidPublicKey)?;
+        Ok(VerifierKey::from_parts(name, algorithm, key))
+    }
+
     /// The key name.
     pub fn name(&self) -> &KeyName {
         &self.name
@@ -298,20 +311,7 @@ impl SigningKey {
     /// A tlog-cosignature/v1 signature of a checkpoint body at `time`
     /// (seconds since the Unix epoch), by a witness key.
     pub fn cosign(&self, checkpoint_body: &str, time: u64) -> Result<NoteSignature, NoteError> {
-        if self.algorithm != Algorithm::CosignatureV1 {
-            return Err(NoteError::WrongKeyType("cosignatures need a cosignature (0x04) key"));
-        }
-        // SPEC(tlog-cosignature): "the timestamp MUST NOT be zero" in a
-        // witness's answer, and the checkpoint body must be a note text.
-        if time == 0 {
-            return Err(NoteError::InvalidText("a cosignature's timestamp must not be zero"));
-        }
-        crate::note::check_text(checkpoint_body)?;
-        let message = cosignature_message(time, checkpoint_body);
-        let mut signature = Vec::with_capacity(72);
-        signature.extend_from_slice(&time.to_be_bytes());
-        signature.extend_from_slice(&self.key.sign(message.as_bytes()).to_bytes());
-        Ok(NoteSignature::new(self.name.as_str().to_owned(), self.id, signature))
+        crate::signer::cosign(self, checkpoint_body, time)
     }
 
     /// The key name.

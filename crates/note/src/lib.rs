@@ -36,12 +36,14 @@
 
 mod key;
 mod note;
+mod signer;
 
 pub use crate::key::{Algorithm, KeyId, KeyName, SigningKey, VerifierKey};
 pub use crate::note::{
     MAX_SIGNATURES, NoteSignature, UnverifiedNote, VerifiedNote, VerifiedSignature, VerifierSet,
     Verifiers, sign,
 };
+pub use crate::signer::{Signer, cosign};
 
 /// An error about a key or a key's text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,6 +104,10 @@ pub enum NoteError {
     /// The key cannot make this kind of signature.
     #[error("wrong key type: {0}")]
     WrongKeyType(&'static str),
+    /// A signer outside memory (a hardware token) failed, or made a
+    /// signature that does not verify.
+    #[error("signer: {0}")]
+    Signer(String),
 }
 
 /// Why a note is malformed.

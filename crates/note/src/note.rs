@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use crate::key::{Algorithm, KeyId, KeyName, SigningKey, VerifierKey, is_valid_name};
+use crate::key::{KeyId, KeyName, VerifierKey, is_valid_name};
+use crate::signer::{Signer, note_signature};
 use crate::{MalformedNote, NoteError};
 
 /// The most signatures a note may carry.
@@ -316,20 +317,24 @@ impl UnverifiedNote {
     ///
     /// Cosignature keys are refused: a cosignature needs a timestamp (see
     /// [`SigningKey::cosign`] and [`UnverifiedNote::add_signature`]).
-    pub fn add_signatures(&mut self, signers: &[&SigningKey]) -> Result<(), NoteError> {
+    pub fn add_signatures(&mut self, signers: &[&dyn Signer]) -> Result<(), NoteError> {
         if self.signatures.len() + signers.len() > MAX_SIGNATURES {
             return Err(NoteError::Malformed(MalformedNote::TooManySignatures));
         }
-        if signers.iter().any(|s| s.algorithm() != Algorithm::Ed25519) {
-            return Err(NoteError::WrongKeyType("a cosignature key signs only with a timestamp"));
-        }
+        // Every signature is made before any is added: a signer that
+        // fails leaves the note as it was.
+        let mut made = Vec::with_capacity(signers.len());
         for signer in signers {
-            self.signatures.retain(|s| !(s.id == signer.id() && s.name == signer.name().as_str()));
-            self.signatures.push(NoteSignature {
-                name: signer.name().as_str().to_owned(),
-                id: signer.id(),
-                signature: signer.sign_bytes(self.text.as_bytes()).to_vec(),
-            });
+            let key = signer.verifier_key();
+            made.push((
+                key.name().as_str().to_owned(),
+                key.id(),
+                note_signature(*signer, &self.text)?,
+            ));
+        }
+        for (name, id, signature) in made {
+            self.signatures.retain(|s| !(s.id == id && s.name == name));
+            self.signatures.push(NoteSignature { name, id, signature });
         }
         Ok(())
     }
@@ -377,18 +382,18 @@ fn parse_signature_line(line: &str) -> Option<NoteSignature> {
 ///
 /// The text must end in a newline and hold no control character but
 /// newline: exactly the texts that [`UnverifiedNote::parse`] gives back.
-pub fn sign(text: &str, signers: &[&SigningKey]) -> Result<Vec<u8>, NoteError> {
+pub fn sign(text: &str, signers: &[&dyn Signer]) -> Result<Vec<u8>, NoteError> {
     VerifiedNote::sign(text, signers).map(|note| note.to_bytes())
 }
 
 impl VerifiedNote {
     /// Signs `text` with every key in `signers`.
     ///
-    /// The note counts as verified by the signers' own verifier keys:
-    /// Ed25519 signing is deterministic and cannot make a signature that
-    /// fails to verify under the same key, so checking again would only
-    /// spend time.
-    pub fn sign(text: &str, signers: &[&SigningKey]) -> Result<VerifiedNote, NoteError> {
+    /// The note counts as verified by the signers' own verifier keys: a
+    /// key in memory signs with deterministic Ed25519, which cannot make
+    /// a signature that fails under the same key, and any other signer's
+    /// signatures are verified as they are made.
+    pub fn sign(text: &str, signers: &[&dyn Signer]) -> Result<VerifiedNote, NoteError> {
         check_text(text)?;
         if signers.is_empty() {
             return Err(NoteError::NoSigners);

@@ -155,7 +155,7 @@ fn go_and_truce_agree_on_every_note() {
     ];
     let mut valid = Vec::new();
     for (n, text) in texts.iter().enumerate() {
-        let signers: Vec<&SigningKey> = match n % 3 {
+        let signers: Vec<&dyn truce_note::Signer> = match n % 3 {
             0 => vec![&keys[0]],
             1 => vec![&keys[1], &keys[2]],
             _ => vec![&keys[0], &keys[1], &keys[2], &keys[3]],

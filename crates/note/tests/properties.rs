@@ -29,7 +29,7 @@ proptest! {
     fn sign_then_verify_round_trips(text in text(), seeds in prop::collection::btree_set(any::<u8>(), 1..5)) {
         let seeds: Vec<u8> = seeds.into_iter().collect();
         let signers = keys(&seeds);
-        let refs: Vec<&SigningKey> = signers.iter().collect();
+        let refs: Vec<&dyn truce_note::Signer> = signers.iter().map(|k| k as _).collect();
         let signed = VerifiedNote::sign(&text, &refs).expect("signs");
         let bytes = signed.to_bytes();
         let vkeys: Vec<VerifierKey> = signers.iter().map(SigningKey::verifier_key).collect();

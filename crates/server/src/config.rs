@@ -403,12 +403,21 @@ impl Config {
         Ok(())
     }
 
-    /// Where the log's private key is read from.
-    pub fn log_key(&self) -> PathBuf {
-        match &self.log_key {
-            Some(source) => PathBuf::from(source),
-            None => crate::DataDir::new(&self.data).log_key(),
-        }
+    /// The log's private key, which signs as `origin`: the data
+    /// directory's `keys/log.key`, or what `log_key` names (a file only
+    /// its owner may read, `env:NAME`, or a key in a PKCS#11 token).
+    pub fn log_signer(
+        &self,
+        origin: &str,
+    ) -> Result<Box<dyn truce_note::Signer>, crate::ServerError> {
+        let source = match &self.log_key {
+            Some(source) => source.clone(),
+            None => crate::DataDir::new(&self.data).log_key().display().to_string(),
+        };
+        let name = truce_note::KeyName::new(origin)
+            .map_err(|e| crate::ServerError::Setup(format!("the log's origin: {e}")))?;
+        truce_store::open_signer(&source, &name, truce_note::Algorithm::Ed25519)
+            .map_err(|e| crate::ServerError::Setup(format!("the log's key: {e}")))
     }
 
     /// Where the restricted mode's audit log is.

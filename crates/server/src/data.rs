@@ -19,7 +19,7 @@ use truce_entry::{
     Entry, Identifier, Reliability, Role, SignedEntry, Source, SourceAction, Text, VerifierKeyText,
 };
 use truce_log::Sequencer;
-use truce_note::{SigningKey, VerifierKey};
+use truce_note::{Signer, SigningKey, VerifierKey};
 
 use truce_store::Writer;
 
@@ -105,11 +105,19 @@ pub struct InitOptions {
 /// Creates a data directory (the log's and the operator's keys) and a log,
 /// where `config` puts it, whose first entry registers the operator as a
 /// source.
+///
+/// The log's key is made here and written to `keys/log.key`, unless the
+/// configuration's `log_key` names a key in a PKCS#11 token (`truce key
+/// generate --pkcs11` makes one), which then signs the log from the start.
 pub fn init(config: &Config, options: &InitOptions) -> Result<(), ServerError> {
     let setup = |message: String| ServerError::Setup(message);
-    let log_key = SigningKey::generate(&options.origin).map_err(|e| setup(e.to_string()))?;
     let operator_key = SigningKey::generate(&format!("{}/operator", options.origin))
         .map_err(|e| setup(e.to_string()))?;
+    if config.log_key.as_deref().is_some_and(truce_store::Pkcs11Uri::is_one) {
+        let log_key = config.log_signer(&options.origin)?;
+        return create(config, options, log_key, &operator_key);
+    }
+    let log_key = SigningKey::generate(&options.origin).map_err(|e| setup(e.to_string()))?;
     init_with_keys(config, options, &log_key, &operator_key)
 }
 
@@ -121,21 +129,39 @@ pub fn init_with_keys(
     log_key: &SigningKey,
     operator_key: &SigningKey,
 ) -> Result<(), ServerError> {
+    let data = DataDir::new(&config.data);
+    create_keys_dir(&data)?;
+    truce_store::write_key_file(&data.log_key(), log_key)
+        .map_err(|e| ServerError::Setup(e.to_string()))?;
+    create(config, options, Box::new(log_key.clone()), operator_key)
+}
+
+fn create_keys_dir(data: &DataDir) -> Result<(), ServerError> {
+    std::fs::create_dir_all(data.root().join("keys"))
+        .map_err(|e| ServerError::Setup(format!("cannot create {}: {e}", data.root().display())))
+}
+
+/// The data directory's operator key and `log.vkey`, and the log with its
+/// first entry, signed by `log_key`.
+fn create(
+    config: &Config,
+    options: &InitOptions,
+    log_key: Box<dyn Signer>,
+    operator_key: &SigningKey,
+) -> Result<(), ServerError> {
     let setup = |message: String| ServerError::Setup(message);
     let data = DataDir::new(&config.data);
     let backends = config.backends().map_err(|e| setup(e.to_string()))?;
     // First: an SQLite index and its siblings live in the data directory
     // by default, and opening the storage opens them.
-    std::fs::create_dir_all(data.root().join("keys"))
-        .map_err(|e| setup(format!("cannot create {}: {e}", data.root().display())))?;
+    create_keys_dir(&data)?;
     let reader = backends.open_reader().map_err(|e| setup(format!("{}: {e}", backends.storage)))?;
     if reader.read_checkpoint().map_err(|e| setup(format!("{}: {e}", backends.storage)))?.is_some()
     {
         return Err(setup(format!("{} already holds a log", backends.storage)));
     }
-    for (path, key) in [(data.log_key(), log_key), (data.operator_key(), operator_key)] {
-        truce_store::write_key_file(&path, key).map_err(|e| setup(e.to_string()))?;
-    }
+    truce_store::write_key_file(&data.operator_key(), operator_key)
+        .map_err(|e| setup(e.to_string()))?;
     std::fs::write(data.log_vkey(), format!("{}\n", log_key.verifier_key()))
         .map_err(|e| setup(format!("{}: {e}", data.log_vkey().display())))?;
 
@@ -157,7 +183,7 @@ pub fn init_with_keys(
         .open_writer(&truce_store::holder_name(), config.lease_ttl())
         .map_err(|e| setup(format!("{}: {e}", backends.storage)))?
         .ok_or_else(|| setup(format!("another process is writing {}", backends.storage)))?;
-    let mut log = Sequencer::create(storage, dedup, log_key.clone(), &options.origin)
+    let mut log = Sequencer::create(storage, dedup, log_key, &options.origin)
         .map_err(|e| setup(e.to_string()))?;
     log.append(&[genesis.as_bytes()]).map_err(|e| setup(e.to_string()))?;
     // Released before the start-up path takes the log again.

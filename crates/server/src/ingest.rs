@@ -31,7 +31,6 @@ use truce_store::{Backends, IndexedEntry, Lease, QueryIndex};
 
 use crate::ServerError;
 use crate::config::Config;
-use crate::data::DataDir;
 use crate::indexer::{self, Group, Indexer, indexed};
 use crate::state::Shared;
 
@@ -138,7 +137,7 @@ impl Ingest {
         rebuild: bool,
     ) -> Result<Option<Ingest>, ServerError> {
         let fail = |what: &str, e: &(dyn std::error::Error + 'static)| ServerError::failed(what, e);
-        let key = DataDir::read_key(&config.log_key())?;
+        let key = config.log_signer(origin)?;
         let Some(writer) = backends
             .open_writer(&truce_store::holder_name(), config.lease_ttl())
             .map_err(|e| fail(&backends.storage.to_string(), e.as_ref()))?

@@ -66,6 +66,11 @@ pub fn postgres() -> Option<String> {
     Some(format!("{base}{separator}options=-csearch_path%3D{schema},public"))
 }
 
+/// The path of SoftHSM's PKCS#11 library, for tests of keys in a token.
+pub fn softhsm() -> Option<String> {
+    service("TRUCE_TEST_SOFTHSM")
+}
+
 /// An `s3://BUCKET/PREFIX` location under a new prefix of the test bucket;
 /// the bucket's endpoint and keys are in the `AWS_*` variables.
 pub fn s3() -> Option<String> {

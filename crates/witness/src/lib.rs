@@ -42,7 +42,7 @@ use sha2::{Digest, Sha256};
 use truce_log::{
     CheckpointError, EMPTY_ROOT, VerifiedCheckpoint, verify_consistency_allowing_empty,
 };
-use truce_note::{MalformedNote, NoteError, SigningKey, UnverifiedNote, VerifierKey, VerifierSet};
+use truce_note::{MalformedNote, NoteError, Signer, UnverifiedNote, VerifierKey, VerifierSet};
 
 pub use crate::http::router;
 pub use crate::journal::{JournalError, Recorded};
@@ -104,7 +104,8 @@ impl AddError {
 
 /// A witness: its key, the logs it follows, and its durable state.
 pub struct Witness {
-    key: SigningKey,
+    /// Its cosignature key: in memory, or in a PKCS#11 token.
+    key: Box<dyn Signer>,
     logs: BTreeMap<String, VerifierSet>,
     state: Mutex<State>,
     /// The journal, for syncing outside the lock.
@@ -130,14 +131,16 @@ struct State {
 }
 
 impl Witness {
-    /// Opens a witness with key `key` (a cosignature key), following the
+    /// Opens a witness with key `key` (a cosignature key, in memory or in
+    /// a token), following the
     /// logs of `log_keys` (each key's name is its log's origin), with its
     /// state in `state_dir`.
     pub fn open(
-        key: SigningKey,
+        key: impl Signer + 'static,
         log_keys: impl IntoIterator<Item = VerifierKey>,
         state_dir: &Path,
     ) -> Result<Witness, JournalError> {
+        let key: Box<dyn Signer> = Box::new(key);
         let mut logs: BTreeMap<String, VerifierSet> = BTreeMap::new();
         for log_key in log_keys {
             logs.entry(log_key.name().as_str().to_owned()).or_default().insert(log_key);
@@ -207,8 +210,8 @@ impl Witness {
             return Err(AddError::ClockBehind { now: time, latest: state.latest_time });
         }
         let body = checkpoint.checkpoint().body();
-        let cosignature =
-            self.key.cosign(&body, time).map_err(|e| AddError::BadRequest(e.to_string()))?;
+        let cosignature = truce_note::cosign(self.key.as_ref(), &body, time)
+            .map_err(|e| AddError::BadRequest(e.to_string()))?;
         // What is recorded, and shown to monitors: the log's signatures
         // that verified and this cosignature, nothing unchecked.
         let verified = checkpoint.note().verified();

@@ -309,7 +309,7 @@ pub fn key(name: &str) -> SigningKey {
 }
 
 /// Signs an entry given as JSON.
-pub fn sign(value: &Value, signers: &[&SigningKey]) -> Vec<u8> {
+pub fn sign(value: &Value, signers: &[&dyn truce_note::Signer]) -> Vec<u8> {
     let entry = Entry::from_value(value).unwrap_or_else(|p| panic!("{p}\n{value}"));
     SignedEntry::sign(&entry, signers).expect("signs").into_bytes()
 }

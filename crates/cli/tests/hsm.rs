@@ -1,0 +1,195 @@
+//! Keys in a PKCS#11 token (SoftHSM, a real PKCS#11 library): the log's
+//! key and a witness's key are made in the token, never leave it, and
+//! sign the log and its cosignatures there; a wrong PIN is refused by
+//! name, and no PIN is ever written.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Serve, text, truce_with_env};
+
+const ORIGIN: &str = "cli.example/hsm";
+const PIN: &str = "pin-7a9c3e51";
+
+/// A SoftHSM token labelled `truce` in `dir`; returns the environment
+/// that points SoftHSM at it and holds the PIN.
+fn token(dir: &Path) -> Vec<(&'static str, String)> {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).expect("dir");
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()),
+    )
+    .expect("writes");
+    let env =
+        vec![("SOFTHSM2_CONF", conf.display().to_string()), ("TRUCE_HSM_PIN", PIN.to_owned())];
+    let out = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", "truce", "--pin", PIN, "--so-pin", "so-pin-42"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("softhsm2-util runs (scripts/setup installs softhsm2)");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    env
+}
+
+fn uri(module: &str, object: &str) -> String {
+    format!("pkcs11:token=truce;object={object}?module-path={module}&pin-source=env:TRUCE_HSM_PIN")
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> std::process::Output {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    truce_with_env(dir, args, b"", &env)
+}
+
+#[test]
+fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
+    let Some(module) = truce_testkit::softhsm() else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let env = token(dir);
+    let (log_uri, witness_uri) = (uri(&module, "log"), uri(&module, "witness"));
+
+    // The keys are made in the token; a second with the same label is refused.
+    let out = run(dir, &["key", "generate", "--name", ORIGIN, "--pkcs11", &log_uri], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log_vkey = text(&out.stdout).trim().to_owned();
+    assert!(log_vkey.starts_with(&format!("{ORIGIN}+")), "{log_vkey}");
+    let again = run(dir, &["key", "generate", "--name", ORIGIN, "--pkcs11", &log_uri], &env);
+    assert!(text(&again.stderr).contains("exists already"), "{}", text(&again.stderr));
+    let witness_name = "w1.example/witness";
+    let out = run(
+        dir,
+        &["key", "generate", "--cosigner", "--name", witness_name, "--pkcs11", &witness_uri],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let witness_vkey = text(&out.stdout).trim().to_owned();
+
+    // The log is made and signed by the token's key: no key file.
+    let witness_port = common::free_port();
+    std::fs::write(
+        dir.join("truce.toml"),
+        format!(
+            "log_key = \"{log_uri}\"\n[[witness]]\nname = \"w1\"\nurl = \"http://127.0.0.1:{witness_port}\"\nvkey = \"{witness_vkey}\"\n"
+        ),
+    )
+    .expect("writes");
+    let out =
+        run(dir, &["init", "--data", "data", "--config", "truce.toml", "--origin", ORIGIN], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!dir.join("data/keys/log.key").exists());
+    let written = std::fs::read_to_string(dir.join("data/keys/log.vkey")).expect("log.vkey");
+    assert_eq!(written.trim(), log_vkey);
+
+    // A witness whose key is in the token cosigns what the log signs there.
+    let listen = format!("127.0.0.1:{witness_port}");
+    let log = format!("{ORIGIN}={log_vkey}");
+    let witness_args = [
+        "witness",
+        "serve",
+        "--key",
+        &witness_uri,
+        "--name",
+        witness_name,
+        "--state",
+        "w1",
+        "--listen",
+        &listen,
+        "--log",
+        &log,
+    ];
+    let witness = Witness::start(dir, &witness_args, witness_port, &env);
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server =
+        Serve::start_with_env(dir, &["--data", "data", "--config", "truce.toml"], &env_refs);
+    std::fs::write(
+        dir.join("policy.txt"),
+        format!("log {log_vkey}\nwitness w1 {witness_vkey}\nquorum w1\n"),
+    )
+    .expect("writes");
+    let vkey = text(
+        &run(dir, &["key", "generate", "--name", "monitor-1", "--out", "m1.key"], &env).stdout,
+    );
+    let source = format!(
+        r#"{{"type":"truce.source/v1","source":"m1","action":"register","key":"{}","name":"Monitor 1","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
+        vkey.trim()
+    );
+    std::fs::write(dir.join("m1.json"), source).expect("writes");
+    let submit = [
+        "submit",
+        "--url",
+        &server.url,
+        "--key",
+        "data/keys/operator.key",
+        "--log-vkey",
+        &log_vkey,
+        "--witness-policy",
+        "policy.txt",
+        "--witness-wait",
+        "20",
+        "m1.json",
+    ];
+    let out = run(dir, &submit, &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "m1.json: 1, proved in tree of size 2\n");
+    let audit = ["log", "audit", "--url", &server.url, "--vkey", &log_vkey, "--entries"];
+    let out = run(dir, &audit, &env);
+    assert!(text(&out.stdout).starts_with("verified 2 entries"), "{}", text(&out.stderr));
+    drop(server);
+    drop(witness);
+
+    // A wrong PIN: the server does not start, and says which token.
+    let mut wrong = env.clone();
+    wrong[1].1 = "pin-wrong-0000".to_owned();
+    let out = run(
+        dir,
+        &["serve", "--data", "data", "--config", "truce.toml", "--listen", "127.0.0.1:0"],
+        &wrong,
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("logging in (token \"truce\", object \"log\")"), "{stderr}");
+    assert!(!stderr.contains("pin-wrong-0000"));
+
+    // No PIN anywhere the processes wrote.
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        if entry.path().extension().is_some_and(|e| e == "log") {
+            let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            assert!(!log.contains(PIN), "{} holds the PIN", entry.path().display());
+        }
+    }
+}
+
+/// `truce witness serve`, killed when dropped.
+struct Witness(std::process::Child);
+
+impl Witness {
+    fn start(dir: &Path, args: &[&str], port: u16, env: &[(&str, String)]) -> Witness {
+        let log = std::fs::File::create(dir.join("witness.log")).expect("a log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_truce"))
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the witness did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Witness(child)
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
