@@ -54,7 +54,7 @@ pub fn run(args: TokenArgs) -> Result<()> {
             ("token", token.into_bytes())
         }
     };
-    let sha256: String = Sha256::digest(&credential).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = truce_entry::Sha256Hex(Sha256::digest(&credential).into());
     let permissions: Vec<String> = args.permissions.iter().map(|p| format!("{p:?}")).collect();
     let grant = format!(
         "[[access.{table}]]\nname = {:?}\nsha256 = \"{sha256}\"\npermissions = [{}]\n",

@@ -6,8 +6,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::{Serve, text, truce_with_env};
 
@@ -102,8 +101,8 @@ fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
         "--log",
         &log,
     ];
-    let witness = Witness::start(dir, &witness_args, witness_port, &env);
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let witness = common::start_with(dir, &witness_args, witness_port, &env_refs);
     let server =
         Serve::start_with_env(dir, &["--data", "data", "--config", "truce.toml"], &env_refs);
     std::fs::write(
@@ -111,14 +110,7 @@ fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
         format!("log {log_vkey}\nwitness w1 {witness_vkey}\nquorum w1\n"),
     )
     .expect("writes");
-    let vkey = text(
-        &run(dir, &["key", "generate", "--name", "monitor-1", "--out", "m1.key"], &env).stdout,
-    );
-    let source = format!(
-        r#"{{"type":"truce.source/v1","source":"m1","action":"register","key":"{}","name":"Monitor 1","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
-        vkey.trim()
-    );
-    std::fs::write(dir.join("m1.json"), source).expect("writes");
+    common::monitor_source(dir, 1);
     let submit = [
         "submit",
         "--url",
@@ -161,35 +153,5 @@ fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
             let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
             assert!(!log.contains(PIN), "{} holds the PIN", entry.path().display());
         }
-    }
-}
-
-/// `truce witness serve`, killed when dropped.
-struct Witness(std::process::Child);
-
-impl Witness {
-    fn start(dir: &Path, args: &[&str], port: u16, env: &[(&str, String)]) -> Witness {
-        let log = std::fs::File::create(dir.join("witness.log")).expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_truce"))
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("starts");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the witness did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Witness(child)
-    }
-}
-
-impl Drop for Witness {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
     }
 }

@@ -42,14 +42,7 @@ fn tokens_made_by_truce_token_are_enforced_and_sent_by_the_clients() {
 
     // Without the token, a submission is refused and says why.
     std::fs::copy(common::REPORT_FIXTURE, dir.join("report.json")).expect("copies");
-    let vkey = text(
-        &truce(dir, &["key", "generate", "--name", "monitor-1", "--out", "m1.key"], b"").stdout,
-    );
-    let source = format!(
-        r#"{{"type":"truce.source/v1","source":"m1","action":"register","key":"{}","name":"Monitor 1","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
-        vkey.trim()
-    );
-    std::fs::write(dir.join("m1.json"), source).expect("writes");
+    common::monitor_source(dir, 1);
     let submit = ["submit", "--url", &url, "--key", "data/keys/operator.key", "m1.json"];
     let out = truce(dir, &submit, b"");
     assert!(!out.status.success());

@@ -19,14 +19,7 @@ fn init_serve_and_submit_with_proofs() {
     let url = server.url.clone();
 
     // The operator registers a monitor, with truce submit.
-    let vkey = text(
-        &truce(dir, &["key", "generate", "--name", "monitor-1", "--out", "m1.key"], b"").stdout,
-    );
-    let source = format!(
-        r#"{{"type":"truce.source/v1","source":"m1","action":"register","key":"{}","name":"Monitor 1","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
-        vkey.trim()
-    );
-    std::fs::write(dir.join("m1.json"), source).expect("writes");
+    common::monitor_source(dir, 1);
     let log_vkey = text(&truce(dir, &["key", "public", "--key", "data/keys/log.key"], b"").stdout);
     let out = truce(
         dir,

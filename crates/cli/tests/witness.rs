@@ -12,58 +12,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{text, truce};
+use common::{Process, free_port, monitor_source, start, start_with, text, truce};
 use truce_log::{Checkpoint, MemoryTree, Policy, TlogProof, inclusion_proof, leaf_hash};
 use truce_witness::AddCheckpoint;
 
 const ORIGIN: &str = "test.example/witnessed";
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port()
-}
-
-/// Starts `truce ARGS`, listening on `port`, with its log in
-/// `DIR/PORT.log`.
-fn start(dir: &std::path::Path, args: &[&str], port: u16) -> Process {
-    start_with(dir, args, port, &[])
-}
-
-/// [`start`], with environment variables.
-fn start_with(dir: &std::path::Path, args: &[&str], port: u16, env: &[(&str, &str)]) -> Process {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(format!("{port}.log")))
-        .expect("a log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_truce"))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{args:?} did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Process(child)
-}
 
 fn witness(dir: &std::path::Path, n: usize, port: u16, log_vkey: &str) -> Process {
     let (key, state, listen) = (format!("w{n}.key"), format!("w{n}"), format!("127.0.0.1:{port}"));
@@ -105,17 +62,7 @@ fn policy_without_quorum(policy: &Policy) -> String {
 }
 
 fn register(dir: &std::path::Path, url: &str, log_vkey: &str, n: usize) -> std::process::Output {
-    let out = truce(
-        dir,
-        &["key", "generate", "--name", &format!("m{n}"), "--out", &format!("m{n}.key")],
-        b"",
-    );
-    let source = format!(
-        r#"{{"type":"truce.source/v1","source":"m{n}","action":"register","key":"{}","name":"Monitor {n}","role":"monitor","organisation":"Mission","reliability":"A"}}"#,
-        text(&out.stdout).trim()
-    );
-    let file = format!("m{n}.json");
-    std::fs::write(dir.join(&file), source).expect("writes");
+    let file = monitor_source(dir, n);
     let args = [
         "submit",
         "--url",

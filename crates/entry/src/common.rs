@@ -647,19 +647,11 @@ pub struct Sha256Hex(pub [u8; 32]);
 impl Field for Sha256Hex {
     fn read(value: &Value, at: &mut Checker) -> Option<Self> {
         let text = read_str(value, at)?;
-        let lower_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
-        if text.len() != 64 || !text.as_bytes().iter().all(lower_hex) {
+        let digest = text.parse().ok();
+        if digest.is_none() {
             at.problem("must be a SHA-256 digest: 64 lower-case hex digits");
-            return None;
         }
-        let mut digest = [0u8; 32];
-        for (i, pair) in text.as_bytes().chunks_exact(2).enumerate() {
-            // Both bytes were checked to be hex digits.
-            let hi = (pair[0] as char).to_digit(16).unwrap_or(0);
-            let lo = (pair[1] as char).to_digit(16).unwrap_or(0);
-            digest[i] = (hi * 16 + lo) as u8;
-        }
-        Some(Sha256Hex(digest))
+        digest
     }
 
     fn write(&self) -> Value {
@@ -668,6 +660,25 @@ impl Field for Sha256Hex {
 
     fn schema() -> Value {
         json!({"type": "string", "pattern": "^[0-9a-f]{64}$"})
+    }
+}
+
+impl std::str::FromStr for Sha256Hex {
+    type Err = &'static str;
+
+    /// Reads 64 lower-case hex digits: a digest has one spelling.
+    fn from_str(text: &str) -> Result<Sha256Hex, &'static str> {
+        let invalid = "must be a SHA-256 digest: 64 lower-case hex digits";
+        let lower_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+        if text.len() != 64 || !text.as_bytes().iter().all(lower_hex) {
+            return Err(invalid);
+        }
+        let mut digest = [0u8; 32];
+        for (byte, pair) in digest.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| invalid)?;
+            *byte = u8::from_str_radix(pair, 16).map_err(|_| invalid)?;
+        }
+        Ok(Sha256Hex(digest))
     }
 }
 

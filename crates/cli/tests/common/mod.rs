@@ -171,3 +171,63 @@ pub fn post(url: &str, note: &[u8]) -> (u16, serde_json::Value) {
     let body = response.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&body).unwrap_or_else(|_| serde_json::json!({"raw": body})))
 }
+
+/// A `truce` process that listens (a witness, a server); killed (SIGTERM,
+/// then waited for) when dropped.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `truce ARGS` in `dir`, which listens on `port`, with its log in
+/// `DIR/PORT.log`; returns once the port takes connections.
+pub fn start(dir: &Path, args: &[&str], port: u16) -> Process {
+    start_with(dir, args, port, &[])
+}
+
+/// [`start`], with environment variables.
+pub fn start_with(dir: &Path, args: &[&str], port: u16, env: &[(&str, &str)]) -> Process {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{port}.log")))
+        .expect("a log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_truce"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{args:?} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Process(child)
+}
+
+/// A new monitor `m{n}`: its key in `DIR/m{n}.key` (`truce key generate`)
+/// and, in `DIR/m{n}.json`, the source entry that registers it, for the
+/// operator to submit. Returns the JSON file's name.
+pub fn monitor_source(dir: &Path, n: usize) -> String {
+    let out = truce(
+        dir,
+        &["key", "generate", "--name", &format!("monitor-{n}"), "--out", &format!("m{n}.key")],
+        b"",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let source = serde_json::json!({
+        "type": "truce.source/v1", "source": format!("m{n}"), "action": "register",
+        "key": text(&out.stdout).trim(), "name": format!("Monitor {n}"), "role": "monitor",
+        "organisation": "Mission", "reliability": "A",
+    });
+    let file = format!("m{n}.json");
+    std::fs::write(dir.join(&file), source.to_string()).expect("writes");
+    file
+}

@@ -26,6 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use truce_assess::{Coarsening, Grid, Withheld};
+use truce_entry::Sha256Hex;
 
 pub(crate) use self::audit::Audit;
 pub(crate) use self::view::View;
@@ -219,9 +220,10 @@ impl Policy {
             // its holder, and allows nothing more than no credential.
             let (name, permissions) = match self.certificates.get(&fingerprint) {
                 Some(grantee) => (grantee.name.clone(), grantee.permissions),
-                None => {
-                    (format!("certificate {}", hex(&fingerprint)).into(), Permissions::default())
-                }
+                None => (
+                    format!("certificate {}", Sha256Hex(fingerprint)).into(),
+                    Permissions::default(),
+                ),
             };
             return Ok(Caller { name: Some(name), via: "certificate", permissions });
         }
@@ -257,9 +259,10 @@ fn grantees(
     let mut grantees = HashMap::new();
     for (i, grant) in grants.iter().enumerate() {
         let here = format!("{at}[{i}]");
-        let hash = parse_sha256(&grant.sha256).ok_or_else(|| {
+        let Sha256Hex(hash) = grant.sha256.parse().map_err(|_| {
             ConfigError::Invalid(format!(
-                "{here}.sha256: must be 64 hexadecimal digits, the SHA-256 of the credential"
+                "{here}.sha256: must be 64 lower-case hexadecimal digits, the SHA-256 of the \
+                 credential"
             ))
         })?;
         if grant.name.trim().is_empty() || grant.name.chars().any(char::is_control) {
@@ -274,23 +277,6 @@ fn grantees(
         grantees.insert(hash, Grantee { name: grant.name.as_str().into(), permissions });
     }
     Ok(grantees)
-}
-
-fn parse_sha256(text: &str) -> Option<[u8; 32]> {
-    let text = text.as_bytes();
-    if text.len() != 64 {
-        return None;
-    }
-    let mut hash = [0; 32];
-    for (byte, pair) in hash.iter_mut().zip(text.chunks(2)) {
-        let digit = |c: u8| (c as char).to_digit(16);
-        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
-    }
-    Some(hash)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Why a request is refused.
@@ -434,7 +420,7 @@ mod tests {
     fn grant(name: &str, token: &str, permissions: &[&str]) -> Grant {
         Grant {
             name: name.into(),
-            sha256: hex(&Sha256::digest(token.as_bytes())),
+            sha256: Sha256Hex(Sha256::digest(token.as_bytes()).into()).to_string(),
             permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
         }
     }
@@ -530,7 +516,7 @@ mod tests {
         config.access.tokens = vec![grant("a", "t", &["read"]), grant("b", "t", &["submit"])];
         check(config.clone(), "access.token[1].sha256: the same as access.token[0]'s");
         config.access.tokens = vec![Grant { sha256: "abc".into(), ..grant("a", "t", &[]) }];
-        check(config.clone(), "access.token[0].sha256: must be 64 hexadecimal digits");
+        check(config.clone(), "access.token[0].sha256: must be 64 lower-case hexadecimal digits");
         config.access.tokens = vec![];
         config.access.coarsen_km = 0.0;
         check(config.clone(), "access.coarsen_km");
