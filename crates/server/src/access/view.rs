@@ -51,7 +51,8 @@ impl View {
     pub(crate) fn rows(&self, rows: &mut Vec<EntryRow>, bbox: Option<[f64; 4]>) {
         let Some(coarsening) = self.coarsening() else { return };
         rows.retain_mut(|row| {
-            let Ok(mut entry) = serde_json::from_str::<Value>(&row.json) else { return true };
+            // Fails closed: a row that cannot be coarsened is not shown.
+            let Ok(mut entry) = serde_json::from_str::<Value>(&row.json) else { return false };
             if let Some(bbox) = bbox {
                 let point = ["location", "area"].iter().find_map(|key| {
                     let object = entry.get(key)?;
