@@ -110,8 +110,21 @@ impl Checkpoint {
 
     /// Signs the checkpoint with the log's key.
     pub fn sign(self, key: &dyn Signer) -> Result<VerifiedCheckpoint, CheckpointError> {
-        let note = VerifiedNote::sign(&self.body(), &[key])?;
+        self.sign_by(&[key])
+    }
+
+    /// Signs the checkpoint with several keys: the retiring and the new key
+    /// of a key transition.
+    pub fn sign_by(self, keys: &[&dyn Signer]) -> Result<VerifiedCheckpoint, CheckpointError> {
+        let note = VerifiedNote::sign(&self.body(), keys)?;
         Ok(VerifiedCheckpoint { checkpoint: self, note })
+    }
+
+    /// Adds an extension line (checked by the caller: no newline, not
+    /// empty).
+    pub(crate) fn push_extension(&mut self, line: String) {
+        debug_assert!(check_line(&line).is_ok());
+        self.extensions.push(line);
     }
 }
 

@@ -60,6 +60,7 @@ mod hash;
 mod memory;
 mod policy;
 mod proof;
+mod rotation;
 mod sequencer;
 mod storage;
 mod tile;
@@ -73,6 +74,7 @@ pub use crate::storage::{
     BatchedDedup, BoxError, CommitError, DedupBatch, DedupIndex, Journaled, LogStorage,
     MemoryDedup, StorageTiles, StorageTilesError, cut_to_width, full_version, read_objects,
 };
+pub use crate::rotation::{KEY_LINE, LogKeys, RotationError, key_line};
 pub use crate::tlog_proof::{TlogProof, TlogProofError};
 
 pub use crate::bundle::{

@@ -37,15 +37,23 @@
 //! replay the commits the backend's journal holds beyond it (each
 //! journaled checkpoint checked against the tree its entries make), bring
 //! the dedup index up to date.
+//!
+//! [`Sequencer::rotate_key`] changes the log's key: it appends the
+//! operator's announcement alone and publishes a transition checkpoint
+//! signed by both keys (see [`crate::LogKeys`]). A sequencer opened with
+//! the retired key after that (its configuration not yet changed, or a
+//! rotation interrupted after its commit) opens, to read, but refuses to
+//! append, naming the key the log now signs with.
 
 use std::collections::{HashMap, HashSet};
 
-use truce_note::Signer;
+use truce_note::{Algorithm, Signer, VerifierKey};
 
 use crate::bundle::{BundleId, MAX_ENTRY_SIZE, decode_bundle, encode_bundle};
 use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
 use crate::hash::{EMPTY_ROOT, Hash, leaf_hash};
 use crate::proof::HashReader as _;
+use crate::rotation::{LogKeys, RotationError};
 use crate::storage::{
     BoxError, CommitError, DedupIndex, Journaled, LogStorage, StorageTiles, read_objects,
 };
@@ -94,6 +102,19 @@ pub enum SequencerError {
         /// Its size.
         size: usize,
     },
+    /// The log's key was rotated away from the key this sequencer holds.
+    #[error(
+        "the log's key was rotated at size {size}: it signs with {key} now; open it with that key"
+    )]
+    KeyRetired {
+        /// The key the log signs with now.
+        key: VerifierKey,
+        /// The size of the transition checkpoint.
+        size: u64,
+    },
+    /// A key rotation was refused.
+    #[error("key rotation: {0}")]
+    Rotation(String),
     /// A commit failed after it may have published its checkpoint; the
     /// sequencer must be opened again to learn the state of the log.
     #[error("a commit failed while publishing; open the log again")]
@@ -124,6 +145,9 @@ pub struct Sequencer<S, D> {
     /// The log's key: in memory, or in a hardware token.
     key: Box<dyn Signer>,
     origin: String,
+    /// The keys of the log: the one it was opened with, and any transition
+    /// its journal replayed.
+    keys: LogKeys,
     checkpoint: VerifiedCheckpoint,
     tree: TreeBuilder,
     /// The hashes in the rightmost, incomplete tile of each tile level.
@@ -184,10 +208,15 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             )));
         }
 
+        let mut keys = LogKeys::new(key.verifier_key(), origin);
+        if checkpoint.next_key().map_err(rotation)?.is_some_and(|k| k != key.verifier_key()) {
+            keys.follow(&bytes).map_err(rotation)?;
+        }
         let mut sequencer = Sequencer {
             storage,
             dedup,
             dedup_stale: true,
+            keys,
             key,
             origin: origin.to_owned(),
             checkpoint,
@@ -205,8 +234,9 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     }
 
     /// Commits again a commit the backend's journal holds: its entries
-    /// extend the tree, and its checkpoint must be the one this sequencer
-    /// signs for that tree, byte for byte.
+    /// extend the tree, and its checkpoint must be signed by the log's key
+    /// at that size and state exactly that tree (and, for a key
+    /// transition, the next key, which then signs what follows).
     fn replay(&mut self, commit: Journaled) -> Result<(), SequencerError> {
         let mut next = self.next_state();
         let leaves = leaf_hashes(&commit.entries);
@@ -214,15 +244,105 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             next.push(entry, leaf)?;
         }
         next.finish()?;
-        let checkpoint = Checkpoint::new(&self.origin, next.tree.size(), next.tree.root())?
-            .sign(self.key.as_ref())?;
-        if checkpoint.to_bytes() != commit.checkpoint {
+        let checkpoint = self.keys.verify(&commit.checkpoint)?;
+        let mut expected = Checkpoint::new(&self.origin, next.tree.size(), next.tree.root())?;
+        if let Some(key) = checkpoint.next_key().map_err(rotation)? {
+            self.keys.follow(&commit.checkpoint).map_err(rotation)?;
+            expected = expected.with_next_key(&key);
+        }
+        if *checkpoint.checkpoint() != expected {
             return Err(SequencerError::Corrupt(format!(
                 "the journaled commit up to size {} does not give its signed checkpoint",
                 next.tree.size()
             )));
         }
         self.commit(next, checkpoint)
+    }
+
+    /// Rotates the log's key to `new_key`: appends `announcement` (the
+    /// operator's signed entry saying so) alone, under a transition
+    /// checkpoint signed by the current key and by `new_key`, which signs
+    /// every checkpoint after it. Returns where the announcement went.
+    ///
+    /// If the log already rotated to `new_key` (a rotation that was
+    /// interrupted after its commit, run again), nothing is appended: the
+    /// sequencer takes the key and returns the transition's last entry.
+    pub fn rotate_key(
+        &mut self,
+        announcement: &[u8],
+        new_key: impl Signer + 'static,
+    ) -> Result<Logged, SequencerError> {
+        let new_key: Box<dyn Signer> = Box::new(new_key);
+        if self.poisoned {
+            return Err(SequencerError::Poisoned);
+        }
+        let new_vkey = new_key.verifier_key();
+        if let Some(next) = self.checkpoint.next_key().map_err(rotation)?
+            && next == new_vkey
+        {
+            self.key = new_key;
+            let index = self.checkpoint.size() - 1;
+            let entry = read_entry(&self.storage, index, self.checkpoint.size())?
+                .ok_or_else(|| SequencerError::Corrupt(format!("entry {index} is missing")))?;
+            return Ok(Logged { index, leaf: leaf_hash(&entry), duplicate: true });
+        }
+        self.check_current_key()?;
+        let refuse = |problem: String| Err(SequencerError::Rotation(problem));
+        if new_vkey.name().as_str() != self.origin {
+            return refuse(format!("the new key is named {}, not {}", new_vkey.name(), self.origin));
+        }
+        if new_vkey.algorithm() != Algorithm::Ed25519 {
+            return refuse("the new key is not an Ed25519 signing key".into());
+        }
+        if new_vkey == self.key.verifier_key() {
+            return refuse("the new key is the log's current key".into());
+        }
+        match announcement.len() {
+            0 => return Err(SequencerError::EmptyEntry { position: 0 }),
+            size if size > MAX_ENTRY_SIZE => {
+                return Err(SequencerError::EntryTooLarge { position: 0, size });
+            }
+            _ => {}
+        }
+        if self.dedup_stale {
+            self.catch_up_dedup()?;
+        }
+        let leaf = leaf_hash(announcement);
+        if self.logged_indices(&[announcement], &[leaf])?[0].is_some() {
+            return refuse("the announcement is already in the log".into());
+        }
+
+        let mut next = self.next_state();
+        let index = next.push(announcement, leaf)?;
+        next.finish()?;
+        let size = next.tree.size();
+        let checkpoint = Checkpoint::new(&self.origin, size, next.tree.root())?
+            .with_next_key(&new_vkey)
+            .sign_by(&[self.key.as_ref(), new_key.as_ref()])?;
+        self.commit(next, checkpoint)?;
+        self.keys.follow(&self.checkpoint.to_bytes()).map_err(rotation)?;
+        self.key = new_key;
+        if self.dedup.insert(&[(leaf, index)], size).is_err() {
+            self.dedup_stale = true;
+        }
+        Ok(Logged { index, leaf, duplicate: false })
+    }
+
+    /// The keys of the log this sequencer knows: the one it was opened
+    /// with and the transitions since.
+    pub fn keys(&self) -> &LogKeys {
+        &self.keys
+    }
+
+    /// Refuses to sign if the log has rotated away from this sequencer's
+    /// key.
+    fn check_current_key(&self) -> Result<(), SequencerError> {
+        let current = self.keys.current();
+        if *current != self.key.verifier_key() {
+            let size = self.keys.transitions().last().map_or(0, VerifiedCheckpoint::size);
+            return Err(SequencerError::KeyRetired { key: current.clone(), size });
+        }
+        Ok(())
     }
 
     /// The state a batch extends: the tree as it is, nothing written yet.
@@ -291,6 +411,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         if self.poisoned {
             return Err(SequencerError::Poisoned);
         }
+        self.check_current_key()?;
         for (position, entry) in entries.iter().enumerate() {
             match entry.as_ref().len() {
                 0 => return Err(SequencerError::EmptyEntry { position }),
@@ -544,6 +665,10 @@ fn leaf_hashes<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Hash> {
 fn tile_id(level: usize, index: u64, width: u16) -> Result<TileId, SequencerError> {
     let level = u8::try_from(level).map_err(|_| SequencerError::Corrupt("tree too tall".into()))?;
     TileId::new(level, index, width).map_err(corrupt)
+}
+
+fn rotation(e: RotationError) -> SequencerError {
+    SequencerError::Rotation(e.to_string())
 }
 
 fn corrupt(e: impl std::fmt::Display) -> SequencerError {

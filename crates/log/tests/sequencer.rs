@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use truce_log::{
-    BoxError, Checkpoint, Hash, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
+    BoxError, Checkpoint, Hash, LogKeys, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
     TilePath, TreeAuditor, VerifiedCheckpoint, bundles_for_size, inclusion_proof, leaf_hash,
     tiles_for_size, verify_inclusion,
 };
@@ -73,8 +73,10 @@ impl TestStorage {
     /// The audit a client would do: every tile and bundle is there and
     /// gives the checkpoint's root.
     fn audit(&self, checkpoint: &[u8]) {
-        let checkpoint = VerifiedCheckpoint::verify(checkpoint, &key().verifier_key(), ORIGIN)
-            .expect("verifies");
+        // Signed by the log's key, before or after the rotation tests make.
+        let keys = vec![key().verifier_key(), new_key().verifier_key()];
+        let checkpoint =
+            VerifiedCheckpoint::verify_with(checkpoint, &keys, ORIGIN).expect("verifies");
         let get = |path: TilePath| {
             truce_log::read_objects(self, &[path]).expect("reads").into_iter().next().flatten()
         };
@@ -383,4 +385,148 @@ fn every_fault_leaves_a_log_with_every_acknowledged_entry() {
             }
         }
     }
+}
+
+fn new_key() -> SigningKey {
+    SigningKey::from_seed(KeyName::new(ORIGIN).expect("valid"), &[43; 32])
+}
+
+#[test]
+fn a_rotated_log_signs_with_the_new_key_and_readers_follow_the_transition() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0), entry(1)]).expect("appends");
+    let before = log.checkpoint().to_bytes();
+
+    let logged = log.rotate_key(b"announcement", new_key()).expect("rotates");
+    assert_eq!((logged.index, logged.duplicate), (2, false));
+    let transition = log.checkpoint().to_bytes();
+    let text = String::from_utf8(transition.clone()).expect("utf-8");
+    assert!(text.contains(&format!("\ntruce-log-key {}\n", new_key().verifier_key())), "{text}");
+    for key in [key(), new_key()] {
+        VerifiedCheckpoint::verify(&transition, &key.verifier_key(), ORIGIN)
+            .expect("the transition is signed by both keys");
+    }
+    assert_eq!(
+        storage.history.borrow().get(&3),
+        Some(&transition),
+        "the transition is kept in the history"
+    );
+
+    log.append(&[entry(2)]).expect("appends with the new key");
+    let after = log.checkpoint().to_bytes();
+    assert!(VerifiedCheckpoint::verify(&after, &key().verifier_key(), ORIGIN).is_err());
+
+    // A reader that trusts the old key verifies what came before, and
+    // what came after only once it has followed the transition.
+    let mut keys = LogKeys::new(key().verifier_key(), ORIGIN);
+    keys.verify(&before).expect("the old key signed it");
+    assert!(keys.verify(&after).is_err());
+    assert_eq!(keys.follow(&transition).expect("follows"), &new_key().verifier_key());
+    keys.follow(&transition).expect("following it again changes nothing");
+    assert_eq!(keys.verify(&after).expect("verifies").size(), 4);
+    keys.verify(&before).expect("the old key still verifies the old tree");
+
+    // The retired key cannot sign a larger tree that the reader accepts.
+    let forged = Checkpoint::new(ORIGIN, 9, Hash([9; 32]))
+        .and_then(|c| c.sign(&key()))
+        .expect("signs")
+        .to_bytes();
+    assert!(keys.verify(&forged).is_err());
+}
+
+#[test]
+fn a_sequencer_with_the_retired_key_reads_but_does_not_append() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0)]).expect("appends");
+    log.rotate_key(b"announcement", new_key()).expect("rotates");
+    drop(log);
+
+    // Opened with the old key, at the transition: it may not sign.
+    let mut old = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).expect("opens");
+    let refused = old.append(&[entry(1)]);
+    assert!(
+        matches!(&refused, Err(SequencerError::KeyRetired { key, size: 2 }) if *key == new_key().verifier_key()),
+        "{refused:?}"
+    );
+    // Run again, the rotation takes the new key and appends nothing.
+    let again = old.rotate_key(b"announcement", new_key()).expect("resumes");
+    assert_eq!((again.index, again.duplicate), (1, true));
+    old.append(&[entry(1)]).expect("appends with the new key");
+    drop(old);
+
+    let mut new = Sequencer::open(&storage, MemoryDedup::default(), new_key(), ORIGIN)
+        .expect("opens with the new key");
+    new.append(&[entry(2)]).expect("appends");
+    assert_eq!(new.checkpoint().size(), 4);
+    // Past the transition the old key cannot even open the log.
+    assert!(Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).is_err());
+}
+
+#[test]
+fn bad_rotations_change_nothing() {
+    let storage = TestStorage::default();
+    let mut log =
+        Sequencer::create(&storage, MemoryDedup::default(), key(), ORIGIN).expect("creates");
+    log.append(&[entry(0)]).expect("appends");
+    let before = log.checkpoint().to_bytes();
+    let other_name = SigningKey::from_seed(KeyName::new("other.example").expect("name"), &[1; 32]);
+    let cosigner = SigningKey::from_seed_for(
+        KeyName::new(ORIGIN).expect("name"),
+        truce_note::Algorithm::CosignatureV1,
+        &[2; 32],
+    );
+    for (what, result) in [
+        ("another name", log.rotate_key(b"announcement", other_name)),
+        ("a cosigner key", log.rotate_key(b"announcement", cosigner)),
+        ("the same key", log.rotate_key(b"announcement", key())),
+        ("an empty announcement", log.rotate_key(b"", new_key())),
+        ("a logged announcement", log.rotate_key(&entry(0), new_key())),
+    ] {
+        assert!(result.is_err(), "{what}");
+        assert_eq!(log.checkpoint().to_bytes(), before, "{what}");
+    }
+    log.append(&[entry(1)]).expect("the old key still appends");
+}
+
+#[test]
+fn a_transition_must_be_signed_by_both_keys_and_name_one_key() {
+    let root = Hash([5; 32]);
+    let body = || Checkpoint::new(ORIGIN, 5, root).expect("body");
+    let transition = |checkpoint: Checkpoint, signers: &[&dyn truce_note::Signer]| {
+        checkpoint.sign_by(signers).expect("signs").to_bytes()
+    };
+    let next = new_key().verifier_key();
+    let foreign = SigningKey::from_seed(KeyName::new("other.example").expect("name"), &[3; 32]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("signed by the old key only", transition(body().with_next_key(&next), &[&key()])),
+        ("signed by the new key only", transition(body().with_next_key(&next), &[&new_key()])),
+        (
+            "naming a key of another name",
+            transition(body().with_next_key(&foreign.verifier_key()), &[&key(), &foreign]),
+        ),
+        (
+            "naming two keys",
+            transition(body().with_next_key(&next).with_next_key(&next), &[&key(), &new_key()]),
+        ),
+        ("naming no key", transition(body(), &[&key(), &new_key()])),
+    ];
+    for (what, note) in cases {
+        let mut keys = LogKeys::new(key().verifier_key(), ORIGIN);
+        assert!(keys.follow(&note).is_err(), "{what}");
+        assert_eq!(keys.current(), &key().verifier_key(), "{what}");
+    }
+    let mut keys = LogKeys::new(key().verifier_key(), ORIGIN);
+    keys.follow(&transition(body().with_next_key(&next), &[&key(), &new_key()])).expect("follows");
+    let earlier = SigningKey::from_seed(KeyName::new(ORIGIN).expect("name"), &[4; 32]);
+    let older = Checkpoint::new(ORIGIN, 4, root)
+        .expect("body")
+        .with_next_key(&earlier.verifier_key())
+        .sign_by(&[&new_key(), &earlier])
+        .expect("signs")
+        .to_bytes();
+    assert!(keys.follow(&older).is_err(), "a transition below the last one");
 }
