@@ -55,6 +55,16 @@ enum Command {
     Serve(server::ServeArgs),
     /// Rebuild the query index of a data directory from its log.
     Reindex(server::ReindexArgs),
+    /// Rotate the log's key, with the server stopped.
+    ///
+    /// Appends the operator's truce.log-key/v1 announcement under a key
+    /// transition: a checkpoint signed by the current and the new key,
+    /// whose extension line names the new key. Witnesses and clients that
+    /// trust the old key follow it; every later checkpoint is signed by the
+    /// new key alone. With the data directory's own key files, they are
+    /// replaced; otherwise change log_key in the configuration. Running it
+    /// again after an interruption completes the rotation.
+    RotateKey(server::RotateKeyArgs),
     /// Move a log from a directory to an S3-compatible bucket and its
     /// indexes to PostgreSQL; audit the copy and compare the indexes.
     Migrate(migrate::MigrateArgs),
@@ -112,6 +122,7 @@ fn main() -> ExitCode {
         Command::Init(args) => server::init(args),
         Command::Serve(args) => server::serve(args),
         Command::Reindex(args) => server::reindex(args),
+        Command::RotateKey(args) => server::rotate_key(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Mirror(args) => mirror::run(args),
         Command::Submit(args) => submit::run(args),

@@ -183,6 +183,46 @@ impl LocalServer {
     }
 }
 
+#[derive(Args)]
+pub struct RotateKeyArgs {
+    #[command(flatten)]
+    place: Place,
+    /// The new key: a private key file (mode 0600), env:NAME, or a PKCS#11
+    /// URI. It must be named for the log's origin.
+    #[arg(long, value_name = "KEY")]
+    new_key: String,
+    /// The operator's private key, which signs the announcement (default:
+    /// the data directory's keys/operator.key).
+    #[arg(long, value_name = "KEYFILE")]
+    operator_key: Option<PathBuf>,
+    /// Why the key changes, recorded in the announcement.
+    #[arg(long)]
+    note: Option<String>,
+}
+
+pub fn rotate_key(args: RotateKeyArgs) -> Result<()> {
+    init_tracing();
+    let config = args.place.config()?;
+    let operator_key =
+        args.operator_key.unwrap_or_else(|| DataDir::new(&config.data).operator_key());
+    let operator = crate::io::read_signing_key(&operator_key)
+        .with_context(|| format!("--operator-key {}", operator_key.display()))?;
+    let rotation =
+        truce_server::rotate_log_key(&config, &args.new_key, &operator, args.note.as_deref())?;
+    let verb = if rotation.resumed { "had rotated" } else { "rotated" };
+    println!(
+        "the log {verb} its key at entry {}: checkpoints from size {} on are signed by\n{}\n(retired: {})",
+        rotation.announcement, rotation.from_size, rotation.key, rotation.previous
+    );
+    if !rotation.key_files_replaced {
+        println!(
+            "set log_key = \"{}\" (and log_vkey, if set) in the configuration before starting the server",
+            args.new_key
+        );
+    }
+    Ok(())
+}
+
 pub fn reindex(args: ReindexArgs) -> Result<()> {
     init_tracing();
     let config = args.place.config()?;

@@ -1,4 +1,4 @@
-//! The entry: one of the six types, read from JSON and written back.
+//! The entry: one of the seven types, read from JSON and written back.
 
 use serde_json::Value;
 
@@ -8,6 +8,7 @@ use crate::json::{canonical, parse_strict};
 use crate::types::agreement::Agreement;
 use crate::types::assessment::Assessment;
 use crate::types::coverage::Coverage;
+use crate::types::log_key::LogKey;
 use crate::types::report::Report;
 use crate::types::source::Source;
 use crate::types::statement::Statement;
@@ -36,6 +37,8 @@ pub enum EntryType {
     Assessment,
     /// `truce.statement/v1`
     Statement,
+    /// `truce.log-key/v1`
+    LogKey,
 }
 
 impl EntryType {
@@ -47,6 +50,7 @@ impl EntryType {
         EntryType::Coverage,
         EntryType::Assessment,
         EntryType::Statement,
+        EntryType::LogKey,
     ];
 
     /// The value of the `type` member.
@@ -58,6 +62,7 @@ impl EntryType {
             EntryType::Coverage => "truce.coverage/v1",
             EntryType::Assessment => "truce.assessment/v1",
             EntryType::Statement => "truce.statement/v1",
+            EntryType::LogKey => "truce.log-key/v1",
         }
     }
 
@@ -79,6 +84,7 @@ impl EntryType {
             EntryType::Coverage => Coverage::object_schema(),
             EntryType::Assessment => Assessment::object_schema(),
             EntryType::Statement => Statement::object_schema(),
+            EntryType::LogKey => LogKey::object_schema(),
         }
     }
 }
@@ -105,6 +111,8 @@ pub enum Entry {
     Assessment(Assessment),
     /// `truce.statement/v1`
     Statement(Statement),
+    /// `truce.log-key/v1`
+    LogKey(LogKey),
 }
 
 impl Entry {
@@ -167,6 +175,7 @@ impl Entry {
             Entry::Coverage(e) => e.write_object(),
             Entry::Assessment(e) => e.write_object(),
             Entry::Statement(e) => e.write_object(),
+            Entry::LogKey(e) => e.write_object(),
         };
         object.insert("type".into(), Value::String(self.entry_type().as_str().into()));
         Value::Object(object)
@@ -209,6 +218,7 @@ impl Entry {
             Entry::Coverage(_) => EntryType::Coverage,
             Entry::Assessment(_) => EntryType::Assessment,
             Entry::Statement(_) => EntryType::Statement,
+            Entry::LogKey(_) => EntryType::LogKey,
         }
     }
 }
@@ -245,6 +255,7 @@ fn read_entry(value: &Value, at: &mut Checker) -> Option<Entry> {
         EntryType::Coverage => Entry::Coverage(Coverage::read_object(value, at, TYPE)?),
         EntryType::Assessment => Entry::Assessment(Assessment::read_object(value, at, TYPE)?),
         EntryType::Statement => Entry::Statement(Statement::read_object(value, at, TYPE)?),
+        EntryType::LogKey => Entry::LogKey(LogKey::read_object(value, at, TYPE)?),
     })
 }
 
@@ -259,4 +270,4 @@ macro_rules! into_entry {
     )*};
 }
 
-into_entry!(Source, Agreement, Report, Coverage, Assessment, Statement);
+into_entry!(Source, Agreement, Report, Coverage, Assessment, Statement, LogKey);

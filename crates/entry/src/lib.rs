@@ -13,6 +13,7 @@
 //! | `truce.coverage/v1` | a source | a gap in what the source could see |
 //! | `truce.assessment/v1` | an analyst | credibility, attribution, links |
 //! | `truce.statement/v1` | the operator | a published report's digest |
+//! | `truce.log-key/v1` | the operator | the log's key changes (with a key transition) |
 //!
 //! Validation reports every problem at once, each at the JSON Pointer of the
 //! value it is about, and refuses unknown members so that a typo cannot pass
@@ -91,6 +92,7 @@ pub use crate::signed::{EntryError, SignedEntry};
 pub use crate::types::agreement::{Agreement, Parameters, Party, Period, Rule, Zone};
 pub use crate::types::assessment::{Assessment, AssessmentAction};
 pub use crate::types::coverage::{Area, Coverage, GapKind};
+pub use crate::types::log_key::LogKey;
 pub use crate::types::report::{
     Attribution, AttributionBasis, Casualties, Confidence, Damage, Direction, Disruption,
     EventKind, Evidence, Harm, Location, MAX_WINDOW_SECONDS, Observation, ObservationBasis,

@@ -87,7 +87,9 @@ pub enum AdmissionError {
 /// The roles allowed to submit each type of entry.
 pub fn allowed_roles(entry_type: EntryType) -> &'static [Role] {
     match entry_type {
-        EntryType::Source | EntryType::Agreement | EntryType::Statement => &[Role::Operator],
+        EntryType::Source | EntryType::Agreement | EntryType::Statement | EntryType::LogKey => {
+            &[Role::Operator]
+        }
         EntryType::Report | EntryType::Coverage => {
             &[Role::Monitor, Role::Sensor, Role::Party, Role::Osint, Role::Media]
         }

@@ -61,7 +61,7 @@ fn cases() -> Vec<Case> {
             set(report(), "/type", json!("Feature")),
             &[(
                 "/type",
-                "unknown entry type: unknown value \"Feature\"; expected one of: truce.source/v1, truce.agreement/v1, truce.report/v1, truce.coverage/v1, truce.assessment/v1, truce.statement/v1",
+                "unknown entry type: unknown value \"Feature\"; expected one of: truce.source/v1, truce.agreement/v1, truce.report/v1, truce.coverage/v1, truce.assessment/v1, truce.statement/v1, truce.log-key/v1",
             )],
         ),
         case("missing type", remove(report(), "/type"), &[("/type", "is required")]),
@@ -535,6 +535,23 @@ fn cases() -> Vec<Case> {
             "impossible date",
             set(statement(), "/date", json!("2025-02-30")),
             &[("/date", "must be a date like 2025-11-14")],
+        ),
+        case(
+            "a log key that retires itself",
+            set(
+                valid("log-key-rotation"),
+                "/key",
+                json!("truce.example/log+da762820+AfjBIzAAnlUmscPSueh/NMDA28FFI5h5vZx+0iPIhkCT"),
+            ),
+            &[("/key", "must differ from previous")],
+        ),
+        case(
+            "a log key of another log",
+            set(valid("log-key-rotation"), "/origin", json!("other.example/log")),
+            &[
+                ("/previous", "must be named for the log's origin"),
+                ("/key", "must be named for the log's origin"),
+            ],
         ),
         case(
             "short root hash",

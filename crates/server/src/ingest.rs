@@ -27,6 +27,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use truce_entry::{AdmissionError, Admitted, Entry, EntryType, Identifier, Registry, SignedEntry};
 use truce_log::{DedupIndex, Hash, LogStorage, Sequencer, leaf_hash, read_entry};
+use truce_note::VerifierKey;
 use truce_store::{Backends, IndexedEntry, Lease, QueryIndex};
 
 use crate::ServerError;
@@ -199,6 +200,49 @@ impl Ingest {
     /// The latest checkpoint.
     pub(crate) fn checkpoint(&self) -> &truce_log::VerifiedCheckpoint {
         self.sequencer.checkpoint()
+    }
+
+    /// The log's origin.
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The registry as of the log's latest entry.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The log's keys, as far as the sequencer knows them.
+    pub(crate) fn log_keys(&self) -> &truce_log::LogKeys {
+        self.sequencer.keys()
+    }
+
+    /// Appends a key rotation's announcement under its transition (see
+    /// [`Sequencer::rotate_key`]) and indexes it.
+    pub(crate) fn append_rotation(
+        &mut self,
+        announcement: &[u8],
+        new_key: Box<dyn truce_note::Signer>,
+    ) -> Result<truce_log::Logged, ServerError> {
+        let size = self.sequencer.checkpoint().size();
+        let logged = self
+            .sequencer
+            .rotate_key(announcement, new_key)
+            .map_err(|e| ServerError::failed("log", &e))?;
+        self.index_from(size, self.sequencer.checkpoint().size())?;
+        Ok(logged)
+    }
+
+    /// The key the announcement at `index` retired.
+    pub(crate) fn previous_log_key(&self, index: u64) -> Result<VerifierKey, ServerError> {
+        let size = self.sequencer.checkpoint().size();
+        let bytes = read_entry(self.sequencer.storage(), index, size)
+            .map_err(|e| ServerError::failed("log", &e))?
+            .ok_or_else(|| ServerError::Setup(format!("entry {index} is missing from the log")))?;
+        match self.registry.verify(&bytes).map(|e| e.entry().clone()) {
+            Ok(Entry::LogKey(announcement)) => Ok(announcement.previous.0),
+            _ => Err(ServerError::Setup(format!("entry {index} is not a truce.log-key/v1 entry"))),
+        }
     }
 
     /// The registry and checkpoint to publish to handlers. The index was
@@ -509,6 +553,16 @@ impl Ingest {
                         message: format!("the log has only {index} entries"),
                     });
                 }
+            }
+            // An announcement without its key transition would say the log
+            // changed keys when it did not.
+            Entry::LogKey(_) => {
+                return Err(Refusal::BadReference {
+                    pointer: "/type".into(),
+                    message: "a truce.log-key/v1 entry is appended only by `truce log \
+                              rotate-key`, with the key transition it announces"
+                        .into(),
+                });
             }
             _ => {}
         }

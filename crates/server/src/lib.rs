@@ -37,6 +37,7 @@ mod ingest;
 mod listen;
 mod metrics;
 mod problem;
+mod rotation;
 mod sequencing;
 mod state;
 mod witnessing;
@@ -54,6 +55,7 @@ pub use crate::config::{
 };
 pub use crate::data::{DataDir, InitOptions, OPERATOR, init, init_with_keys};
 pub use crate::problem::{PROBLEM_BASE, Problem};
+pub use crate::rotation::{KeyRotation, rotate_log_key};
 
 use crate::ingest::Ingest;
 use crate::state::Shared;

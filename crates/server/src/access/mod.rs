@@ -59,7 +59,9 @@ pub(crate) fn need(method: &axum::http::Method, path: &str) -> Need {
         return Need::Submit;
     }
     match path {
-        "/checkpoint" | "/v1/log" | "/healthz" | "/openapi.json" => Need::Nothing,
+        "/checkpoint" | "/v1/log" | "/v1/log/keys" | "/healthz" | "/openapi.json" => {
+            Need::Nothing
+        }
         _ if path.starts_with("/v1/proof/") => Need::Nothing,
         _ if path.starts_with("/v1/entries") => Need::Precise,
         _ if path.starts_with("/v1/") || path == "/metrics" => Need::Read,
@@ -455,6 +457,7 @@ mod tests {
             ("/tile/../entries/000", Need::Precise),
             ("/v1/proof/7", Need::Nothing),
             ("/v1/log", Need::Nothing),
+            ("/v1/log/keys", Need::Nothing),
             ("/v1/entries/7", Need::Precise),
             ("/v1/entries/7/note", Need::Precise),
             ("/v1/reports", Need::Read),

@@ -46,6 +46,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/verdicts", get(assess::verdicts))
         .route("/v1/reports/daily/{date}", get(assess::daily))
         .route("/v1/log", get(tlog::log_info))
+        .route("/v1/log/keys", get(tlog::log_keys))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
@@ -160,6 +161,7 @@ mod tests {
             ("get", "/v1/verdicts"),
             ("get", "/v1/reports/daily/{date}"),
             ("get", "/v1/log"),
+            ("get", "/v1/log/keys"),
             ("get", "/healthz"),
             ("get", "/metrics"),
             ("get", "/openapi.json"),

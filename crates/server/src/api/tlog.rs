@@ -127,6 +127,28 @@ pub(crate) async fn proof(
 }
 
 /// `GET /v1/log`: what a client needs to verify the log.
+/// `GET /v1/log/keys`: the keys the log has signed with, and the
+/// transition checkpoint that began each one's period, for a client that
+/// trusts an earlier key to follow.
+pub(crate) async fn log_keys(State(shared): State<Arc<Shared>>) -> Result<Response, Problem> {
+    let origin = shared.origin.clone();
+    let history = super::blocking(move || crate::rotation::key_history(&shared)).await?;
+    let keys: Vec<_> = history
+        .iter()
+        .map(|period| match &period.transition {
+            None => json!({"key": period.key.to_string(), "from_size": period.from_size}),
+            Some((announcement, checkpoint)) => json!({
+                "key": period.key.to_string(),
+                "from_size": period.from_size,
+                "announcement": announcement,
+                "transition": String::from_utf8_lossy(checkpoint),
+            }),
+        })
+        .collect();
+    let body = json!({"origin": origin, "keys": keys});
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+}
+
 pub(crate) async fn log_info(State(shared): State<Arc<Shared>>) -> Response {
     let checkpoint = shared.checkpoint();
     let witnesses: Vec<_> = shared

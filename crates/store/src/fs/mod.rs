@@ -756,7 +756,8 @@ impl LogStorage for FsStorage {
 #[cfg(test)]
 mod tests {
     use truce_log::{
-        BundleId, MemoryDedup, Sequencer, TileId, VerifiedCheckpoint, encode_bundle, read_entry,
+        BundleId, MemoryDedup, Sequencer, SequencerError, TileId, VerifiedCheckpoint,
+        encode_bundle, read_entry,
     };
     use truce_note::{KeyName, SigningKey};
 
@@ -942,6 +943,45 @@ mod tests {
         let error =
             Sequencer::open(storage, MemoryDedup::default(), key(), ORIGIN).err().expect("refused");
         assert!(error.to_string().contains("does not give its signed checkpoint"), "{error}");
+    }
+
+    #[test]
+    fn a_journaled_key_rotation_is_replayed_and_the_old_key_may_no_longer_sign() {
+        let work = tempfile::tempdir().expect("dir");
+        let (live, crashed) = (work.path().join("live"), work.path().join("crashed"));
+        let new_key = SigningKey::from_seed(KeyName::new(ORIGIN).expect("name"), &[8; 32]);
+        let mut log = Sequencer::create(
+            paused_writer(&live, Unwritten::new()),
+            MemoryDedup::default(),
+            key(),
+            ORIGIN,
+        )
+        .expect("creates");
+        log.append(&[b"before".to_vec()]).expect("appends");
+        log.rotate_key(b"announcement", new_key.clone()).expect("rotates");
+        log.append(&[b"after".to_vec()]).expect("appends");
+        let signed = log.checkpoint().to_bytes();
+        copy_dir(&live, &crashed);
+        drop(log);
+
+        // The process died with three commits in the journal, one signed by
+        // the old key, the transition by both, one by the new key. Opened
+        // with the old key (the configuration not changed yet), the log
+        // replays them all, then refuses to sign.
+        let storage = FsStorage::open_writer(&crashed).expect("opens");
+        assert_eq!(storage.journaled().expect("reads").len(), 3);
+        let mut log = Sequencer::open(storage, MemoryDedup::default(), key(), ORIGIN)
+            .expect("opens with the old key");
+        assert_eq!(log.checkpoint().to_bytes(), signed);
+        assert_eq!(log.keys().current(), &new_key.verifier_key());
+        let refused = log.append(&[b"late".to_vec()]).err().expect("refused");
+        assert!(matches!(refused, SequencerError::KeyRetired { size: 2, .. }), "{refused}");
+        drop(log);
+
+        let storage = FsStorage::open_writer(&crashed).expect("opens");
+        let mut log = Sequencer::open(storage, MemoryDedup::default(), new_key, ORIGIN)
+            .expect("opens with the new key");
+        assert_eq!(log.append(&[b"later".to_vec()]).expect("appends")[0].index, 3);
     }
 
     #[test]
