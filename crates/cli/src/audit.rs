@@ -1,6 +1,7 @@
 //! `truce log audit`: a streaming audit of any C2SP tlog-tiles log, from a
 //! directory, over HTTP, or through a storage backend (a bucket).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
@@ -8,11 +9,11 @@ use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use truce_entry::Registry;
-use truce_log::{BundleId, TilePath, TreeAuditor, VerifiedCheckpoint};
+use truce_log::{BundleId, LogKeys, TilePath, TreeAuditor};
 use truce_note::VerifierKey;
 
 use crate::CheckFailed;
-use crate::fetch::{DirSource, Source, StorageSource, UrlSource, required};
+use crate::fetch::{DirSource, Source, StorageSource, UrlSource, follow_log_keys, required};
 use crate::io::{check_policy, read_policy};
 
 #[derive(Args)]
@@ -75,8 +76,9 @@ pub fn run(args: AuditArgs) -> Result<()> {
         }
         None => None,
     };
+    let keys = follow_log_keys(source.as_ref(), &vkey, &origin, &checkpoint)?;
     let (size, root) =
-        audit(source.as_ref(), &checkpoint, &vkey, &origin, earlier.as_deref(), args.entries)?;
+        audit(source.as_ref(), &checkpoint, &keys, earlier.as_deref(), args.entries)?;
     println!("verified {size} entries, root {root}");
     if let Some(witnesses) = witnesses {
         println!("the checkpoint is cosigned by {}", witnesses.join(", "));
@@ -85,30 +87,40 @@ pub fn run(args: AuditArgs) -> Result<()> {
 }
 
 /// Audits the log in `source` up to `checkpoint`: the checkpoint verifies
-/// with `vkey`, every bundle hashes to its tile, every tile to the next
-/// level, the whole to the checkpoint's root; with `earlier`, the tree of
-/// that older checkpoint is a prefix; with `entries`, every entry passes
-/// the log's registry. Returns the size and root audited; a failed check
-/// is a [`CheckFailed`].
+/// with the log's key at its size (`keys`), every bundle hashes to its
+/// tile, every tile to the next level, the whole to the checkpoint's root;
+/// with `earlier`, the tree of that older checkpoint is a prefix, as is the
+/// tree of every key transition followed; with `entries`, every entry
+/// passes the log's registry, and each key transition followed is
+/// announced by the entry before it. Returns the size and root audited; a
+/// failed check is a [`CheckFailed`].
 pub fn audit(
     source: &dyn Source,
     checkpoint: &[u8],
-    vkey: &VerifierKey,
-    origin: &str,
+    keys: &LogKeys,
     earlier: Option<&[u8]>,
     entries: bool,
 ) -> Result<(u64, truce_log::Hash)> {
     let failed =
         |message: String| anyhow::Error::from(CheckFailed(format!("audit failed: {message}")));
-    let checkpoint = VerifiedCheckpoint::verify(checkpoint, vkey, origin)
-        .map_err(|e| failed(format!("checkpoint: {e}")))?;
+    let checkpoint = keys.verify(checkpoint).map_err(|e| failed(format!("checkpoint: {e}")))?;
     let mut auditor = TreeAuditor::new(checkpoint.size(), checkpoint.root());
     if let Some(earlier) = earlier {
-        let earlier = VerifiedCheckpoint::verify(earlier, vkey, origin)
-            .map_err(|e| failed(format!("the earlier checkpoint: {e}")))?;
+        let earlier =
+            keys.verify(earlier).map_err(|e| failed(format!("the earlier checkpoint: {e}")))?;
         auditor
             .expect_root_at(earlier.size(), earlier.root())
             .map_err(|e| failed(e.to_string()))?;
+    }
+    // Each transition is a checkpoint of this very tree.
+    let mut announced: HashMap<u64, VerifierKey> = HashMap::new();
+    for transition in keys.transitions().filter(|t| t.size() <= checkpoint.size()) {
+        auditor
+            .expect_root_at(transition.size(), transition.root())
+            .map_err(|e| failed(format!("the key transition: {e}")))?;
+        if let Ok(Some(key)) = transition.next_key() {
+            announced.insert(transition.size() - 1, key);
+        }
     }
 
     let progress = ProgressBar::new(checkpoint.size()).with_style(
@@ -147,8 +159,10 @@ pub fn audit(
             if let Some(registry) = registry.as_mut() {
                 for (i, entry) in entries.iter().enumerate() {
                     let index = first_index + i as u64;
-                    registry
+                    let admitted = registry
                         .admit(index, entry)
+                        .map_err(|e| failed(format!("entry {index}: {e}")))?;
+                    check_announcement(index, admitted.entry.entry(), &mut announced)
                         .map_err(|e| failed(format!("entry {index}: {e}")))?;
                 }
             }
@@ -158,5 +172,43 @@ pub fn audit(
     })?;
     progress.finish_and_clear();
     let root = auditor.finish().map_err(|e| failed(e.to_string()))?;
+    if entries && let Some((index, _)) = announced.iter().next() {
+        return Err(failed(format!(
+            "the key transition at size {} follows no truce.log-key/v1 entry",
+            index + 1
+        )));
+    }
     Ok((checkpoint.size(), root))
+}
+
+/// A `truce.log-key/v1` entry at `index` must announce the transition
+/// checkpoint that follows it, if the audit followed that one; every
+/// transition followed must be announced (what is left in `announced`).
+fn check_announcement(
+    index: u64,
+    entry: &truce_entry::Entry,
+    announced: &mut HashMap<u64, VerifierKey>,
+) -> std::result::Result<(), String> {
+    let transition = announced.remove(&index);
+    let truce_entry::Entry::LogKey(announcement) = entry else {
+        return match transition {
+            Some(_) => {
+                Err("a key transition follows it, but it is no truce.log-key/v1 entry".into())
+            }
+            None => Ok(()),
+        };
+    };
+    if announcement.from_size.0 != index + 1 {
+        return Err(format!(
+            "it announces a key from size {}, not {}",
+            announcement.from_size.0,
+            index + 1
+        ));
+    }
+    match transition {
+        Some(key) if key != announcement.key.0 => {
+            Err(format!("it announces {}, the transition names {key}", announcement.key.0))
+        }
+        _ => Ok(()),
+    }
 }

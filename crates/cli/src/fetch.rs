@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use truce_log::{LogStorage, TilePath};
+use truce_log::{LogKeys, LogStorage, TilePath};
+use truce_note::VerifierKey;
 use truce_store::{Backends, FsStorage, StorageLocation};
 
 use crate::CheckFailed;
@@ -15,6 +16,12 @@ pub trait Source: Send + Sync {
     /// The file at `path` (relative to the log's prefix), or `None` if it
     /// does not exist.
     fn get(&self, path: &str) -> Result<Option<Vec<u8>>>;
+
+    /// The log's key history (`GET /v1/log/keys` of a Truce server), if the
+    /// source offers one.
+    fn key_history(&self) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
 
 pub struct DirSource(pub PathBuf);
@@ -51,6 +58,10 @@ impl UrlSource {
 }
 
 impl Source for UrlSource {
+    fn key_history(&self) -> Result<Option<Vec<u8>>> {
+        self.get("v1/log/keys")
+    }
+
     fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
         let url = format!("{}/{path}", self.base);
         let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
@@ -101,6 +112,44 @@ impl Source for StorageSource {
         let read = self.0.read(&[object]).map_err(anyhow::Error::from_boxed)?;
         Ok(read.into_iter().next().flatten())
     }
+}
+
+/// The keys of the log, from the one the user trusts: if `checkpoint` is
+/// signed by a later key, the key transitions the source lists after the
+/// trusted key are followed, each verified with the key before it (the
+/// source is not trusted for them). A checkpoint that still does not
+/// verify is for the caller to refuse.
+pub fn follow_log_keys(
+    source: &dyn Source,
+    trusted: &VerifierKey,
+    origin: &str,
+    checkpoint: &[u8],
+) -> Result<LogKeys> {
+    let mut keys = LogKeys::new(trusted.clone(), origin);
+    if let Ok(verified) = keys.verify(checkpoint) {
+        // The transition itself verifies with the old key: follow it, for
+        // what the log signs next.
+        if verified.next_key().is_ok_and(|next| next.is_some()) {
+            keys.follow(checkpoint).map_err(|e| CheckFailed(format!("the checkpoint: {e}")))?;
+        }
+        return Ok(keys);
+    }
+    let Some(history) = source.key_history()? else { return Ok(keys) };
+    let history: serde_json::Value =
+        serde_json::from_slice(&history).context("the log's key history (/v1/log/keys)")?;
+    let periods = history["keys"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let trusted_text = trusted.to_string();
+    let Some(start) = periods.iter().position(|p| p["key"].as_str() == Some(&trusted_text)) else {
+        return Ok(keys);
+    };
+    for period in &periods[start + 1..] {
+        let transition = period["transition"].as_str().unwrap_or_default();
+        let key = keys.follow(transition.as_bytes()).map_err(|e| {
+            CheckFailed(format!("the log's key history: {e}; the log may have been tampered with"))
+        })?;
+        eprintln!("the log rotated its key: following it to {key}");
+    }
+    Ok(keys)
 }
 
 /// The object at `path`; a partial tile or bundle that the log deleted once

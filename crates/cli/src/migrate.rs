@@ -172,7 +172,13 @@ pub fn run(args: MigrateArgs) -> Result<()> {
 
     // The auditor on the copy, entries and all.
     let copy = StorageSource::open(&args.to_storage, Some(&args.to_index))?;
-    let (audited, root) = crate::audit::audit(&copy, &latest, &vkey, &origin, None, true)?;
+    let (audited, root) = crate::audit::audit(
+        &copy,
+        &latest,
+        &truce_log::LogKeys::new(vkey.clone(), &origin),
+        None,
+        true,
+    )?;
     println!("audited the copy: {audited} entries, root {root}");
 
     let compared = compare_indexes(&from.index, &to.index, &origin, size)?;

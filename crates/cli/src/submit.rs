@@ -67,7 +67,14 @@ pub fn run(args: SubmitArgs) -> Result<()> {
     let log = client.get_json("/v1/log")?;
     let origin = log["origin"].as_str().context("the server did not state its origin")?.to_owned();
     let log_key: VerifierKey = match &args.log_vkey {
-        Some(vkey) => vkey.parse().context("--log-vkey")?,
+        // The key given may have been rotated since: follow the log's
+        // transitions from it to the key that signs its checkpoints now.
+        Some(vkey) => {
+            let trusted: VerifierKey = vkey.parse().context("--log-vkey")?;
+            let checkpoint = log["checkpoint"].as_str().unwrap_or_default().as_bytes();
+            let source = crate::fetch::UrlSource::new(&args.url)?;
+            crate::fetch::follow_log_keys(&source, &trusted, &origin, checkpoint)?.current().clone()
+        }
         None => log["vkey"].as_str().context("the server did not state its key")?.parse()?,
     };
     if args.log_vkey.is_none() {

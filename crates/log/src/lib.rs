@@ -69,12 +69,12 @@ mod tree;
 
 pub use crate::audit::{AuditError, TreeAuditor};
 pub use crate::checkpoint::{Checkpoint, CheckpointError, VerifiedCheckpoint};
+pub use crate::rotation::{KEY_LINE, LogKeys, RotationError, key_line};
 pub use crate::sequencer::{Logged, Sequencer, SequencerError, read_entry};
 pub use crate::storage::{
     BatchedDedup, BoxError, CommitError, DedupBatch, DedupIndex, Journaled, LogStorage,
     MemoryDedup, StorageTiles, StorageTilesError, cut_to_width, full_version, read_objects,
 };
-pub use crate::rotation::{KEY_LINE, LogKeys, RotationError, key_line};
 pub use crate::tlog_proof::{TlogProof, TlogProofError};
 
 pub use crate::bundle::{

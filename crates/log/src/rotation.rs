@@ -70,7 +70,8 @@ impl VerifiedCheckpoint {
     /// too (strictly, like every signature).
     pub fn next_key(&self) -> Result<Option<VerifierKey>, RotationError> {
         let checkpoint = self.checkpoint();
-        let bad = |problem: String| RotationError::BadTransition { size: checkpoint.size(), problem };
+        let bad =
+            |problem: String| RotationError::BadTransition { size: checkpoint.size(), problem };
         let mut lines = checkpoint
             .extensions()
             .iter()

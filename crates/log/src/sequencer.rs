@@ -108,7 +108,7 @@ pub enum SequencerError {
     )]
     KeyRetired {
         /// The key the log signs with now.
-        key: VerifierKey,
+        key: Box<VerifierKey>,
         /// The size of the transition checkpoint.
         size: u64,
     },
@@ -289,7 +289,11 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         self.check_current_key()?;
         let refuse = |problem: String| Err(SequencerError::Rotation(problem));
         if new_vkey.name().as_str() != self.origin {
-            return refuse(format!("the new key is named {}, not {}", new_vkey.name(), self.origin));
+            return refuse(format!(
+                "the new key is named {}, not {}",
+                new_vkey.name(),
+                self.origin
+            ));
         }
         if new_vkey.algorithm() != Algorithm::Ed25519 {
             return refuse("the new key is not an Ed25519 signing key".into());
@@ -340,7 +344,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         let current = self.keys.current();
         if *current != self.key.verifier_key() {
             let size = self.keys.transitions().last().map_or(0, VerifiedCheckpoint::size);
-            return Err(SequencerError::KeyRetired { key: current.clone(), size });
+            return Err(SequencerError::KeyRetired { key: Box::new(current.clone()), size });
         }
         Ok(())
     }

@@ -6,9 +6,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use truce_log::{
-    BoxError, Checkpoint, Hash, LogKeys, LogStorage, MemoryDedup, Sequencer, SequencerError, TileHashReader,
-    TilePath, TreeAuditor, VerifiedCheckpoint, bundles_for_size, inclusion_proof, leaf_hash,
-    tiles_for_size, verify_inclusion,
+    BoxError, Checkpoint, Hash, LogKeys, LogStorage, MemoryDedup, Sequencer, SequencerError,
+    TileHashReader, TilePath, TreeAuditor, VerifiedCheckpoint, bundles_for_size, inclusion_proof,
+    leaf_hash, tiles_for_size, verify_inclusion,
 };
 use truce_note::{KeyName, SigningKey, UnverifiedNote};
 
@@ -449,7 +449,7 @@ fn a_sequencer_with_the_retired_key_reads_but_does_not_append() {
     let mut old = Sequencer::open(&storage, MemoryDedup::default(), key(), ORIGIN).expect("opens");
     let refused = old.append(&[entry(1)]);
     assert!(
-        matches!(&refused, Err(SequencerError::KeyRetired { key, size: 2 }) if *key == new_key().verifier_key()),
+        matches!(&refused, Err(SequencerError::KeyRetired { key, size: 2 }) if **key == new_key().verifier_key()),
         "{refused:?}"
     );
     // Run again, the rotation takes the new key and appends nothing.

@@ -9,6 +9,10 @@
 //! for witnesses. The checkpoint, with the cosignatures that verified, is
 //! recorded in the query index (so that every server of the log serves
 //! it) and served at `/checkpoint`. Only the server that sequences asks.
+//!
+//! After a rotation of the log's key, a witness that has not cosigned the
+//! transition checkpoint still trusts the retired key only: it is asked to
+//! cosign the transition first, which teaches it the new key.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +75,19 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
         .build()
         .into();
     let mut done = shared.witnessed().map(|w| w.size);
+    // Rotations happen while no server runs: the transitions are those of
+    // the log this server opened.
+    let transitions: Vec<Transition> = match crate::rotation::key_history(&shared) {
+        Ok(history) => history
+            .into_iter()
+            .filter_map(|period| period.transition)
+            .map(|(_, note)| Transition { size: checkpoint_size(&note), note })
+            .collect(),
+        Err(e) => {
+            tracing::error!("the log's key history: {e}; witnesses are not brought through it");
+            Vec::new()
+        }
+    };
     // Where the witnessed checkpoint is recorded: one connection, opened
     // when first needed and again after a failure.
     let mut index = None;
@@ -80,7 +97,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
             shared.wait_for_checkpoint(checkpoint.size(), Duration::from_secs(1));
             continue;
         }
-        let cosignatures = round(&shared, &agent, &mut witnesses, &checkpoint);
+        let cosignatures = round(&shared, &agent, &mut witnesses, &checkpoint, &transitions);
         match publish(&shared, &checkpoint, cosignatures, &mut index) {
             Ok(()) => done = Some(checkpoint.size()),
             Err(e) => {
@@ -91,29 +108,76 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
     }
 }
 
+/// A key transition checkpoint of the log, as stored.
+struct Transition {
+    size: u64,
+    note: Vec<u8>,
+}
+
+fn checkpoint_size(note: &[u8]) -> u64 {
+    UnverifiedNote::parse(note)
+        .ok()
+        .and_then(|n| truce_log::Checkpoint::parse(n.text_unverified()).ok())
+        .map_or(0, |c| c.size())
+}
+
 /// Asks every witness at once; the cosignatures that verified.
 fn round(
     shared: &Shared,
     agent: &ureq::Agent,
     witnesses: &mut [Witness],
     checkpoint: &VerifiedCheckpoint,
+    transitions: &[Transition],
 ) -> Vec<NoteSignature> {
     std::thread::scope(|scope| {
         let asks: Vec<_> = witnesses
             .iter_mut()
-            .map(|witness| scope.spawn(move || ask(shared, agent, witness, checkpoint)))
+            .map(|witness| {
+                scope.spawn(move || ask(shared, agent, witness, checkpoint, transitions))
+            })
             .collect();
         asks.into_iter().filter_map(|a| a.join().ok().flatten()).collect()
     })
 }
 
+/// Asks one witness to cosign `checkpoint`, after the key transitions
+/// below it that the witness may not have cosigned.
 fn ask(
     shared: &Shared,
     agent: &ureq::Agent,
     witness: &mut Witness,
     checkpoint: &VerifiedCheckpoint,
+    transitions: &[Transition],
 ) -> Option<NoteSignature> {
     let size = checkpoint.size();
+    for transition in transitions {
+        let behind = witness.known.is_none_or(|known| known < transition.size);
+        if transition.size < size && behind {
+            // A witness already beyond it answers 409 with its size: fine.
+            add(shared, agent, witness, transition.size, &transition.note, true)?;
+        }
+    }
+    add(shared, agent, witness, size, &checkpoint.to_bytes(), false)?.cosignature
+}
+
+/// What a witness made of a checkpoint it was asked to cosign.
+struct Added {
+    /// Its cosignature, verified; none if it had cosigned a larger tree
+    /// already.
+    cosignature: Option<NoteSignature>,
+}
+
+/// Asks one witness to cosign the checkpoint `note` of `size`. `None` if
+/// it failed; an intermediate checkpoint (a transition) is passed over by a
+/// witness that cosigned a larger tree.
+fn add(
+    shared: &Shared,
+    agent: &ureq::Agent,
+    witness: &mut Witness,
+    size: u64,
+    note: &[u8],
+    intermediate: bool,
+) -> Option<Added> {
     let mut old = witness.known.filter(|&k| k <= size).unwrap_or(0);
     // Twice at most: once more after a 409 names the witness's size.
     for _ in 0..2 {
@@ -132,7 +196,7 @@ fn ask(
                 }
             }
         };
-        let body = AddCheckpoint { old, proof, checkpoint: checkpoint.to_bytes() }.to_bytes();
+        let body = AddCheckpoint { old, proof, checkpoint: note.to_vec() }.to_bytes();
         let url = format!("{}/add-checkpoint", witness.url);
         let mut response = match agent.post(&url).send(&body[..]) {
             Ok(response) => response,
@@ -146,19 +210,23 @@ fn ask(
             response.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
         match status {
             200 => {
-                let cosignature = verified(checkpoint, &text, &witness.key);
+                let cosignature = verified(note, &text, &witness.key);
                 if cosignature.is_none() {
                     tracing::error!(
                         "witness {}: its answer holds no valid cosignature",
                         witness.name
                     );
-                } else {
-                    witness.known = Some(size);
+                    return None;
                 }
-                return cosignature;
+                witness.known = Some(size);
+                return Some(Added { cosignature });
             }
             409 => match text.trim_end_matches('\n').parse::<u64>() {
                 Ok(theirs) if theirs <= size && theirs != old => old = theirs,
+                Ok(theirs) if intermediate && theirs > size => {
+                    witness.known = Some(theirs);
+                    return Some(Added { cosignature: None });
+                }
                 Ok(theirs) => {
                     tracing::error!(
                         "witness {} has cosigned size {theirs}, beyond this log's {size}",
@@ -182,15 +250,11 @@ fn ask(
 }
 
 /// The witness's cosignature in `lines`, if it verifies over the
-/// checkpoint.
-fn verified(
-    checkpoint: &VerifiedCheckpoint,
-    lines: &str,
-    key: &VerifierKey,
-) -> Option<NoteSignature> {
+/// checkpoint `note`.
+fn verified(note: &[u8], lines: &str, key: &VerifierKey) -> Option<NoteSignature> {
     // SPEC(tlog-witness): the client may append the answer to the
     // checkpoint and verify the note with the witness keys it trusts.
-    let mut note = checkpoint.to_bytes();
+    let mut note = note.to_vec();
     note.extend_from_slice(lines.as_bytes());
     let verified = UnverifiedNote::parse(&note).ok()?.verify(key).ok()?;
     verified

@@ -48,7 +48,7 @@ fn header(mirror: &Mirror, refusal: &Refusal, now: jiff::Timestamp) -> String {
          detail:   {}\n",
         mirror.from,
         mirror.origin,
-        mirror.vkey,
+        mirror.keys.current(),
         refusal.reason.as_str(),
         refusal.detail,
     )

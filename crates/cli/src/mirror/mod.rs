@@ -13,6 +13,9 @@
 //! DIR/keys/log.vkey                 the log's verifier key (given, or trusted
 //!                                   on first use), where a server's data
 //!                                   directory keeps it
+//! DIR/keys/transitions/<size>       the rotations of the log's key followed
+//!                                   since: each transition checkpoint, signed
+//!                                   by the key before it and the key it names
 //! DIR/evidence/<time>-<reason>.txt  why a checkpoint was refused, with both
 //!                                   checkpoints verbatim
 //! ```
@@ -54,7 +57,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use truce_log::{
-    LogStorage as _, Policy, StorageTiles, TileHashReader, TilePath, VerifiedCheckpoint,
+    LogKeys, LogStorage as _, Policy, StorageTiles, TileHashReader, TilePath, VerifiedCheckpoint,
 };
 use truce_note::VerifierKey;
 use truce_server::DataDir;
@@ -124,7 +127,8 @@ struct Mirror {
     storage: FsStorage,
     from: String,
     source: Box<dyn Source>,
-    vkey: VerifierKey,
+    /// The key first trusted, and the transitions followed since.
+    keys: LogKeys,
     origin: String,
     policy: Option<Policy>,
     /// The checkpoint the directory holds, verified, and its bytes.
@@ -146,13 +150,14 @@ impl Mirror {
         let policy = read_policy(args.witness_policy.as_deref())?;
         let vkey = log_key(args, policy.as_ref())?;
         let origin = vkey.name().as_str().to_owned();
-        let last = verify_local(&storage, &vkey, &origin)?;
+        let keys = followed_keys(&args.dir, vkey, &origin)?;
+        let last = verify_local(&storage, &keys)?;
         Ok(Mirror {
             root: args.dir.clone(),
             storage,
             from: args.from.clone(),
             source,
-            vkey,
+            keys,
             origin,
             policy,
             last,
@@ -268,17 +273,42 @@ fn trust_on_first_use(from: &str, path: &Path) -> Result<VerifierKey> {
     Ok(key)
 }
 
+/// Where the transitions of the log's key that the mirror followed are.
+fn transitions_dir(root: &Path) -> PathBuf {
+    DataDir::new(root).log_vkey().with_file_name("transitions")
+}
+
+/// The log's keys: the key first trusted, and the transitions the
+/// directory recorded, followed again (each verified with the key before
+/// it).
+fn followed_keys(root: &Path, vkey: VerifierKey, origin: &str) -> Result<LogKeys> {
+    let mut keys = LogKeys::new(vkey, origin);
+    let dir = transitions_dir(root);
+    let mut sizes: Vec<u64> = match std::fs::read_dir(&dir) {
+        Ok(files) => files.filter_map(|f| f.ok()?.file_name().to_str()?.parse().ok()).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    sizes.sort_unstable();
+    for size in sizes {
+        let path = dir.join(size.to_string());
+        let note =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        keys.follow(&note).map_err(|e| CheckFailed(format!("{}: {e}", path.display())))?;
+    }
+    Ok(keys)
+}
+
 /// The checkpoint the directory holds, verified with the log's key, with
 /// the right edge of its tree and its last bundle checked against it: what
 /// the next round builds on.
-fn verify_local(storage: &FsStorage, vkey: &VerifierKey, origin: &str) -> Result<Option<Mirrored>> {
+fn verify_local(storage: &FsStorage, keys: &LogKeys) -> Result<Option<Mirrored>> {
     let dir = storage.dir().display().to_string();
     let corrupt = |what: String| CheckFailed(format!("{dir}: {what}; run truce log audit --dir"));
     let Some(bytes) = storage.read_checkpoint().map_err(anyhow::Error::from_boxed)? else {
         return Ok(None);
     };
-    let checkpoint = VerifiedCheckpoint::verify(&bytes, vkey, origin)
-        .map_err(|e| corrupt(format!("its checkpoint: {e}")))?;
+    let checkpoint = keys.verify(&bytes).map_err(|e| corrupt(format!("its checkpoint: {e}")))?;
     let size = checkpoint.size();
     let tiles = TileHashReader::new(size, StorageTiles(storage));
     let root = truce_log::tree_root(size, &tiles)

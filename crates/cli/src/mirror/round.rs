@@ -129,10 +129,10 @@ impl Mirror {
         {
             return Ok(Outcome::UpToDate(last.checkpoint.size()));
         }
-        let new = VerifiedCheckpoint::verify(bytes, &self.vkey, &self.origin).map_err(|e| {
-            let detail = format!("it does not verify with the log's key {}: {e}", self.vkey);
-            RoundError::refused(Reason::BadSignature, detail, None)
-        })?;
+        let new = match self.keys.verify(bytes) {
+            Ok(new) => new,
+            Err(_) => self.follow_rotation(bytes)?,
+        };
         if let Some(policy) = &self.policy {
             check_policy(policy, bytes, &self.origin)?;
         }
@@ -164,7 +164,57 @@ impl Mirror {
             check_consistency(&remote, &frame, held, held_root, &new)?;
         }
         let reused = self.store(&frame, new, bytes)?;
+        self.check_transitions(size)?;
         Ok(Outcome::Advanced { from: held, to: size, reused })
+    }
+
+    /// Each key transition followed is a checkpoint of the tree stored:
+    /// a retired key that signed another tree forked the log.
+    fn check_transitions(&self, size: u64) -> Result<(), RoundError> {
+        let tiles = TileHashReader::new(size, StorageTiles(&self.storage));
+        for transition in self.keys.transitions().filter(|t| t.size() <= size) {
+            let at = transition.size();
+            let ours = tree_root(at, &tiles)
+                .map_err(|e| anyhow!("reading {}: {e}", self.dir().display()))?;
+            if ours != transition.root() {
+                let detail = format!(
+                    "the key transition at size {at} has root {}; the tree mirrored has root \
+                     {ours} at that size",
+                    transition.root()
+                );
+                return Err(RoundError::refused(Reason::Fork, detail, None));
+            }
+        }
+        Ok(())
+    }
+
+    /// A checkpoint the key trusted now does not verify: the log may have
+    /// rotated its key. The transitions it lists are followed (each one
+    /// verified with the key before it) and recorded, and the checkpoint
+    /// must then verify with the key at its size. That each transition is
+    /// a checkpoint of this very tree is checked once its tiles are stored.
+    fn follow_rotation(&mut self, bytes: &[u8]) -> Result<VerifiedCheckpoint, RoundError> {
+        let refused = |detail: String| RoundError::refused(Reason::BadSignature, detail, None);
+        let keys = crate::fetch::follow_log_keys(
+            self.source.as_ref(),
+            self.keys.current(),
+            &self.origin,
+            bytes,
+        )
+        .map_err(|e| refused(format!("{e:#}")))?;
+        let new = keys.verify(bytes).map_err(|e| {
+            refused(format!("it does not verify with the log's key {}: {e}", keys.current()))
+        })?;
+        let dir = super::transitions_dir(&self.root);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for transition in keys.transitions() {
+            let path = dir.join(transition.size().to_string());
+            truce_store::replace_file(&path, &transition.to_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            self.keys.follow(&transition.to_bytes()).map_err(|e| refused(e.to_string()))?;
+        }
+        Ok(new)
     }
 
     /// A checkpoint smaller than the one held: a stale copy if our tree

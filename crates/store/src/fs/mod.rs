@@ -974,7 +974,7 @@ mod tests {
             .expect("opens with the old key");
         assert_eq!(log.checkpoint().to_bytes(), signed);
         assert_eq!(log.keys().current(), &new_key.verifier_key());
-        let refused = log.append(&[b"late".to_vec()]).err().expect("refused");
+        let refused = log.append(&[b"late".to_vec()]).expect_err("refused");
         assert!(matches!(refused, SequencerError::KeyRetired { size: 2, .. }), "{refused}");
         drop(log);
 
