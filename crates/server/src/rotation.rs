@@ -55,8 +55,8 @@ pub fn rotate_log_key(
         .open_reader()
         .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
     let origin = crate::stored_origin(storage.as_ref(), &backends)?;
-    let name = KeyName::new(&origin)
-        .map_err(|e| ServerError::Setup(format!("the log's origin: {e}")))?;
+    let name =
+        KeyName::new(&origin).map_err(|e| ServerError::Setup(format!("the log's origin: {e}")))?;
     let signer = truce_store::open_signer(new_key, &name, Algorithm::Ed25519)
         .map_err(|e| ServerError::Setup(format!("--new-key: {e}")))?;
     let mut ingest = Ingest::recover(config, &backends, &origin)?.ok_or_else(|| {
@@ -171,13 +171,16 @@ pub(crate) fn key_history(shared: &Shared) -> Result<Vec<KeyPeriod>, ServerError
             return Err(ServerError::Setup(format!("entry {} is not a log key", row.index)));
         };
         let from_size = announcement.from_size.0;
-        let transition = shared
-            .storage
-            .read_checkpoint_at(from_size)
-            .map_err(|e| unavailable(&e))?
-            .ok_or_else(|| unavailable(&format!("the checkpoint of size {from_size} is gone")))?;
+        let transition =
+            shared.storage.read_checkpoint_at(from_size).map_err(|e| unavailable(&e))?.ok_or_else(
+                || unavailable(&format!("the checkpoint of size {from_size} is gone")),
+            )?;
         if history.is_empty() {
-            history.push(KeyPeriod { key: announcement.previous.0, from_size: 0, transition: None });
+            history.push(KeyPeriod {
+                key: announcement.previous.0,
+                from_size: 0,
+                transition: None,
+            });
         }
         history.push(KeyPeriod {
             key: announcement.key.0,

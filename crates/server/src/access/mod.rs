@@ -59,9 +59,7 @@ pub(crate) fn need(method: &axum::http::Method, path: &str) -> Need {
         return Need::Submit;
     }
     match path {
-        "/checkpoint" | "/v1/log" | "/v1/log/keys" | "/healthz" | "/openapi.json" => {
-            Need::Nothing
-        }
+        "/checkpoint" | "/v1/log" | "/v1/log/keys" | "/healthz" | "/openapi.json" => Need::Nothing,
         _ if path.starts_with("/v1/proof/") => Need::Nothing,
         _ if path.starts_with("/v1/entries") => Need::Precise,
         _ if path.starts_with("/v1/") || path == "/metrics" => Need::Read,
