@@ -27,6 +27,11 @@ pub enum WitnessCommand {
     /// /<sha256(origin) hex>/checkpoint shows monitors the latest
     /// checkpoint cosigned. The state is an append-only journal in the
     /// state directory, synced before each reply.
+    ///
+    /// When a log rotates its key, the witness follows: once it cosigns
+    /// the transition checkpoint (signed by the key it trusts and by the
+    /// new key it names), it accepts larger checkpoints signed by the new
+    /// key only, also after a restart.
     Serve(ServeArgs),
     /// Follow a log's checkpoints and alert on any inconsistency.
     ///
@@ -55,7 +60,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:7380")]
     listen: std::net::SocketAddr,
     /// A log to witness, as ORIGIN=VKEY (the verifier key's name must be
-    /// the origin); repeat for each log.
+    /// the origin); repeat for each log, or for each key of one log. The
+    /// key transitions the witness followed start from these keys.
     #[arg(long = "log", value_name = "ORIGIN=VKEY", required = true)]
     logs: Vec<String>,
 }
@@ -118,6 +124,8 @@ fn serve(args: ServeArgs) -> Result<()> {
         }
         log_keys.push(vkey);
     }
+    // The witness logs (with tracing) each key transition it follows, as
+    // it cosigns one and as it follows the recorded ones again on opening.
     let witness = Arc::new(Witness::open(key, log_keys, &args.state)?);
     let vkey = witness.verifier_key();
     runtime()?.block_on(async move {

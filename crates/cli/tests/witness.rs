@@ -8,7 +8,8 @@
 //! in the log's log, and cosign once real witnesses answer at their
 //! addresses. A witness whose clock is set back (libfaketime) cosigns
 //! nothing until its clock is past its latest cosignature, restarted or
-//! not.
+//! not. A witness follows the rotation of a log's key, says so in its log,
+//! and refuses the retired key after a restart.
 
 mod common;
 
@@ -433,4 +434,103 @@ fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
     assert_eq!(status, 200, "{answer}");
     assert!(second.expect("a timestamp") >= first);
     drop(witness);
+}
+
+/// The lines of a process's log (`DIR/PORT.log`) from byte `from` on, with
+/// the terminal's colour codes taken out.
+fn log_lines(dir: &std::path::Path, port: u16, from: usize) -> Vec<String> {
+    let log = std::fs::read_to_string(dir.join(format!("{port}.log"))).expect("its log");
+    let mut plain = String::new();
+    let mut chars = log[from..].chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_witness_follows_a_log_key_rotation_and_says_so_across_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dir = dir.path();
+    let log_key = |seed: u8| {
+        truce_note::SigningKey::from_seed(
+            truce_note::KeyName::new(ORIGIN).expect("a name"),
+            &[seed; 32],
+        )
+    };
+    let (old_key, new_key) = (log_key(1), log_key(2));
+    let name = "w1.example/witness";
+    let out =
+        truce(dir, &["key", "generate", "--cosigner", "--name", name, "--out", "w1.key"], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = format!("{ORIGIN}={}", old_key.verifier_key());
+    let args = [
+        "witness", "serve", "--key", "w1.key", "--state", "w1", "--listen", &listen, "--log", &log,
+    ];
+    let witness = start(dir, &args, port);
+
+    let mut tree = MemoryTree::new();
+    for n in 0..10 {
+        tree.append(leaf_hash(format!("entry {n}").as_bytes())).expect("appends");
+    }
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    // Asks the witness to cosign `checkpoint`, signed by `signers`, from
+    // `old`: the status and the answer.
+    let ask = |old: u64, checkpoint: Checkpoint, signers: &[&dyn truce_note::Signer]| {
+        let size = checkpoint.size();
+        let proof = if old == 0 {
+            vec![]
+        } else {
+            truce_log::consistency_proof(old, size, &tree).expect("proof")
+        };
+        let note = checkpoint.sign_by(signers).expect("signs").to_bytes();
+        let body = AddCheckpoint { old, proof, checkpoint: note }.to_bytes();
+        let mut response = agent
+            .post(format!("http://127.0.0.1:{port}/add-checkpoint"))
+            .send(&body[..])
+            .expect("answers");
+        (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
+    };
+    let at = |size: u64| {
+        Checkpoint::new(ORIGIN, size, truce_log::tree_root(size, &tree).expect("root"))
+            .expect("valid")
+    };
+
+    assert_eq!(ask(0, at(3), &[&old_key]).0, 200);
+    let transition = at(4).with_next_key(&new_key.verifier_key());
+    let (status, answer) = ask(3, transition, &[&old_key, &new_key]);
+    assert_eq!(status, 200, "{answer}");
+    let new_vkey = new_key.verifier_key().to_string();
+    let says = |lines: &[String], what: &str| {
+        lines.iter().any(|l| {
+            l.contains(what)
+                && l.contains(&format!("origin={ORIGIN}"))
+                && l.contains("size=4")
+                && l.contains(&format!("key={new_vkey}"))
+        })
+    };
+    let lines = log_lines(dir, port, 0);
+    assert!(says(&lines, "followed the log's key transition"), "{}", lines.join("\n"));
+
+    // The retired key is refused beyond the transition; the new key is not.
+    let (status, answer) = ask(4, at(5), &[&old_key]);
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(ask(4, at(5), &[&new_key]).0, 200);
+
+    // Restarted, it follows the recorded transition again, and says so.
+    let before = std::fs::metadata(dir.join(format!("{port}.log"))).expect("its log").len();
+    drop(witness);
+    let _witness = start(dir, &args, port);
+    let lines = log_lines(dir, port, before as usize);
+    assert!(says(&lines, "recorded in the witness's state"), "{}", lines.join("\n"));
+    let (status, answer) = ask(5, at(6), &[&old_key]);
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(ask(5, at(6), &[&new_key]).0, 200);
 }

@@ -1,12 +1,15 @@
 //! The witness's durable record: the latest checkpoint it cosigned for
-//! each log, as an append-only journal.
+//! each log, and the key transitions it cosigned, as an append-only
+//! journal.
 //!
 //! Each record is one line, the base64 of a cosigned checkpoint note; the
 //! last record of an origin is its state. Appending a line and syncing the
 //! file is one small write and one `fdatasync`, and concurrent requests
 //! share syncs, where replacing a file per log would cost a rename and two
-//! syncs each. The journal is compacted (rewritten with one record per
-//! log, atomically) when it is opened.
+//! syncs each. The journal is compacted when it is opened: rewritten,
+//! atomically, with each log's key transitions (the last record of each
+//! size), from which the witness follows them again, and then its latest
+//! record.
 //!
 //! Forgetting a record would let the witness cosign a fork of that log, so
 //! a journal that cannot be read is an error, never an empty state. Only a
@@ -20,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use truce_log::{Checkpoint, Hash};
+use truce_log::{Checkpoint, Hash, KEY_LINE};
 use truce_note::UnverifiedNote;
 
 const JOURNAL: &str = "witness.journal";
@@ -61,10 +64,20 @@ pub(crate) struct Journal {
     file: File,
 }
 
+/// The open journal and what it holds.
+pub(crate) struct Contents {
+    pub(crate) journal: Journal,
+    /// The latest checkpoint cosigned for each log: its state.
+    pub(crate) latest: BTreeMap<String, Recorded>,
+    /// The key transitions cosigned for each log, by size. They are not
+    /// verified here: the witness verifies them when it follows them again.
+    pub(crate) transitions: BTreeMap<String, BTreeMap<u64, Recorded>>,
+}
+
 impl Journal {
-    /// Opens (or creates) the journal in `dir`, compacts it, and returns the
-    /// state it holds.
-    pub(crate) fn open(dir: &Path) -> Result<(Journal, BTreeMap<String, Recorded>), JournalError> {
+    /// Opens (or creates) the journal in `dir`, compacts it, and returns
+    /// what it holds.
+    pub(crate) fn open(dir: &Path) -> Result<Contents, JournalError> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(JOURNAL);
         let text = match std::fs::read(&path) {
@@ -74,28 +87,40 @@ impl Journal {
         };
         // A last line with no newline was never synced: drop it.
         let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let mut state = BTreeMap::new();
+        let mut latest = BTreeMap::new();
+        let mut transitions: BTreeMap<String, BTreeMap<u64, Recorded>> = BTreeMap::new();
         for (n, line) in
             text[..complete].split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate()
         {
             let corrupt = || JournalError::Corrupt { path: path.clone(), record: n + 1 };
             let note = BASE64.decode(line).map_err(|_| corrupt())?;
-            let (origin, recorded) = read_record(note).ok_or_else(corrupt)?;
-            state.insert(origin, recorded);
+            let record = read_record(note).ok_or_else(corrupt)?;
+            if record.names_a_key {
+                let recorded = record.recorded.clone();
+                transitions
+                    .entry(record.origin.clone())
+                    .or_default()
+                    .insert(recorded.size, recorded);
+            }
+            latest.insert(record.origin, record.recorded);
         }
-        // Compact: one record per log, written aside and renamed over.
+        // Compact: each log's transitions, then its latest record, written
+        // aside and renamed over.
         let fresh = dir.join(format!("{JOURNAL}.new"));
         let mut out = File::create(&fresh)?;
         let mut buffer = Vec::new();
-        for recorded in state.values() {
-            buffer.extend_from_slice(record_line(&recorded.note).as_bytes());
+        for (origin, state) in &latest {
+            let kept = transitions.get(origin).into_iter().flat_map(BTreeMap::values);
+            for recorded in kept.filter(|&t| t != state).chain([state]) {
+                buffer.extend_from_slice(record_line(&recorded.note).as_bytes());
+            }
         }
         out.write_all(&buffer)?;
         out.sync_all()?;
         std::fs::rename(&fresh, &path)?;
         File::open(dir)?.sync_all()?;
         let file = OpenOptions::new().append(true).open(&path)?;
-        Ok((Journal { file }, state))
+        Ok(Contents { journal: Journal { file }, latest, transitions })
     }
 
     /// Writes a record; it is durable once [`Journal::sync`] returns.
@@ -115,10 +140,23 @@ fn record_line(note: &[u8]) -> String {
     line
 }
 
+/// What one record holds.
+struct Record {
+    origin: String,
+    recorded: Recorded,
+    /// Whether the checkpoint has a `truce-log-key` line: a key
+    /// transition, which the witness verifies again before it follows it.
+    names_a_key: bool,
+}
+
 /// The origin and state a cosigned checkpoint records.
-fn read_record(note: Vec<u8>) -> Option<(String, Recorded)> {
+fn read_record(note: Vec<u8>) -> Option<Record> {
     let parsed = UnverifiedNote::parse(&note).ok()?;
     let checkpoint = Checkpoint::parse(parsed.text_unverified()).ok()?;
+    let names_a_key = checkpoint
+        .extensions()
+        .iter()
+        .any(|line| line.strip_prefix(KEY_LINE).is_some_and(|rest| rest.starts_with(' ')));
     let recorded = Recorded { size: checkpoint.size(), root: checkpoint.root(), note };
-    Some((checkpoint.origin().to_owned(), recorded))
+    Some(Record { origin: checkpoint.origin().to_owned(), recorded, names_a_key })
 }

@@ -6,6 +6,14 @@
 //! parties can be shown different histories, each cosigned by the same
 //! witness. Cosignatures are Ed25519 [tlog-cosignature]/v1.
 //!
+//! A witness follows a log's key rotation by itself. When it cosigns a key
+//! transition (a checkpoint with a `truce-log-key` line, signed by the key
+//! it trusts and by the key it names), it trusts only the named key for
+//! larger trees from then on, across restarts ([`Witness::key_transitions`]).
+//! That is safe because the retiring key vouches for its successor, and the
+//! witness never goes back: a retired key, stolen or not, cannot get it to
+//! cosign a larger tree.
+//!
 //! [`Witness::add_checkpoint`] is the whole protocol; [`router`] serves it
 //! over HTTP (`POST /add-checkpoint`, and `GET /<origin hash>/checkpoint`
 //! for monitors). The state is written durably before any reply, and the
@@ -29,23 +37,27 @@
 
 mod http;
 mod journal;
+mod keys;
 mod request;
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use truce_log::{
-    CheckpointError, EMPTY_ROOT, VerifiedCheckpoint, verify_consistency_allowing_empty,
+use truce_log::{EMPTY_ROOT, verify_consistency_allowing_empty};
+use truce_note::{
+    MalformedNote, NoteError, NoteSignature, Signer, UnverifiedNote, VerifierKey, VerifierSet,
 };
-use truce_note::{MalformedNote, NoteError, Signer, UnverifiedNote, VerifierKey, VerifierSet};
+
+use crate::keys::{TrustedKeys, Verified};
 
 pub use crate::http::router;
 pub use crate::journal::{JournalError, Recorded};
+pub use crate::keys::KeyTransition;
 pub use crate::request::{AddCheckpoint, MAX_PROOF_LINES};
 
 /// Why a checkpoint was not cosigned, with the HTTP status the protocol
@@ -60,7 +72,10 @@ pub enum AddError {
     /// 404: the witness does not follow this log.
     #[error("unknown log {0:?}")]
     UnknownOrigin(String),
-    /// 403: no valid signature by the log's key, or an invalid one.
+    /// 403: no valid signature by a key the witness trusts for the log at
+    /// the checkpoint's size, or an invalid one; or a key transition that
+    /// the key it names did not sign, that names no key the log can sign
+    /// with, that no retiring key signed, or that goes back.
     #[error("invalid signature: {0}")]
     Forbidden(String),
     /// 409: the old size is not the size the witness last cosigned.
@@ -106,7 +121,11 @@ impl AddError {
 pub struct Witness {
     /// Its cosignature key: in memory, or in a PKCS#11 token.
     key: Box<dyn Signer>,
-    logs: BTreeMap<String, VerifierSet>,
+    /// The keys trusted for each log the witness follows. Requests verify
+    /// with a snapshot, outside the state's lock; a transition replaces
+    /// the snapshot under that lock, and a request that verified with an
+    /// older one verifies again under it.
+    logs: BTreeMap<String, RwLock<Arc<TrustedKeys>>>,
     state: Mutex<State>,
     /// The journal, for syncing outside the lock.
     syncer: File,
@@ -133,19 +152,30 @@ struct State {
 impl Witness {
     /// Opens a witness with key `key` (a cosignature key, in memory or in
     /// a token), following the
-    /// logs of `log_keys` (each key's name is its log's origin), with its
-    /// state in `state_dir`.
+    /// logs of `log_keys` (each key's name is its log's origin; a log may
+    /// have several), with its state in `state_dir`. The key transitions
+    /// it cosigned are followed again from the configured keys.
     pub fn open(
         key: impl Signer + 'static,
         log_keys: impl IntoIterator<Item = VerifierKey>,
         state_dir: &Path,
     ) -> Result<Witness, JournalError> {
         let key: Box<dyn Signer> = Box::new(key);
-        let mut logs: BTreeMap<String, VerifierSet> = BTreeMap::new();
+        let mut configured: BTreeMap<String, Vec<VerifierKey>> = BTreeMap::new();
         for log_key in log_keys {
-            logs.entry(log_key.name().as_str().to_owned()).or_default().insert(log_key);
+            let keys = configured.entry(log_key.name().as_str().to_owned()).or_default();
+            if !keys.contains(&log_key) {
+                keys.push(log_key);
+            }
         }
-        let (journal, latest) = journal::Journal::open(state_dir)?;
+        let journal::Contents { journal, latest, transitions } = journal::Journal::open(state_dir)?;
+        let logs = configured
+            .into_iter()
+            .map(|(origin, keys)| {
+                let trusted = TrustedKeys::replay(&origin, keys, transitions.get(&origin));
+                (origin, RwLock::new(Arc::new(trusted)))
+            })
+            .collect();
         let syncer = journal.syncer()?;
         let latest_time = latest_timestamp(&key.verifier_key(), latest.values());
         let state = State { durable: latest.clone(), latest, journal, latest_time };
@@ -158,7 +188,8 @@ impl Witness {
     }
 
     /// Handles an `add-checkpoint` request body: checks it, records the
-    /// checkpoint durably, and returns the cosignature lines.
+    /// checkpoint durably, and returns the cosignature lines. A key
+    /// transition is followed once it is recorded.
     pub fn add_checkpoint(&self, body: &[u8]) -> Result<String, AddError> {
         let request = AddCheckpoint::parse(body).map_err(|e| AddError::BadRequest(e.to_owned()))?;
         let note = UnverifiedNote::parse(&request.checkpoint).map_err(|e| match e {
@@ -170,13 +201,10 @@ impl Witness {
             e => AddError::BadRequest(e.to_string()),
         })?;
         let origin = note.text_unverified().lines().next().unwrap_or_default().to_owned();
-        let keys = self.logs.get(&origin).ok_or_else(|| AddError::UnknownOrigin(origin.clone()))?;
-        let checkpoint = VerifiedCheckpoint::verify_with(&request.checkpoint, keys, &origin)
-            .map_err(|e| match e {
-                CheckpointError::Note(e) => AddError::Forbidden(e.to_string()),
-                e => AddError::BadRequest(e.to_string()),
-            })?;
-        let (size, root) = (checkpoint.size(), checkpoint.root());
+        let log = self.logs.get(&origin).ok_or_else(|| AddError::UnknownOrigin(origin.clone()))?;
+        let keys = Arc::clone(&log.read().unwrap_or_else(|p| p.into_inner()));
+        let mut verified = keys.verify(&request.checkpoint)?;
+        let (size, root) = (verified.checkpoint.size(), verified.checkpoint.root());
         if request.old > size {
             return Err(AddError::BadRequest(format!(
                 "old size {} is larger than the checkpoint's size {size}",
@@ -189,6 +217,12 @@ impl Witness {
             return Err(AddError::Storage(std::io::Error::other(
                 "an earlier write failed: restart the witness",
             )));
+        }
+        // Transitions are followed under this lock, so the keys read now
+        // stay current until it is released.
+        let current = Arc::clone(&log.read().unwrap_or_else(|p| p.into_inner()));
+        if !Arc::ptr_eq(&current, &keys) {
+            verified = current.verify(&request.checkpoint)?;
         }
         let (known_size, known_root) =
             state.latest.get(&origin).map_or((0, EMPTY_ROOT), |r| (r.size, r.root));
@@ -204,28 +238,30 @@ impl Witness {
         // same size, the same root (an empty proof then proves that).
         verify_consistency_allowing_empty(known_size, size, &request.proof, &known_root, &root)
             .map_err(|e| AddError::Unprocessable(format!("consistency proof: {e}")))?;
+        let transition = current.transition(&verified)?;
 
         let time = now();
         if time < state.latest_time {
             return Err(AddError::ClockBehind { now: time, latest: state.latest_time });
         }
-        let body = checkpoint.checkpoint().body();
+        let body = verified.checkpoint.checkpoint().body();
         let cosignature = truce_note::cosign(self.key.as_ref(), &body, time)
             .map_err(|e| AddError::BadRequest(e.to_string()))?;
-        // What is recorded, and shown to monitors: the log's signatures
-        // that verified and this cosignature, nothing unchecked.
-        let verified = checkpoint.note().verified();
-        let mut cosigned = checkpoint.note().clone().into_unverified();
-        cosigned.retain_signatures(|s| {
-            verified.iter().any(|v| v.key().name().as_str() == s.name() && v.key().id() == s.id())
-        });
-        cosigned
-            .add_signature(cosignature.clone())
-            .map_err(|e| AddError::BadRequest(e.to_string()))?;
-        let recorded = Recorded { size, root, note: cosigned.to_bytes() };
+        let recorded =
+            Recorded { size, root, note: recorded_note(&verified, cosignature.clone())? };
         if let Err(e) = state.journal.append(&recorded.note) {
             self.broken.store(true, Ordering::SeqCst);
             return Err(e.into());
+        }
+        if let Some(transition) = transition {
+            tracing::info!(
+                origin = %origin,
+                size = transition.size,
+                key = %transition.key,
+                "followed the log's key transition: larger checkpoints must be signed by the new key"
+            );
+            *log.write().unwrap_or_else(|p| p.into_inner()) =
+                Arc::new(current.following(transition));
         }
         state.latest.insert(origin.clone(), recorded.clone());
         state.latest_time = time;
@@ -243,6 +279,14 @@ impl Witness {
             state.durable.insert(origin, recorded);
         }
         Ok(cosignature.to_line())
+    }
+
+    /// The key transitions the witness followed for `origin`, oldest
+    /// first: from each one's size on, only the key it names signs.
+    pub fn key_transitions(&self, origin: &str) -> Vec<KeyTransition> {
+        self.logs.get(origin).map_or_else(Vec::new, |log| {
+            log.read().unwrap_or_else(|p| p.into_inner()).followed().to_vec()
+        })
     }
 
     /// What the witness last cosigned for the log whose origin hashes (by
@@ -267,6 +311,24 @@ impl Witness {
 /// monitoring prefix.
 pub fn origin_hash_hex(origin: &str) -> String {
     Sha256::digest(origin.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The checkpoint as the witness records it and shows monitors: the log's
+/// signatures that verified (for a key transition, with the signature of
+/// the key it names, which [`truce_log::VerifiedCheckpoint::next_key`]
+/// verified, so that the transition verifies again when the witness
+/// reopens) and the witness's cosignature; nothing unchecked.
+fn recorded_note(verified: &Verified, cosignature: NoteSignature) -> Result<Vec<u8>, AddError> {
+    let checked: Vec<&VerifierKey> = (verified.checkpoint.note().verified().iter())
+        .map(|s| s.key())
+        .chain(&verified.next_key)
+        .collect();
+    let mut note = verified.checkpoint.note().clone().into_unverified();
+    note.retain_signatures(|s| {
+        checked.iter().any(|key| key.name().as_str() == s.name() && key.id() == s.id())
+    });
+    note.add_signature(cosignature).map_err(|e| AddError::BadRequest(e.to_string()))?;
+    Ok(note.to_bytes())
 }
 
 /// The latest timestamp of `key`'s cosignatures in `recorded` notes; 0 if
