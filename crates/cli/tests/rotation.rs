@@ -72,6 +72,8 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     let _witness = start(dir, &witness_args, witness_port);
 
     let server = Serve::start(dir, &place);
+    // A read-only server of the same log, which runs through the rotation.
+    let replica = Serve::start(dir, &[&place[..], &["--read-only"]].concat());
     let first = common::monitor_source(dir, 1);
     let submit = |url: &str, file: &str| {
         let args =
@@ -99,6 +101,7 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     assert!(status == 422 || status == 400, "{status}: {refused}");
     assert!(refused.contains("rotate-key"), "{refused}");
     drop(server);
+    std::fs::copy(dir.join("data/keys/log.key"), dir.join("old.key")).expect("copies");
 
     // The rotation, with the server stopped; run again, it changes nothing.
     let new_vkey: VerifierKey =
@@ -114,6 +117,23 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     assert_eq!(read_vkey(&dir.join("data/keys/log.vkey")), new_vkey);
     let again = ok(&truce(dir, &rotate, b""));
     assert!(again.contains("had rotated its key at entry 2"), "{again}");
+    // The retired key no longer runs the log.
+    let config = std::fs::read_to_string(dir.join("truce.toml")).expect("reads");
+    std::fs::write(dir.join("old.toml"), format!("log_key = \"old.key\"\n{config}"))
+        .expect("writes");
+    let out = truce(
+        dir,
+        &["serve", "--data", "data", "--config", "old.toml", "--listen", "127.0.0.1:0"],
+        b"",
+    );
+    let said = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains(&format!(
+            "the log's key was rotated at size 3: it signs with {new_vkey} now"
+        )),
+        "{said}"
+    );
 
     let server = Serve::start(dir, &place);
     let (_, history) = get(&format!("{}/v1/log/keys", server.url));
@@ -141,6 +161,20 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
         VerifiedCheckpoint::verify(&checkpoint.to_bytes(), &old_vkey, ORIGIN).is_err(),
         "the old key signs no more"
     );
+
+    // The read-only server, started with the old key, follows the
+    // rotation through the index and serves the new key's checkpoints.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = get(&format!("{}/checkpoint", replica.url));
+        if followed.verify(body.as_bytes()).is_ok_and(|c| c.size() >= 4) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the replica serves {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, info) = get(&format!("{}/v1/log", replica.url));
+    assert!(info.contains(&new_vkey.to_string()), "{info}");
 
     // The auditor and the mirror, given the old key, follow it too.
     let audit = ["log", "audit", "--url", &server.url, "--vkey", &old, "--entries"];

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use truce_entry::{
     Entry, Identifier, Reliability, Role, SignedEntry, Source, SourceAction, Text, VerifierKeyText,
 };
-use truce_log::Sequencer;
+use truce_log::{LogKeys, Sequencer};
 use truce_note::{Signer, SigningKey, VerifierKey};
 
 use truce_store::Writer;
@@ -55,6 +55,33 @@ impl DataDir {
     /// The log's verifier key file.
     pub fn log_vkey(&self) -> PathBuf {
         self.root.join("keys/log.vkey")
+    }
+
+    /// The rotations of the log's key that a copy of the log (`truce
+    /// mirror`) followed: each transition checkpoint, named by its size.
+    pub fn log_key_transitions(&self) -> PathBuf {
+        self.root.join("keys/transitions")
+    }
+
+    /// The log's keys: its verifier key, and the rotations recorded in
+    /// [`DataDir::log_key_transitions`] followed again, each verified with
+    /// the key before it.
+    pub fn log_keys(&self, origin: &str) -> Result<LogKeys, ServerError> {
+        let mut keys = LogKeys::new(self.log_verifier_key()?, origin);
+        let dir = self.log_key_transitions();
+        let setup =
+            |e: &dyn std::fmt::Display| ServerError::Setup(format!("{}: {e}", dir.display()));
+        let mut sizes: Vec<u64> = match std::fs::read_dir(&dir) {
+            Ok(files) => files.filter_map(|f| f.ok()?.file_name().to_str()?.parse().ok()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(setup(&e)),
+        };
+        sizes.sort_unstable();
+        for size in sizes {
+            let note = std::fs::read(dir.join(size.to_string())).map_err(|e| setup(&e))?;
+            keys.follow(&note).map_err(|e| setup(&e))?;
+        }
+        Ok(keys)
     }
 
     /// The operator's key file.

@@ -14,14 +14,20 @@
 //! holds: a log directory's writer in another process publishes a commit
 //! to the index as soon as its journal holds it, and writes the tiles and
 //! the checkpoint file out a moment later.
+//!
+//! Checkpoints are verified with the log's key at their size. When the
+//! log's key was rotated (`truce rotate-key`), the first checkpoint signed
+//! by the new key does not verify with the key configured here: the
+//! rotations the index lists are followed, each transition verified with
+//! the key before it, and the server goes on with the new key.
 
 use std::sync::Arc;
 
-use truce_log::{LogStorage, VerifiedCheckpoint};
-use truce_note::VerifierKey;
+use truce_log::{LogKeys, LogStorage, VerifiedCheckpoint};
 use truce_store::Backends;
 
 use crate::config::Config;
+use crate::rotation::follow_rotations;
 use crate::state::Shared;
 use crate::witnessing::Witnessed;
 use crate::{ServerError, verified};
@@ -46,14 +52,27 @@ fn follow(shared: &Shared) -> Result<(), ServerError> {
     let (indexed, checkpoint, witnessed) =
         shared.with_any_index(|i| Ok((i.indexed_size()?, i.checkpoint()?, i.witnessed()?)))?;
     shared.set_index_behind(indexed < shared.checkpoint().size());
-    let servable = servable(checkpoint, shared.storage.as_ref(), &shared.log_key, &shared.origin)?;
+    let storage = shared.storage.as_ref();
+    let mut keys = shared.log_keys();
+    let servable = match servable(checkpoint.clone(), storage, &keys) {
+        Err(e) => {
+            let followed = shared
+                .with_any_index(|index| Ok(follow_rotations(&mut keys, index, storage)))??;
+            if !followed {
+                return Err(e);
+            }
+            shared.set_log_keys(keys.clone());
+            servable(checkpoint, storage, &keys)?
+        }
+        servable => servable?,
+    };
     if let Some(checkpoint) = servable
         && checkpoint.size() > shared.checkpoint().size()
     {
         shared.set_checkpoint(Arc::new(checkpoint));
     }
     if let Some(note) = witnessed {
-        let checkpoint = verified(&note, &shared.log_key, &shared.origin)?;
+        let checkpoint = verified(&note, &keys)?;
         let newer = shared.witnessed().is_none_or(|w| w.size < checkpoint.size());
         if newer && checkpoint.size() <= shared.checkpoint().size() {
             shared.set_witnessed(Witnessed { size: checkpoint.size(), note });
@@ -68,7 +87,7 @@ pub(crate) fn first_checkpoint(
     config: &Config,
     backends: &Backends,
     origin: &str,
-    log_key: &VerifierKey,
+    keys: &mut LogKeys,
 ) -> Result<truce_log::VerifiedCheckpoint, ServerError> {
     let unavailable = |e: truce_store::IndexError| ServerError::Unavailable(e.to_string());
     let started = std::time::Instant::now();
@@ -80,7 +99,11 @@ pub(crate) fn first_checkpoint(
                     .open_reader()
                     .map_err(|e| ServerError::Unavailable(format!("{}: {e}", backends.storage)))?;
                 let indexed = index.checkpoint().map_err(unavailable)?;
-                if let Some(checkpoint) = servable(indexed, storage.as_ref(), log_key, origin)? {
+                let mut found = servable(indexed.clone(), storage.as_ref(), keys);
+                if found.is_err() && follow_rotations(keys, index.as_ref(), storage.as_ref())? {
+                    found = servable(indexed, storage.as_ref(), keys);
+                }
+                if let Some(checkpoint) = found? {
                     return Ok(checkpoint);
                 }
             }
@@ -108,17 +131,16 @@ pub(crate) fn first_checkpoint(
 fn servable(
     indexed: Option<Vec<u8>>,
     storage: &dyn LogStorage,
-    log_key: &VerifierKey,
-    origin: &str,
+    keys: &LogKeys,
 ) -> Result<Option<VerifiedCheckpoint>, ServerError> {
     let Some(indexed) = indexed else { return Ok(None) };
-    let indexed = verified(&indexed, log_key, origin)?;
+    let indexed = verified(&indexed, keys)?;
     let stored = storage
         .read_checkpoint()
         .map_err(|e| ServerError::Unavailable(format!("the log's checkpoint: {e}")))?;
     Ok(Some(match stored {
         Some(bytes) => {
-            let stored = verified(&bytes, log_key, origin)?;
+            let stored = verified(&bytes, keys)?;
             if stored.size() < indexed.size() { stored } else { indexed }
         }
         None => indexed,

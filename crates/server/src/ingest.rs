@@ -92,6 +92,8 @@ pub(crate) enum Stopped {
 pub(crate) struct Ingest {
     backends: Backends,
     origin: String,
+    /// The verifier key of the key the sequencer signs with.
+    signer: VerifierKey,
     sequencer: LogWriter,
     /// The lease that lets this process write a log in a bucket.
     lease: Option<Arc<Lease>>,
@@ -119,7 +121,34 @@ impl Ingest {
         backends: &Backends,
         origin: &str,
     ) -> Result<Option<Ingest>, ServerError> {
+        Ingest::open(config, backends, origin, false)?.map(Ingest::signing).transpose()
+    }
+
+    /// [`Ingest::recover`], for `truce rotate-key`: the log's key may have
+    /// been rotated already (a rotation interrupted, run again).
+    pub(crate) fn for_rotation(
+        config: &Config,
+        backends: &Backends,
+        origin: &str,
+    ) -> Result<Option<Ingest>, ServerError> {
         Ingest::open(config, backends, origin, false)
+    }
+
+    /// Refuses a log whose key was rotated away from the configured one:
+    /// it would open, and refuse every entry.
+    fn signing(self) -> Result<Ingest, ServerError> {
+        match self.sequencer.keys().transitions().last() {
+            Some(transition) if self.sequencer.keys().current() != &self.signer => {
+                Err(ServerError::Setup(format!(
+                    "the log's key was rotated at size {}: it signs with {} now; set log_key to \
+                     that key (the configured key, {}, is retired)",
+                    transition.size(),
+                    self.sequencer.keys().current(),
+                    self.signer,
+                )))
+            }
+            _ => Ok(self),
+        }
     }
 
     /// [`Ingest::recover`] with a query index rebuilt from scratch.
@@ -128,7 +157,7 @@ impl Ingest {
         backends: &Backends,
         origin: &str,
     ) -> Result<Option<Ingest>, ServerError> {
-        Ingest::open(config, backends, origin, true)
+        Ingest::open(config, backends, origin, true)?.map(Ingest::signing).transpose()
     }
 
     fn open(
@@ -139,6 +168,7 @@ impl Ingest {
     ) -> Result<Option<Ingest>, ServerError> {
         let fail = |what: &str, e: &(dyn std::error::Error + 'static)| ServerError::failed(what, e);
         let key = config.log_signer(origin)?;
+        let signer = key.verifier_key();
         let Some(writer) = backends
             .open_writer(&truce_store::holder_name(), config.lease_ttl())
             .map_err(|e| fail(&backends.storage.to_string(), e.as_ref()))?
@@ -175,6 +205,7 @@ impl Ingest {
         let mut ingest = Ingest {
             backends: backends.clone(),
             origin: origin.to_owned(),
+            signer,
             sequencer,
             lease,
             registry,

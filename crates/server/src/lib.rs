@@ -46,7 +46,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use truce_log::{Checkpoint, LogStorage, VerifiedCheckpoint};
+use truce_log::{Checkpoint, LogKeys, LogStorage, VerifiedCheckpoint};
 use truce_note::{UnverifiedNote, VerifierKey};
 
 pub use crate::api::openapi_document;
@@ -144,7 +144,7 @@ impl App {
             .open_reader()
             .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?;
         let origin = stored_origin(storage.as_ref(), &backends)?;
-        let log_key = log_verifier_key(&config)?;
+        let mut log_keys = configured_log_keys(&config, &origin)?;
         let witnesses = witnessing::configured(&config)?;
         let policy = access::Policy::new(&config)?;
         let tls = match &config.tls {
@@ -171,13 +171,16 @@ impl App {
             },
         };
         let checkpoint = match &ingest {
-            Some(ingest) => ingest.checkpoint().clone(),
+            Some(ingest) => {
+                log_keys = ingest.log_keys().clone();
+                ingest.checkpoint().clone()
+            }
             None => {
                 tracing::info!(
                     storage = %backends.storage,
                     "not sequencing: serving what the index covers"
                 );
-                follow::first_checkpoint(&config, &backends, &origin, &log_key)?
+                follow::first_checkpoint(&config, &backends, &origin, &mut log_keys)?
             }
         };
         let mut threads = Vec::new();
@@ -197,7 +200,7 @@ impl App {
             config,
             backends,
             storage,
-            (origin, log_key),
+            (origin, log_keys),
             checkpoint,
             sender,
             (policy, audit),
@@ -294,24 +297,21 @@ fn stored_origin(
     Ok(checkpoint.origin().to_owned())
 }
 
-/// The log's verifier key: the configuration's `log_vkey`, or the data
-/// directory's.
-fn log_verifier_key(config: &Config) -> Result<VerifierKey, ServerError> {
+/// The log's keys: the configuration's `log_vkey`, or the data
+/// directory's key with the rotations it recorded.
+fn configured_log_keys(config: &Config, origin: &str) -> Result<LogKeys, ServerError> {
     match &config.log_vkey {
-        Some(vkey) => {
-            vkey.parse::<VerifierKey>().map_err(|e| ServerError::Setup(format!("log_vkey: {e}")))
-        }
-        None => DataDir::new(&config.data).log_verifier_key(),
+        Some(vkey) => vkey
+            .parse::<VerifierKey>()
+            .map(|key| LogKeys::new(key, origin))
+            .map_err(|e| ServerError::Setup(format!("log_vkey: {e}"))),
+        None => DataDir::new(&config.data).log_keys(origin),
     }
 }
 
 /// A checkpoint read from a store, verified as the log's.
-fn verified(
-    bytes: &[u8],
-    log_key: &VerifierKey,
-    origin: &str,
-) -> Result<VerifiedCheckpoint, ServerError> {
-    VerifiedCheckpoint::verify(bytes, log_key, origin)
+fn verified(bytes: &[u8], keys: &LogKeys) -> Result<VerifiedCheckpoint, ServerError> {
+    keys.verify(bytes)
         .map_err(|e| ServerError::Setup(format!("a stored checkpoint does not verify: {e}")))
 }
 
@@ -345,12 +345,12 @@ fn reindex_copy(
     storage: &impl LogStorage,
     origin: &str,
 ) -> Result<u64, ServerError> {
-    let log_key = log_verifier_key(config)?;
+    let log_keys = configured_log_keys(config, origin)?;
     let bytes = storage
         .read_checkpoint()
         .map_err(|e| ServerError::Setup(format!("{}: {e}", backends.storage)))?
         .ok_or_else(|| ServerError::Setup(format!("no log in {}", backends.storage)))?;
-    let size = verified(&bytes, &log_key, origin)?.size();
+    let size = verified(&bytes, &log_keys)?.size();
     let unavailable = |e: truce_store::IndexError| ServerError::Setup(format!("query index: {e}"));
     let mut index = backends.index.open_index(origin).map_err(unavailable)?;
     index.clear().map_err(unavailable)?;

@@ -13,8 +13,9 @@ use std::path::Path;
 
 use serde_json::json;
 use truce_entry::{Entry, EntryType, SignedEntry};
-use truce_log::LogStorage as _;
+use truce_log::{LogKeys, LogStorage};
 use truce_note::{Algorithm, KeyName, Signer, VerifierKey};
+use truce_store::{EntryRow, QueryIndex};
 
 use crate::data::DataDir;
 use crate::ingest::Ingest;
@@ -59,7 +60,7 @@ pub fn rotate_log_key(
         KeyName::new(&origin).map_err(|e| ServerError::Setup(format!("the log's origin: {e}")))?;
     let signer = truce_store::open_signer(new_key, &name, Algorithm::Ed25519)
         .map_err(|e| ServerError::Setup(format!("--new-key: {e}")))?;
-    let mut ingest = Ingest::recover(config, &backends, &origin)?.ok_or_else(|| {
+    let mut ingest = Ingest::for_rotation(config, &backends, &origin)?.ok_or_else(|| {
         ServerError::Setup(format!("a server is sequencing {}: stop it first", backends.storage))
     })?;
     let mut rotation = ingest.rotate_key(signer, operator, note)?;
@@ -163,18 +164,57 @@ pub(crate) struct KeyPeriod {
 /// server vouches for nothing here: a reader verifies each transition with
 /// the key before it ([`truce_log::LogKeys::follow`]).
 pub(crate) fn key_history(shared: &Shared) -> Result<Vec<KeyPeriod>, ServerError> {
+    let rows = shared.with_index(announcements)?;
+    history(rows, shared.storage.as_ref(), shared.log_key())
+}
+
+/// Follows the rotations the log's index lists after the key `keys` holds
+/// now, each verified with the key before it. Whether any was followed.
+pub(crate) fn follow_rotations(
+    keys: &mut LogKeys,
+    index: &dyn QueryIndex,
+    storage: &dyn LogStorage,
+) -> Result<bool, ServerError> {
+    let rows = announcements(index).map_err(|e| ServerError::Unavailable(e.to_string()))?;
+    let history = history(rows, storage, keys.current().clone())?;
+    let Some(start) = history.iter().position(|period| period.key == *keys.current()) else {
+        return Ok(false);
+    };
+    let mut followed = false;
+    for (_, transition) in history[start + 1..].iter().filter_map(|p| p.transition.as_ref()) {
+        let key = keys
+            .follow(transition)
+            .map_err(|e| ServerError::Setup(format!("the log's key history does not hold: {e}")))?;
+        tracing::info!(key = %key, "followed a rotation of the log's key");
+        followed = true;
+    }
+    Ok(followed)
+}
+
+/// The log's `truce.log-key/v1` entries.
+fn announcements(index: &dyn QueryIndex) -> Result<Vec<EntryRow>, truce_store::IndexError> {
+    index.entries_of_type(EntryType::LogKey, None, MAX_ROTATIONS)
+}
+
+/// The key periods the announcements make, with their transition
+/// checkpoints from the storage's history; a log without any has only
+/// `key`.
+fn history(
+    rows: Vec<EntryRow>,
+    storage: &dyn LogStorage,
+    key: VerifierKey,
+) -> Result<Vec<KeyPeriod>, ServerError> {
     let unavailable = |e: &dyn std::fmt::Display| ServerError::Unavailable(e.to_string());
-    let rows = shared.with_index(|i| i.entries_of_type(EntryType::LogKey, None, MAX_ROTATIONS))?;
     let mut history = Vec::with_capacity(rows.len() + 1);
     for row in rows {
         let Ok(Entry::LogKey(announcement)) = Entry::parse(row.json.as_bytes()) else {
             return Err(ServerError::Setup(format!("entry {} is not a log key", row.index)));
         };
         let from_size = announcement.from_size.0;
-        let transition =
-            shared.storage.read_checkpoint_at(from_size).map_err(|e| unavailable(&e))?.ok_or_else(
-                || unavailable(&format!("the checkpoint of size {from_size} is gone")),
-            )?;
+        let transition = storage
+            .read_checkpoint_at(from_size)
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| unavailable(&format!("the checkpoint of size {from_size} is gone")))?;
         if history.is_empty() {
             history.push(KeyPeriod {
                 key: announcement.previous.0,
@@ -189,7 +229,7 @@ pub(crate) fn key_history(shared: &Shared) -> Result<Vec<KeyPeriod>, ServerError
         });
     }
     if history.is_empty() {
-        history.push(KeyPeriod { key: shared.log_key.clone(), from_size: 0, transition: None });
+        history.push(KeyPeriod { key, from_size: 0, transition: None });
     }
     Ok(history)
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 use truce_entry::{AdmissionError, MAX_ENTRY_SIZE, Registry, SignedEntry};
-use truce_log::{DedupIndex, LogStorage, VerifiedCheckpoint, leaf_hash, read_entry};
+use truce_log::{DedupIndex, LogKeys, LogStorage, VerifiedCheckpoint, leaf_hash, read_entry};
 use truce_note::VerifierKey;
 use truce_store::{Backends, QueryIndex};
 
@@ -23,7 +23,9 @@ use crate::witnessing::Witnessed;
 pub struct Shared {
     pub(crate) config: Config,
     pub(crate) origin: String,
-    pub(crate) log_key: VerifierKey,
+    /// The log's keys: the configured one, and the rotations followed
+    /// since (a server that does not sequence follows them in the index).
+    log_keys: RwLock<LogKeys>,
     /// The log's storage, for reading.
     pub(crate) storage: Box<dyn LogStorage + Send + Sync>,
     pub(crate) backends: Backends,
@@ -71,7 +73,7 @@ impl Shared {
         config: Config,
         backends: Backends,
         storage: Box<dyn LogStorage + Send + Sync>,
-        (origin, log_key): (String, VerifierKey),
+        (origin, log_keys): (String, LogKeys),
         checkpoint: VerifiedCheckpoint,
         submissions: mpsc::Sender<Submission>,
         (access, audit): (crate::access::Policy, crate::access::Audit),
@@ -96,10 +98,25 @@ impl Shared {
             queued: AtomicUsize::new(0),
             limiter,
             config,
+            log_keys: RwLock::new(log_keys),
             origin,
-            log_key,
             submissions: Mutex::new(Some(submissions)),
         }
+    }
+
+    /// The log's keys as this server knows them.
+    pub(crate) fn log_keys(&self) -> LogKeys {
+        self.log_keys.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The key the log signs with now, as far as this server knows.
+    pub(crate) fn log_key(&self) -> VerifierKey {
+        self.log_keys.read().unwrap_or_else(|p| p.into_inner()).current().clone()
+    }
+
+    /// Records the log's keys after following a rotation.
+    pub(crate) fn set_log_keys(&self, keys: LogKeys) {
+        *self.log_keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
     }
 
     pub(crate) fn registry(&self) -> Arc<Registry> {

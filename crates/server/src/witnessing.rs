@@ -294,7 +294,7 @@ fn publish(
 /// and no larger than the log.
 pub(crate) fn saved(shared: &Shared) -> Option<Witnessed> {
     let note = shared.with_index(|index| index.witnessed()).ok()??;
-    let checkpoint = VerifiedCheckpoint::verify(&note, &shared.log_key, &shared.origin).ok()?;
+    let checkpoint = shared.log_keys().verify(&note).ok()?;
     (checkpoint.size() <= shared.checkpoint().size())
         .then_some(Witnessed { size: checkpoint.size(), note })
 }

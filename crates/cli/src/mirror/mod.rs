@@ -150,7 +150,9 @@ impl Mirror {
         let policy = read_policy(args.witness_policy.as_deref())?;
         let vkey = log_key(args, policy.as_ref())?;
         let origin = vkey.name().as_str().to_owned();
-        let keys = followed_keys(&args.dir, vkey, &origin)?;
+        // The key first trusted (kept in the directory by log_key), and
+        // the rotations followed since.
+        let keys = DataDir::new(&args.dir).log_keys(&origin)?;
         let last = verify_local(&storage, &keys)?;
         Ok(Mirror {
             root: args.dir.clone(),
@@ -271,32 +273,6 @@ fn trust_on_first_use(from: &str, path: &Path) -> Result<VerifierKey> {
         path.display()
     );
     Ok(key)
-}
-
-/// Where the transitions of the log's key that the mirror followed are.
-fn transitions_dir(root: &Path) -> PathBuf {
-    DataDir::new(root).log_vkey().with_file_name("transitions")
-}
-
-/// The log's keys: the key first trusted, and the transitions the
-/// directory recorded, followed again (each verified with the key before
-/// it).
-fn followed_keys(root: &Path, vkey: VerifierKey, origin: &str) -> Result<LogKeys> {
-    let mut keys = LogKeys::new(vkey, origin);
-    let dir = transitions_dir(root);
-    let mut sizes: Vec<u64> = match std::fs::read_dir(&dir) {
-        Ok(files) => files.filter_map(|f| f.ok()?.file_name().to_str()?.parse().ok()).collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    sizes.sort_unstable();
-    for size in sizes {
-        let path = dir.join(size.to_string());
-        let note =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        keys.follow(&note).map_err(|e| CheckFailed(format!("{}: {e}", path.display())))?;
-    }
-    Ok(keys)
 }
 
 /// The checkpoint the directory holds, verified with the log's key, with

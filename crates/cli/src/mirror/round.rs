@@ -205,7 +205,7 @@ impl Mirror {
         let new = keys.verify(bytes).map_err(|e| {
             refused(format!("it does not verify with the log's key {}: {e}", keys.current()))
         })?;
-        let dir = super::transitions_dir(&self.root);
+        let dir = truce_server::DataDir::new(&self.root).log_key_transitions();
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         for transition in keys.transitions() {

@@ -160,7 +160,7 @@ pub(crate) async fn log_info(State(shared): State<Arc<Shared>>) -> Response {
     let witnessed = shared.witnessed();
     let body = json!({
         "origin": shared.origin,
-        "vkey": shared.log_key.to_string(),
+        "vkey": shared.log_key().to_string(),
         "role": shared.role(),
         "size": checkpoint.size(),
         "root_hash": checkpoint.root().to_string(),
