@@ -76,7 +76,8 @@ pub fn run(args: AuditArgs) -> Result<()> {
         }
         None => None,
     };
-    let keys = follow_log_keys(source.as_ref(), &vkey, &origin, &checkpoint)?;
+    let mut keys = LogKeys::new(vkey, &origin);
+    follow_log_keys(source.as_ref(), &mut keys, &checkpoint)?;
     let (size, root) =
         audit(source.as_ref(), &checkpoint, &keys, earlier.as_deref(), args.entries)?;
     println!("verified {size} entries, root {root}");

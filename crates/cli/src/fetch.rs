@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use truce_log::{LogKeys, LogStorage, TilePath};
-use truce_note::VerifierKey;
 use truce_store::{Backends, FsStorage, StorageLocation};
 
 use crate::CheckFailed;
@@ -114,33 +113,30 @@ impl Source for StorageSource {
     }
 }
 
-/// The keys of the log, from the one the user trusts: if `checkpoint` is
-/// signed by a later key, the key transitions the source lists after the
-/// trusted key are followed, each verified with the key before it (the
-/// source is not trusted for them). A checkpoint that still does not
-/// verify is for the caller to refuse.
-pub fn follow_log_keys(
-    source: &dyn Source,
-    trusted: &VerifierKey,
-    origin: &str,
-    checkpoint: &[u8],
-) -> Result<LogKeys> {
-    let mut keys = LogKeys::new(trusted.clone(), origin);
+/// The log's keys as `keys` knows them, brought up to `checkpoint`: if it
+/// is signed by a later key, the key transitions the source lists after
+/// the current key are followed, each verified with the key before it (the
+/// source is not trusted for them); if it is a transition itself, it is
+/// followed. A checkpoint that still does not verify is for the caller to
+/// refuse.
+pub fn follow_log_keys(source: &dyn Source, keys: &mut LogKeys, checkpoint: &[u8]) -> Result<()> {
     if let Ok(verified) = keys.verify(checkpoint) {
-        // The transition itself verifies with the old key: follow it, for
+        // A transition verifies with the key it retires: follow it, for
         // what the log signs next.
-        if verified.next_key().is_ok_and(|next| next.is_some()) {
+        if let Ok(Some(next)) = verified.next_key()
+            && next != *keys.current()
+        {
             keys.follow(checkpoint).map_err(|e| CheckFailed(format!("the checkpoint: {e}")))?;
         }
-        return Ok(keys);
+        return Ok(());
     }
-    let Some(history) = source.key_history()? else { return Ok(keys) };
+    let Some(history) = source.key_history()? else { return Ok(()) };
     let history: serde_json::Value =
         serde_json::from_slice(&history).context("the log's key history (/v1/log/keys)")?;
     let periods = history["keys"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let trusted_text = trusted.to_string();
-    let Some(start) = periods.iter().position(|p| p["key"].as_str() == Some(&trusted_text)) else {
-        return Ok(keys);
+    let current = keys.current().to_string();
+    let Some(start) = periods.iter().position(|p| p["key"].as_str() == Some(&current)) else {
+        return Ok(());
     };
     for period in &periods[start + 1..] {
         let transition = period["transition"].as_str().unwrap_or_default();
@@ -149,7 +145,7 @@ pub fn follow_log_keys(
         })?;
         eprintln!("the log rotated its key: following it to {key}");
     }
-    Ok(keys)
+    Ok(())
 }
 
 /// The object at `path`; a partial tile or bundle that the log deleted once

@@ -73,7 +73,9 @@ pub fn run(args: SubmitArgs) -> Result<()> {
             let trusted: VerifierKey = vkey.parse().context("--log-vkey")?;
             let checkpoint = log["checkpoint"].as_str().unwrap_or_default().as_bytes();
             let source = crate::fetch::UrlSource::new(&args.url)?;
-            crate::fetch::follow_log_keys(&source, &trusted, &origin, checkpoint)?.current().clone()
+            let mut keys = truce_log::LogKeys::new(trusted, &origin);
+            crate::fetch::follow_log_keys(&source, &mut keys, checkpoint)?;
+            keys.current().clone()
         }
         None => log["vkey"].as_str().context("the server did not state its key")?.parse()?,
     };

@@ -7,14 +7,14 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 use truce_log::{
-    Hash, TileHashReader, TileId, TilePath, TileReader, VerifiedCheckpoint, consistency_proof,
+    Hash, LogKeys, TileHashReader, TileId, TilePath, TileReader, consistency_proof,
     verify_consistency,
 };
 use truce_note::{Algorithm, KeyName, VerifierKey};
 use truce_witness::{Witness, origin_hash_hex};
 
 use crate::CheckFailed;
-use crate::fetch::{FetchError, Source, UrlSource, required};
+use crate::fetch::{FetchError, Source, UrlSource, follow_log_keys, required};
 use crate::io::read_signing_key;
 use crate::server::{init_tracing, runtime, shutdown_signal};
 
@@ -170,12 +170,14 @@ fn monitor(args: MonitorArgs) -> Result<()> {
     let vkey: VerifierKey = args.vkey.parse().context("--vkey")?;
     let origin = vkey.name().as_str().to_owned();
     let log = UrlSource::new(&args.log)?;
+    // The key given, and the rotations of the log's key followed since.
+    let mut keys = LogKeys::new(vkey, &origin);
     let mut last: Option<Seen> = match &args.state {
         Some(path) if path.exists() => {
             let note =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let checkpoint = VerifiedCheckpoint::verify(&note, &vkey, &origin)
-                .with_context(|| format!("{}", path.display()))?;
+            follow_log_keys(&log, &mut keys, &note)?;
+            let checkpoint = keys.verify(&note).with_context(|| format!("{}", path.display()))?;
             Some(Seen {
                 size: checkpoint.size(),
                 root: checkpoint.root(),
@@ -186,7 +188,7 @@ fn monitor(args: MonitorArgs) -> Result<()> {
         _ => None,
     };
     loop {
-        match check_once(&log, &args, &vkey, &origin, last.as_ref()) {
+        match check_once(&log, &args, &mut keys, last.as_ref()) {
             Ok(seen) => {
                 if let Some(path) = &args.state
                     && last.as_ref().is_none_or(|l| l.size < seen.size)
@@ -215,23 +217,24 @@ fn monitor(args: MonitorArgs) -> Result<()> {
 fn check_once(
     log: &UrlSource,
     args: &MonitorArgs,
-    vkey: &VerifierKey,
-    origin: &str,
+    keys: &mut LogKeys,
     last: Option<&Seen>,
 ) -> Result<Seen> {
+    let origin = keys.origin().to_owned();
     let note = log.get("checkpoint")?.context("the log serves no checkpoint")?;
-    let checkpoint =
-        VerifiedCheckpoint::verify(&note, vkey, origin).context("the log's checkpoint")?;
+    follow_log_keys(log, keys, &note)?;
+    let checkpoint = keys.verify(&note).context("the log's checkpoint")?;
     let current =
         Seen { size: checkpoint.size(), root: checkpoint.root(), note, from: args.log.clone() };
     let mut others: Vec<Seen> = last.cloned().into_iter().collect();
     for url in &args.witnesses {
         let witness = UrlSource::anonymous(url);
-        let Some(note) = witness.get(&format!("{}/checkpoint", origin_hash_hex(origin)))? else {
+        let Some(note) = witness.get(&format!("{}/checkpoint", origin_hash_hex(&origin)))? else {
             continue;
         };
         // A witness's checkpoint counts only if the log signed it.
-        let cosigned = VerifiedCheckpoint::verify(&note, vkey, origin)
+        let cosigned = keys
+            .verify(&note)
             .with_context(|| format!("the checkpoint served by witness {url}"))?;
         others.push(Seen { size: cosigned.size(), root: cosigned.root(), note, from: url.clone() });
     }

@@ -83,6 +83,21 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     assert_eq!(submit(&server.url, &first), format!("{first}: 1, proved in tree of size 2\n"));
     let old_keys = LogKeys::new(old_vkey.clone(), ORIGIN);
     witnessed(&server.url, &old_keys, &witness_vkey, 2);
+    let witness_url = format!("http://{listen}");
+    let monitor = [
+        "witness",
+        "monitor",
+        "--log",
+        &server.url,
+        "--vkey",
+        &old,
+        "--witness",
+        &witness_url,
+        "--state",
+        "monitor.txt",
+        "--once",
+    ];
+    ok(&truce(dir, &monitor, b""));
     ok(&truce(
         dir,
         &["mirror", "--from", &server.url, "--dir", "m", "--vkey", &old, "--once"],
@@ -176,7 +191,22 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     let (_, info) = get(&format!("{}/v1/log", replica.url));
     assert!(info.contains(&new_vkey.to_string()), "{info}");
 
-    // The auditor and the mirror, given the old key, follow it too.
+    // The auditor, the witness monitor and the mirror, given the old key,
+    // follow it too.
+    let monitor = [
+        "witness",
+        "monitor",
+        "--log",
+        &server.url,
+        "--vkey",
+        &old,
+        "--witness",
+        &witness_url,
+        "--state",
+        "monitor.txt",
+        "--once",
+    ];
+    assert!(ok(&truce(dir, &monitor, b"")).contains("at size 4"));
     let audit = ["log", "audit", "--url", &server.url, "--vkey", &old, "--entries"];
     assert!(ok(&truce(dir, &audit, b"")).starts_with("verified 4 entries"));
     let mirrored = ok(&truce(dir, &["mirror", "--from", &server.url, "--dir", "m", "--once"], b""));

@@ -195,25 +195,22 @@ impl Mirror {
     /// a checkpoint of this very tree is checked once its tiles are stored.
     fn follow_rotation(&mut self, bytes: &[u8]) -> Result<VerifiedCheckpoint, RoundError> {
         let refused = |detail: String| RoundError::refused(Reason::BadSignature, detail, None);
-        let keys = crate::fetch::follow_log_keys(
-            self.source.as_ref(),
-            self.keys.current(),
-            &self.origin,
-            bytes,
-        )
-        .map_err(|e| refused(format!("{e:#}")))?;
+        let mut keys = self.keys.clone();
+        crate::fetch::follow_log_keys(self.source.as_ref(), &mut keys, bytes)
+            .map_err(|e| refused(format!("{e:#}")))?;
         let new = keys.verify(bytes).map_err(|e| {
             refused(format!("it does not verify with the log's key {}: {e}", keys.current()))
         })?;
         let dir = truce_server::DataDir::new(&self.root).log_key_transitions();
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        for transition in keys.transitions() {
+        let known = self.keys.transitions().count();
+        for transition in keys.transitions().skip(known) {
             let path = dir.join(transition.size().to_string());
             truce_store::replace_file(&path, &transition.to_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            self.keys.follow(&transition.to_bytes()).map_err(|e| refused(e.to_string()))?;
         }
+        self.keys = keys;
         Ok(new)
     }
 
