@@ -1,7 +1,7 @@
 //! `truce log audit`: a streaming audit of any C2SP tlog-tiles log, from a
 //! directory, over HTTP, or through a storage backend (a bucket).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
@@ -114,7 +114,7 @@ pub fn audit(
             .map_err(|e| failed(e.to_string()))?;
     }
     // Each transition is a checkpoint of this very tree.
-    let mut announced: HashMap<u64, VerifierKey> = HashMap::new();
+    let mut announced: BTreeMap<u64, VerifierKey> = BTreeMap::new();
     for transition in keys.transitions().filter(|t| t.size() <= checkpoint.size()) {
         auditor
             .expect_root_at(transition.size(), transition.root())
@@ -188,7 +188,7 @@ pub fn audit(
 fn check_announcement(
     index: u64,
     entry: &truce_entry::Entry,
-    announced: &mut HashMap<u64, VerifierKey>,
+    announced: &mut BTreeMap<u64, VerifierKey>,
 ) -> std::result::Result<(), String> {
     let transition = announced.remove(&index);
     let truce_entry::Entry::LogKey(announcement) = entry else {

@@ -5,9 +5,9 @@
 //! The order of things makes an interruption harmless. The transition is
 //! one commit: before it, nothing changed; after it, the log signs with the
 //! new key. The key files of the data directory are replaced last; a server
-//! started before that opens the log with the retired key and refuses to
-//! append, naming the new key, and running the rotation again completes it
-//! without appending anything.
+//! started before that, with the retired key, refuses to start and names
+//! the new key, and running the rotation again completes it without
+//! appending anything.
 
 use std::path::Path;
 
@@ -80,8 +80,10 @@ impl Ingest {
     ) -> Result<KeyRotation, ServerError> {
         let key = new_key.verifier_key();
         let size = self.checkpoint().size();
-        let previous = self.log_keys().current().clone();
-        let resumed = previous == key;
+        // The key the log signs with now: the new one already, if the
+        // sequencer replayed this very rotation.
+        let current = self.log_keys().current().clone();
+        let resumed = current == key;
         let announcement = if resumed {
             // The log rotated to this key already; the sequencer takes it.
             Vec::new()
@@ -89,7 +91,7 @@ impl Ingest {
             let mut json = json!({
                 "type": "truce.log-key/v1",
                 "origin": self.origin(),
-                "previous": previous.to_string(),
+                "previous": current.to_string(),
                 "key": key.to_string(),
                 "from_size": size + 1,
             });
@@ -106,7 +108,7 @@ impl Ingest {
         let logged = self.append_rotation(&announcement, new_key)?;
         let previous = match resumed {
             true => self.previous_log_key(logged.index)?,
-            false => previous,
+            false => current,
         };
         Ok(KeyRotation {
             previous,

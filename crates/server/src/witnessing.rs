@@ -80,8 +80,7 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
     let transitions: Vec<Transition> = match crate::rotation::key_history(&shared) {
         Ok(history) => history
             .into_iter()
-            .filter_map(|period| period.transition)
-            .map(|(_, note)| Transition { size: checkpoint_size(&note), note })
+            .filter_map(|p| p.transition.map(|(_, note)| Transition { size: p.from_size, note }))
             .collect(),
         Err(e) => {
             tracing::error!("the log's key history: {e}; witnesses are not brought through it");
@@ -112,13 +111,6 @@ pub(crate) fn run(shared: Arc<Shared>, mut witnesses: Vec<Witness>) {
 struct Transition {
     size: u64,
     note: Vec<u8>,
-}
-
-fn checkpoint_size(note: &[u8]) -> u64 {
-    UnverifiedNote::parse(note)
-        .ok()
-        .and_then(|n| truce_log::Checkpoint::parse(n.text_unverified()).ok())
-        .map_or(0, |c| c.size())
 }
 
 /// Asks every witness at once; the cosignatures that verified.
