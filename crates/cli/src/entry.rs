@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use truce_entry::{EntryError, EntryType, SignedEntry, published_schema};
 
 use crate::CheckFailed;
-use crate::io::{read_input, read_signing_key, read_verifier_keys};
+use crate::io::{open_entry_signer, read_input, read_verifier_keys};
 
 #[derive(Subcommand)]
 pub enum EntryCommand {
@@ -28,9 +28,10 @@ pub enum EntryCommand {
 
 #[derive(Args)]
 pub struct SignArgs {
-    /// The private key to sign with; repeat to add signatures.
-    #[arg(long, value_name = "FILE", required = true)]
-    key: Vec<PathBuf>,
+    /// The private key to sign with: a key file, env:NAME, or a PKCS#11
+    /// URI whose object label is the key's name; repeat to add signatures.
+    #[arg(long, value_name = "KEY", required = true)]
+    key: Vec<String>,
     /// The JSON entry; standard input if left out or `-`.
     input: Option<PathBuf>,
 }
@@ -63,9 +64,9 @@ pub fn run(command: EntryCommand) -> Result<()> {
 }
 
 fn sign(args: SignArgs) -> Result<()> {
-    let keys = args.key.iter().map(|p| read_signing_key(p)).collect::<Result<Vec<_>>>()?;
+    let keys = args.key.iter().map(|k| open_entry_signer(k)).collect::<Result<Vec<_>>>()?;
     let json = read_input(args.input.as_deref())?;
-    let signers: Vec<&dyn truce_note::Signer> = keys.iter().map(|k| k as _).collect();
+    let signers: Vec<&dyn truce_note::Signer> = keys.iter().map(|k| k.as_ref()).collect();
     let signed = SignedEntry::sign_json(&json, &signers).map_err(refusal)?;
     std::io::stdout().write_all(signed.as_bytes()).context("cannot write the signed entry")?;
     Ok(())

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use truce_log::Policy;
-use truce_note::{SigningKey, VerifierKey};
+use truce_note::{Signer, SigningKey, VerifierKey};
 
 use crate::CheckFailed;
 
@@ -26,6 +26,12 @@ pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
 /// Reads a private key file (`PRIVATE+KEY+...`).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
     Ok(truce_store::read_key_file(path)?)
+}
+
+/// Opens a key to sign entries with: a key file, `env:NAME`, or a key in a
+/// PKCS#11 token (an RFC 7512 URI whose `object` label is the key's name).
+pub fn open_entry_signer(source: &str) -> Result<Box<dyn Signer>> {
+    truce_store::open_named_signer(source).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Reads verifier keys given on the command line: each argument is a

@@ -191,10 +191,11 @@ pub struct RotateKeyArgs {
     /// URI. It must be named for the log's origin.
     #[arg(long, value_name = "KEY")]
     new_key: String,
-    /// The operator's private key, which signs the announcement (default:
-    /// the data directory's keys/operator.key).
-    #[arg(long, value_name = "KEYFILE")]
-    operator_key: Option<PathBuf>,
+    /// The operator's private key, which signs the announcement: a key
+    /// file, env:NAME or a PKCS#11 URI whose object label is the key's name
+    /// (default: the data directory's keys/operator.key).
+    #[arg(long, value_name = "KEY")]
+    operator_key: Option<String>,
     /// Why the key changes, recorded in the announcement.
     #[arg(long)]
     note: Option<String>,
@@ -203,12 +204,16 @@ pub struct RotateKeyArgs {
 pub fn rotate_key(args: RotateKeyArgs) -> Result<()> {
     init_tracing();
     let config = args.place.config()?;
-    let operator_key =
-        args.operator_key.unwrap_or_else(|| DataDir::new(&config.data).operator_key());
-    let operator = crate::io::read_signing_key(&operator_key)
-        .with_context(|| format!("--operator-key {}", operator_key.display()))?;
-    let rotation =
-        truce_server::rotate_log_key(&config, &args.new_key, &operator, args.note.as_deref())?;
+    let operator_key = args
+        .operator_key
+        .unwrap_or_else(|| DataDir::new(&config.data).operator_key().display().to_string());
+    let operator = crate::io::open_entry_signer(&operator_key).context("--operator-key")?;
+    let rotation = truce_server::rotate_log_key(
+        &config,
+        &args.new_key,
+        operator.as_ref(),
+        args.note.as_deref(),
+    )?;
     let verb = if rotation.resumed { "had rotated" } else { "rotated" };
     println!(
         "the log {verb} its key at entry {}: checkpoints from size {} on are signed by\n{}\n(retired: {})",

@@ -13,7 +13,7 @@ use truce_log::TlogProof;
 use truce_note::{UnverifiedNote, VerifierKey};
 
 use crate::CheckFailed;
-use crate::io::{check_policy, read_policy, read_signing_key};
+use crate::io::{check_policy, open_entry_signer, read_policy};
 
 #[derive(Args)]
 pub struct SubmitArgs {
@@ -21,9 +21,10 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "URL")]
     url: String,
     /// The key to sign JSON entries with (signed entries are sent as they
-    /// are).
-    #[arg(long, value_name = "KEYFILE")]
-    key: Option<PathBuf>,
+    /// are): a key file, env:NAME, or a PKCS#11 URI whose object label is
+    /// the key's name.
+    #[arg(long, value_name = "KEY")]
+    key: Option<String>,
     /// The log's verifier key, to check proofs with. Without it, the key the
     /// server states is used, which only checks the server against itself.
     #[arg(long, value_name = "VKEY")]
@@ -45,7 +46,7 @@ pub struct SubmitArgs {
 const BATCH: usize = 1000;
 
 pub fn run(args: SubmitArgs) -> Result<()> {
-    let key = args.key.as_deref().map(read_signing_key).transpose()?;
+    let key = args.key.as_deref().map(open_entry_signer).transpose()?;
     let mut notes = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let bytes =
@@ -56,7 +57,7 @@ pub fn run(args: SubmitArgs) -> Result<()> {
             let key = key.as_ref().with_context(|| {
                 format!("{} is not a signed entry: give --key to sign it", file.display())
             })?;
-            SignedEntry::sign_json(&bytes, &[key])
+            SignedEntry::sign_json(&bytes, &[key.as_ref()])
                 .map_err(|e| CheckFailed(format!("{}: {e}", file.display())))?
                 .into_bytes()
         };

@@ -298,6 +298,37 @@ fn a_read_only_data_directory_is_refused_by_name_and_recovered_from_with_nothing
 }
 
 #[test]
+fn a_log_restored_without_its_index_onto_a_read_only_disk_is_served_until_it_can_be_indexed() {
+    let mut faulty = Faulty::start("no-index.faults.example/log", |at| Tmpfs::mount(at, 512));
+    for _ in 0..5 {
+        assert_eq!(faulty.submit().0, 201);
+    }
+
+    // The data directory comes back without its query index, on a disk
+    // the server cannot write: it cannot build the index, and nobody else
+    // will. It serves the log the storage holds, refuses what needs the
+    // index or a writer, and says why.
+    faulty.server.kill();
+    for name in ["index.sqlite", "index.sqlite-wal", "index.sqlite-shm"] {
+        let _ = std::fs::remove_file(faulty.mount.0.join(name));
+    }
+    faulty.mount.read_only();
+    faulty.server.restart();
+    let (status, checkpoint) = get(&format!("{}/checkpoint", faulty.server.url));
+    assert_eq!(status, 200, "{checkpoint}");
+    let (status, reports) = get(&format!("{}/v1/reports", faulty.server.url));
+    assert_eq!(status, 503, "{reports}");
+    let problem = faulty.submit_until_refused();
+    assert_refused_for(&problem, "the storage is read-only");
+    faulty.assert_logged("the storage is read-only");
+
+    faulty.mount.writable();
+    faulty.recovers_with_nothing_lost("the storage was writable");
+    let (status, reports) = get(&format!("{}/v1/reports", faulty.server.url));
+    assert_eq!(status, 200, "{reports}");
+}
+
+#[test]
 fn failing_fsyncs_are_refused_by_name_and_recovered_from_with_nothing_lost() {
     let mut faulty = Faulty::start("fsync.faults.example/log", FaultFs::mount);
     for _ in 0..20 {

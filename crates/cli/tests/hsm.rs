@@ -1,7 +1,7 @@
 //! Keys in a PKCS#11 token (SoftHSM, a real PKCS#11 library): the log's
-//! key and a witness's key are made in the token, never leave it, and
-//! sign the log and its cosignatures there; a wrong PIN is refused by
-//! name, and no PIN is ever written.
+//! key, a witness's key and a source's key are made in the token, never
+//! leave it, and sign the log, its cosignatures and entries there; a wrong
+//! PIN is refused by name, and no PIN is ever written.
 
 mod common;
 
@@ -45,7 +45,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> std::process::Outpu
 }
 
 #[test]
-fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
+fn the_log_a_witness_and_a_source_sign_with_keys_that_never_leave_the_token() {
     let Some(module) = truce_testkit::softhsm() else { return };
     let dir = tempfile::tempdir().expect("dir");
     let dir = dir.path();
@@ -128,9 +128,43 @@ fn the_log_and_a_witness_sign_with_keys_that_never_leave_the_token() {
     let out = run(dir, &submit, &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "m1.json: 1, proved in tree of size 2\n");
+
+    // A source's key in the token signs its entries there, under its label.
+    let source_uri = uri(&module, "monitor-9");
+    let out = run(dir, &["key", "generate", "--name", "monitor-9", "--pkcs11", &source_uri], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let source_vkey = text(&out.stdout).trim().to_owned();
+    let register = serde_json::json!({
+        "type": "truce.source/v1", "source": "m9", "action": "register", "key": source_vkey,
+        "name": "Monitor 9", "role": "monitor", "organisation": "Mission", "reliability": "B",
+    });
+    std::fs::write(dir.join("m9.json"), register.to_string()).expect("writes");
+    std::fs::write(dir.join("report.json"), common::report_fixture().to_string()).expect("writes");
+    let submit = |key: &str, file: &str| {
+        run(
+            dir,
+            &["submit", "--url", &server.url, "--key", key, "--log-vkey", &log_vkey, file],
+            &env,
+        )
+    };
+    let out = submit("data/keys/operator.key", "m9.json");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = submit(&source_uri, "report.json");
+    assert_eq!(
+        text(&out.stdout),
+        "report.json: 3, proved in tree of size 4\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(dir, &["entry", "sign", "--key", &source_uri, "report.json"], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(dir.join("report.signed"), &out.stdout).expect("writes");
+    let out = run(dir, &["entry", "check", "--vkey", &source_vkey, "report.signed"], &env);
+    assert!(text(&out.stdout).contains("signed by monitor-9+"), "{}", text(&out.stderr));
+
     let audit = ["log", "audit", "--url", &server.url, "--vkey", &log_vkey, "--entries"];
     let out = run(dir, &audit, &env);
-    assert!(text(&out.stdout).starts_with("verified 2 entries"), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("verified 4 entries"), "{}", text(&out.stderr));
     drop(server);
     drop(witness);
 

@@ -35,11 +35,20 @@ use crate::{ServerError, verified};
 /// Follows the index until the server closes, while it does not sequence.
 pub(crate) fn run(shared: Arc<Shared>) {
     let interval = shared.config.follow_interval();
+    // Said once for as long as it stays the same, not four times a second.
+    let mut said: Option<String> = None;
     while !shared.is_closed() {
-        if !shared.is_sequencing()
-            && let Err(e) = follow(&shared)
-        {
-            tracing::warn!(error = %e, "cannot follow the index");
+        if !shared.is_sequencing() {
+            match follow(&shared) {
+                Ok(()) => said = None,
+                Err(e) => {
+                    let error = e.to_string();
+                    if said.as_ref() != Some(&error) {
+                        tracing::warn!(error, "cannot follow the index");
+                        said = Some(error);
+                    }
+                }
+            }
         }
         std::thread::sleep(interval);
     }
@@ -89,26 +98,11 @@ pub(crate) fn first_checkpoint(
     origin: &str,
     keys: &mut LogKeys,
 ) -> Result<truce_log::VerifiedCheckpoint, ServerError> {
-    let unavailable = |e: truce_store::IndexError| ServerError::Unavailable(e.to_string());
     let started = std::time::Instant::now();
     let mut said = None;
     loop {
-        match backends.index.open_index_reader(origin) {
-            Ok(index) => {
-                let storage = backends
-                    .open_reader()
-                    .map_err(|e| ServerError::Unavailable(format!("{}: {e}", backends.storage)))?;
-                let indexed = index.checkpoint().map_err(unavailable)?;
-                let mut found = servable(indexed.clone(), storage.as_ref(), keys);
-                if found.is_err() && follow_rotations(keys, index.as_ref(), storage.as_ref())? {
-                    found = servable(indexed, storage.as_ref(), keys);
-                }
-                if let Some(checkpoint) = found? {
-                    return Ok(checkpoint);
-                }
-            }
-            Err(truce_store::IndexError::Missing) => {}
-            Err(e) => return Err(unavailable(e)),
+        if let Some(checkpoint) = indexed_checkpoint(backends, origin, keys)? {
+            return Ok(checkpoint);
         }
         // Said at once, then every half minute: a server waiting for a
         // sequencer that never comes should not look like one that hangs.
@@ -123,6 +117,42 @@ pub(crate) fn first_checkpoint(
         }
         std::thread::sleep(config.follow_interval());
     }
+}
+
+/// The checkpoint the index covers, if there is an index with one.
+pub(crate) fn indexed_checkpoint(
+    backends: &Backends,
+    origin: &str,
+    keys: &mut LogKeys,
+) -> Result<Option<VerifiedCheckpoint>, ServerError> {
+    let unavailable = |e: truce_store::IndexError| ServerError::Unavailable(e.to_string());
+    let index = match backends.index.open_index_reader(origin) {
+        Ok(index) => index,
+        Err(truce_store::IndexError::Missing) => return Ok(None),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let storage = backends
+        .open_reader()
+        .map_err(|e| ServerError::Unavailable(format!("{}: {e}", backends.storage)))?;
+    let indexed = index.checkpoint().map_err(unavailable)?;
+    let found = servable(indexed.clone(), storage.as_ref(), keys);
+    if found.is_err() && follow_rotations(keys, index.as_ref(), storage.as_ref())? {
+        return servable(indexed, storage.as_ref(), keys);
+    }
+    found
+}
+
+/// The checkpoint the storage holds, verified: what a server that cannot
+/// read the index serves (its tiles are there).
+pub(crate) fn stored_checkpoint(
+    storage: &dyn LogStorage,
+    keys: &LogKeys,
+) -> Result<VerifiedCheckpoint, ServerError> {
+    let bytes = storage
+        .read_checkpoint()
+        .map_err(|e| ServerError::Unavailable(format!("the log's checkpoint: {e}")))?
+        .ok_or_else(|| ServerError::Setup("the log has no checkpoint".into()))?;
+    verified(&bytes, keys)
 }
 
 /// Of the checkpoint the index covers and the one the storage holds, the

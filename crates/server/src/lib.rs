@@ -170,12 +170,31 @@ impl App {
                 },
             },
         };
-        let checkpoint = match &ingest {
-            Some(ingest) => {
+        // Whether the index may not cover the checkpoint served: its reads
+        // are refused until the sequencing loop brought it up to the log.
+        let mut index_behind = false;
+        let checkpoint = match (&ingest, &fault) {
+            (Some(ingest), _) => {
                 log_keys = ingest.log_keys().clone();
                 ingest.checkpoint().clone()
             }
-            None => {
+            // This server could not take the log because of a fault, and
+            // may be the only one that could build the index: it serves
+            // the checkpoint the storage holds until the fault clears,
+            // rather than wait for an index nobody else may write.
+            (None, Some(_)) => {
+                match follow::indexed_checkpoint(&backends, &origin, &mut log_keys) {
+                    Ok(Some(checkpoint)) => checkpoint,
+                    indexed => {
+                        if let Err(e) = indexed {
+                            tracing::warn!(error = %e, "the query index cannot be read");
+                        }
+                        index_behind = true;
+                        follow::stored_checkpoint(storage.as_ref(), &log_keys)?
+                    }
+                }
+            }
+            (None, None) => {
                 tracing::info!(
                     storage = %backends.storage,
                     "not sequencing: serving what the index covers"
@@ -210,6 +229,7 @@ impl App {
             shared.set_sequencing(true);
         }
         shared.set_fault(fault);
+        shared.set_index_behind(index_behind);
         if let Some(witnessed) = witnessing::saved(&shared) {
             shared.set_witnessed(witnessed);
         }

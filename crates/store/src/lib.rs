@@ -64,7 +64,7 @@ pub use crate::location::{
 };
 pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock, holder_name};
 pub use crate::object::ObjectStorage;
-pub use crate::pkcs11::{Pkcs11Error, Pkcs11Key, Pkcs11Uri, open_signer};
+pub use crate::pkcs11::{Pkcs11Error, Pkcs11Key, Pkcs11Uri, open_named_signer, open_signer};
 
 /// The tree size a checkpoint note states, if it parses (not verified).
 pub(crate) fn checkpoint_size(note: &[u8]) -> Option<u64> {

@@ -391,6 +391,26 @@ pub fn open_signer(
     Ok(Box::new(key))
 }
 
+/// Opens `source` as a signer of entries, whose key name comes with it: a
+/// key file or `env:NAME` (the key's own name), or a `pkcs11:` URI, whose
+/// key signs under its label (`object`), which must be the key's name.
+pub fn open_named_signer(source: &str) -> Result<Box<dyn Signer>, String> {
+    if !Pkcs11Uri::is_one(source) {
+        let key = crate::read_key_file(Path::new(source)).map_err(|e| e.to_string())?;
+        return Ok(Box::new(key));
+    }
+    let uri = Pkcs11Uri::parse(source).map_err(|e| e.to_string())?;
+    let label = uri.object.as_deref().ok_or_else(|| {
+        format!(
+            "{}: a key that signs entries is named by its label: give object=NAME",
+            uri.describe()
+        )
+    })?;
+    let name = KeyName::new(label).map_err(|e| format!("{}: the label: {e}", uri.describe()))?;
+    let key = Pkcs11Key::open(&uri, name, Algorithm::Ed25519).map_err(|e| e.to_string())?;
+    Ok(Box::new(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
