@@ -144,6 +144,8 @@ pub struct Sequencer<S, D> {
     dedup_stale: bool,
     /// The log's key: in memory, or in a hardware token.
     key: Box<dyn Signer>,
+    /// Its verifier key.
+    signer: VerifierKey,
     origin: String,
     /// The keys of the log: the one it was opened with, and any transition
     /// its journal replayed.
@@ -188,7 +190,8 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         let key: Box<dyn Signer> = Box::new(key);
         let bytes = storage.read_checkpoint().map_err(SequencerError::Storage)?;
         let bytes = bytes.ok_or(SequencerError::NotCreated)?;
-        let checkpoint = VerifiedCheckpoint::verify(&bytes, &key.verifier_key(), origin)?;
+        let signer = key.verifier_key();
+        let checkpoint = VerifiedCheckpoint::verify(&bytes, &signer, origin)?;
         let size = checkpoint.size();
 
         let tree = load_right_edge(&storage, size)?;
@@ -208,8 +211,8 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             )));
         }
 
-        let mut keys = LogKeys::new(key.verifier_key(), origin);
-        if checkpoint.next_key().map_err(rotation)?.is_some_and(|k| k != key.verifier_key()) {
+        let mut keys = LogKeys::new(signer.clone(), origin);
+        if checkpoint.next_key().map_err(rotation)?.is_some_and(|k| k != signer) {
             keys.follow(&bytes).map_err(rotation)?;
         }
         let mut sequencer = Sequencer {
@@ -218,6 +221,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             dedup_stale: true,
             keys,
             key,
+            signer,
             origin: origin.to_owned(),
             checkpoint,
             tree,
@@ -281,6 +285,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
             && next == new_vkey
         {
             self.key = new_key;
+            self.signer = new_vkey;
             let index = self.checkpoint.size() - 1;
             let entry = read_entry(&self.storage, index, self.checkpoint.size())?
                 .ok_or_else(|| SequencerError::Corrupt(format!("entry {index} is missing")))?;
@@ -298,7 +303,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         if new_vkey.algorithm() != Algorithm::Ed25519 {
             return refuse("the new key is not an Ed25519 signing key".into());
         }
-        if new_vkey == self.key.verifier_key() {
+        if new_vkey == self.signer {
             return refuse("the new key is the log's current key".into());
         }
         match announcement.len() {
@@ -326,6 +331,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
         self.commit(next, checkpoint)?;
         self.keys.follow(&self.checkpoint.to_bytes()).map_err(rotation)?;
         self.key = new_key;
+        self.signer = new_vkey;
         if self.dedup.insert(&[(leaf, index)], size).is_err() {
             self.dedup_stale = true;
         }
@@ -342,7 +348,7 @@ impl<S: LogStorage, D: DedupIndex> Sequencer<S, D> {
     /// key.
     fn check_current_key(&self) -> Result<(), SequencerError> {
         let current = self.keys.current();
-        if *current != self.key.verifier_key() {
+        if *current != self.signer {
             let size = self.keys.transitions().last().map_or(0, VerifiedCheckpoint::size);
             return Err(SequencerError::KeyRetired { key: Box::new(current.clone()), size });
         }
