@@ -65,9 +65,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let checkpoint = source
         .get("checkpoint")?
         .ok_or_else(|| CheckFailed("audit failed: the log has no checkpoint".into()))?;
+    let mut keys = LogKeys::new(vkey, &origin);
+    follow_log_keys(source.as_ref(), &mut keys, &checkpoint)?;
     let policy = read_policy(args.witness_policy.as_deref())?;
     let witnesses = match &policy {
-        Some(policy) => Some(check_policy(policy, &checkpoint, &origin)?),
+        Some(policy) => Some(check_policy(&policy.following(&keys), &checkpoint, &origin)?),
         None => None,
     };
     let earlier = match &args.from_checkpoint {
@@ -76,8 +78,6 @@ pub fn run(args: AuditArgs) -> Result<()> {
         }
         None => None,
     };
-    let mut keys = LogKeys::new(vkey, &origin);
-    follow_log_keys(source.as_ref(), &mut keys, &checkpoint)?;
     let (size, root) =
         audit(source.as_ref(), &checkpoint, &keys, earlier.as_deref(), args.entries)?;
     println!("verified {size} entries, root {root}");

@@ -67,24 +67,30 @@ pub fn run(args: SubmitArgs) -> Result<()> {
     let client = Client::new(&args.url)?;
     let log = client.get_json("/v1/log")?;
     let origin = log["origin"].as_str().context("the server did not state its origin")?.to_owned();
-    let log_key: VerifierKey = match &args.log_vkey {
-        // The key given may have been rotated since: follow the log's
-        // transitions from it to the key that signs its checkpoints now.
-        Some(vkey) => {
-            let trusted: VerifierKey = vkey.parse().context("--log-vkey")?;
+    let policy = read_policy(args.witness_policy.as_deref())?;
+    // The log's key: given, or the policy's, or else the one the server
+    // states. A key given may have been rotated since: the log's
+    // transitions are followed from it to the key that signs now.
+    let policy_key = policy.as_ref().and_then(|p| p.logs().find(|k| k.name().as_str() == origin));
+    let trusted = match (&args.log_vkey, policy_key) {
+        (Some(vkey), _) => Some(vkey.parse::<VerifierKey>().context("--log-vkey")?),
+        (None, key) => key.cloned(),
+    };
+    let (log_key, policy) = match trusted {
+        Some(trusted) => {
             let checkpoint = log["checkpoint"].as_str().unwrap_or_default().as_bytes();
             let source = crate::fetch::UrlSource::new(&args.url)?;
             let mut keys = truce_log::LogKeys::new(trusted, &origin);
             crate::fetch::follow_log_keys(&source, &mut keys, checkpoint)?;
-            keys.current().clone()
+            (keys.current().clone(), policy.map(|p| p.following(&keys)))
         }
-        None => log["vkey"].as_str().context("the server did not state its key")?.parse()?,
+        None => {
+            let key: VerifierKey =
+                log["vkey"].as_str().context("the server did not state its key")?.parse()?;
+            eprintln!("note: checking proofs with the key the server states: {key}");
+            (key, policy)
+        }
     };
-    if args.log_vkey.is_none() {
-        eprintln!("note: checking proofs with the key the server states: {log_key}");
-    }
-
-    let policy = read_policy(args.witness_policy.as_deref())?;
 
     let progress = ProgressBar::new(notes.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} entries {msg}")

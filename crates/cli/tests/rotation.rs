@@ -214,4 +214,29 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     assert!(dir.join("m/keys/transitions/3").exists());
     let mirrored = ok(&truce(dir, &["mirror", "--from", &server.url, "--dir", "m", "--once"], b""));
     assert!(mirrored.starts_with("m is up to date"), "{mirrored}");
+
+    // A witness policy written before the rotation names the old key: it
+    // stands for the keys that key vouched for.
+    std::fs::write(
+        dir.join("policy.txt"),
+        format!("log {old}\nwitness w1 {witness_vkey}\nquorum w1\n"),
+    )
+    .expect("writes");
+    let third = common::monitor_source(dir, 3);
+    let args = [
+        "submit",
+        "--url",
+        &server.url,
+        "--key",
+        "data/keys/operator.key",
+        "--witness-policy",
+        "policy.txt",
+        "--witness-wait",
+        "20",
+        &third,
+    ];
+    assert_eq!(ok(&truce(dir, &args, b"")), format!("{third}: 4, proved in tree of size 5\n"));
+    let audit =
+        ["log", "audit", "--url", &server.url, "--vkey", &old, "--witness-policy", "policy.txt"];
+    assert!(ok(&truce(dir, &audit, b"")).contains("the checkpoint is cosigned by w1"));
 }

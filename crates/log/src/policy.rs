@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use truce_note::{Algorithm, UnverifiedNote, VerifierKey, VerifierSet};
 
 use crate::checkpoint::{CheckpointError, VerifiedCheckpoint};
+use crate::rotation::LogKeys;
 
 /// Why a policy file was refused, or a checkpoint failed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -205,6 +206,19 @@ impl Policy {
             return Err(format!("{vkey:?} duplicates a key above"));
         }
         Ok(key)
+    }
+
+    /// The policy, with the key a log signs with now in place of the key
+    /// it names, if `keys` followed that log's rotations from the key the
+    /// policy names: the policy's key vouched for each of them.
+    pub fn following(&self, keys: &LogKeys) -> Policy {
+        let mut policy = self.clone();
+        for (key, _) in &mut policy.logs {
+            if key == keys.first() {
+                *key = keys.current().clone();
+            }
+        }
+        policy
     }
 
     /// The logs' verifier keys.

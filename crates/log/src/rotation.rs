@@ -129,6 +129,11 @@ impl LogKeys {
         &self.origin
     }
 
+    /// The key this reader trusted first.
+    pub fn first(&self) -> &VerifierKey {
+        &self.first
+    }
+
     /// The key the log signs with now, as far as this reader knows.
     pub fn current(&self) -> &VerifierKey {
         self.transitions.last().map_or(&self.first, |(_, key)| key)

@@ -134,7 +134,7 @@ impl Mirror {
             Err(_) => self.follow_rotation(bytes)?,
         };
         if let Some(policy) = &self.policy {
-            check_policy(policy, bytes, &self.origin)?;
+            check_policy(&policy.following(&self.keys), bytes, &self.origin)?;
         }
         let (held, held_root) =
             last.as_ref().map_or((0, EMPTY_ROOT), |l| (l.checkpoint.size(), l.checkpoint.root()));
