@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Serve, get, post, sign, truce};
+use common::{Serve, get, post, register_monitor, sign, truce};
 use serde_json::{Value, json};
 use truce_note::SigningKey;
 
@@ -140,16 +140,7 @@ impl<M> Faulty<M> {
         let init = truce(dir.path(), &["init", "--data", "data", "--origin", origin], b"");
         assert!(init.status.success(), "{}", common::text(&init.stderr));
         let server = Serve::start(dir.path(), &["--data", "data"]);
-        let operator = truce_store::read_key_file(&dir.path().join("data/keys/operator.key"))
-            .expect("the operator's key");
-        let monitor = SigningKey::generate("omm-1").expect("a key");
-        let registration = json!({
-            "type": "truce.source/v1", "source": "omm-1", "action": "register",
-            "key": monitor.verifier_key().to_string(), "name": "omm-1", "role": "monitor",
-            "organisation": "Mission", "reliability": "A"
-        });
-        let (status, body) = post(&server.url, &sign(&registration, &operator));
-        assert_eq!(status, 201, "{body}");
+        let monitor = register_monitor(&server.url, &dir.path().join("data"), "omm-1");
         Faulty { dir, mount, server, monitor, acknowledged: Vec::new(), next: 0 }
     }
 

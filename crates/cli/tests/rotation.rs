@@ -83,21 +83,25 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
     assert_eq!(submit(&server.url, &first), format!("{first}: 1, proved in tree of size 2\n"));
     let old_keys = LogKeys::new(old_vkey.clone(), ORIGIN);
     witnessed(&server.url, &old_keys, &witness_vkey, 2);
+    // `witness monitor`, given the old key, keeping what it saw.
     let witness_url = format!("http://{listen}");
-    let monitor = [
-        "witness",
-        "monitor",
-        "--log",
-        &server.url,
-        "--vkey",
-        &old,
-        "--witness",
-        &witness_url,
-        "--state",
-        "monitor.txt",
-        "--once",
-    ];
-    ok(&truce(dir, &monitor, b""));
+    let monitor = |url: &str| {
+        let args = [
+            "witness",
+            "monitor",
+            "--log",
+            url,
+            "--vkey",
+            &old,
+            "--witness",
+            &witness_url,
+            "--state",
+            "monitor.txt",
+            "--once",
+        ];
+        ok(&truce(dir, &args, b""))
+    };
+    monitor(&server.url);
     ok(&truce(
         dir,
         &["mirror", "--from", &server.url, "--dir", "m", "--vkey", &old, "--once"],
@@ -193,20 +197,7 @@ fn witnesses_and_clients_that_trust_the_old_key_follow_a_rotation() {
 
     // The auditor, the witness monitor and the mirror, given the old key,
     // follow it too.
-    let monitor = [
-        "witness",
-        "monitor",
-        "--log",
-        &server.url,
-        "--vkey",
-        &old,
-        "--witness",
-        &witness_url,
-        "--state",
-        "monitor.txt",
-        "--once",
-    ];
-    assert!(ok(&truce(dir, &monitor, b"")).contains("at size 4"));
+    assert!(monitor(&server.url).contains("at size 4"));
     let audit = ["log", "audit", "--url", &server.url, "--vkey", &old, "--entries"];
     assert!(ok(&truce(dir, &audit, b"")).starts_with("verified 4 entries"));
     let mirrored = ok(&truce(dir, &["mirror", "--from", &server.url, "--dir", "m", "--once"], b""));

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Process, free_port, monitor_source, start, start_with, text, truce};
+use common::{FakeClock, Process, free_port, monitor_source, start, start_with, text, truce};
 use truce_log::{Checkpoint, MemoryTree, Policy, TlogProof, inclusion_proof, leaf_hash};
 use truce_witness::AddCheckpoint;
 
@@ -333,15 +333,8 @@ fn a_hanging_and_a_lying_witness_are_skipped_named_and_replaced() {
     drop((server, w1));
 }
 
-/// libfaketime, which `scripts/setup test` installs (Debian `faketime`).
-const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
 #[test]
 fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
-    assert!(
-        std::path::Path::new(LIBFAKETIME).exists(),
-        "libfaketime is missing: run scripts/setup test (apt-get install faketime)"
-    );
     let dir = tempfile::tempdir().expect("dir");
     let dir = dir.path();
     let log_key = truce_note::SigningKey::from_seed(
@@ -354,18 +347,9 @@ fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let witness_key: truce_note::VerifierKey = text(&out.stdout).trim().parse().expect("a key");
 
-    // The witness's wall clock, as libfaketime reads it from a file on
-    // every call; its monotonic clock is left alone, as NTP leaves it.
-    let clock = dir.join("clock");
-    let set_clock = |offset: &str| std::fs::write(&clock, offset).expect("writes the clock");
-    set_clock("+0");
-    let clock_path = clock.to_string_lossy().into_owned();
-    let env = [
-        ("LD_PRELOAD", LIBFAKETIME),
-        ("FAKETIME_TIMESTAMP_FILE", clock_path.as_str()),
-        ("FAKETIME_NO_CACHE", "1"),
-        ("DONT_FAKE_MONOTONIC", "1"),
-    ];
+    // The witness's wall clock, set by the test.
+    let clock = FakeClock::new(dir);
+    let env = clock.env();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let log = format!("{ORIGIN}={}", log_key.verifier_key());
@@ -415,7 +399,7 @@ fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
     let first = first.expect("a timestamp");
 
     // Set back a day: no cosignature, 503, and the witness's log says why.
-    set_clock("-1d");
+    clock.set("-1d");
     let (status, _, answer) = ask(1, 2);
     assert_eq!(status, 503, "{answer}");
     assert!(answer.contains("earlier than its latest cosignature"), "{answer}");
@@ -429,7 +413,7 @@ fn a_witness_whose_clock_is_set_back_cosigns_no_earlier_time() {
     assert_eq!(status, 503, "after a restart: {answer}");
 
     // The clock right again: it cosigns, no earlier than before.
-    set_clock("+0");
+    clock.set("+0");
     let (status, second, answer) = ask(1, 2);
     assert_eq!(status, 200, "{answer}");
     assert!(second.expect("a timestamp") >= first);

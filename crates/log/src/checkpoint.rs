@@ -78,6 +78,14 @@ impl Checkpoint {
         Ok(Checkpoint { origin: origin.to_owned(), size, root, extensions })
     }
 
+    /// The tree size a signed checkpoint note states, if it parses, before
+    /// any signature is checked: for choosing the keys to verify it with,
+    /// or ordering stored notes, never for trusting.
+    pub fn size_unverified(note: &[u8]) -> Option<u64> {
+        let note = UnverifiedNote::parse(note).ok()?;
+        Some(Checkpoint::parse(note.text_unverified()).ok()?.size())
+    }
+
     /// The origin line: the log's identity.
     pub fn origin(&self) -> &str {
         &self.origin

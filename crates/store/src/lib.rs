@@ -66,9 +66,4 @@ pub use crate::lock::{Lease, PgLock, PublishError, SequencerLock, SqliteLock, ho
 pub use crate::object::ObjectStorage;
 pub use crate::pkcs11::{Pkcs11Error, Pkcs11Key, Pkcs11Uri, open_named_signer, open_signer};
 
-/// The tree size a checkpoint note states, if it parses (not verified).
-pub(crate) fn checkpoint_size(note: &[u8]) -> Option<u64> {
-    let note = truce_note::UnverifiedNote::parse(note).ok()?;
-    Some(truce_log::Checkpoint::parse(note.text_unverified()).ok()?.size())
-}
 pub use crate::pg::PgError;

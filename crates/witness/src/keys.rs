@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use truce_log::{Checkpoint, CheckpointError, VerifiedCheckpoint};
-use truce_note::{UnverifiedNote, VerifierKey};
+use truce_note::VerifierKey;
 
 use crate::AddError;
 use crate::journal::Recorded;
@@ -120,10 +120,7 @@ impl TrustedKeys {
         // checked; the keys it chooses must then have signed that size. A
         // note whose checkpoint cannot be read is refused by the checks
         // below, with the configured keys.
-        let size = UnverifiedNote::parse(note)
-            .ok()
-            .and_then(|n| Checkpoint::parse(n.text_unverified()).ok())
-            .map_or(0, |c| c.size());
+        let size = Checkpoint::size_unverified(note).unwrap_or(0);
         let checkpoint = VerifiedCheckpoint::verify_with(note, &*self.at(size), &self.origin)
             .map_err(|e| match e {
                 CheckpointError::Note(e) => AddError::Forbidden(e.to_string()),

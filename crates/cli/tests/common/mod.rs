@@ -231,3 +231,56 @@ pub fn monitor_source(dir: &Path, n: usize) -> String {
     std::fs::write(dir.join(&file), source.to_string()).expect("writes");
     file
 }
+
+/// A process's wall clock under libfaketime (Debian `faketime`, which
+/// `scripts/setup test` installs), read from a file on every call; the
+/// monotonic clock is left alone, as NTP leaves it.
+pub struct FakeClock {
+    path: String,
+}
+
+impl FakeClock {
+    const LIBRARY: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+    /// A clock in `dir`, set to the true time.
+    pub fn new(dir: &Path) -> FakeClock {
+        assert!(
+            Path::new(FakeClock::LIBRARY).exists(),
+            "libfaketime is missing: run scripts/setup test (apt-get install faketime)"
+        );
+        let clock = FakeClock { path: dir.join("clock").to_string_lossy().into_owned() };
+        clock.set("+0");
+        clock
+    }
+
+    /// Sets the clock to the true time plus `offset` (`-1d`, `+365d`).
+    pub fn set(&self, offset: &str) {
+        std::fs::write(&self.path, offset).expect("writes the clock");
+    }
+
+    /// The environment that puts a process on this clock.
+    pub fn env(&self) -> [(&'static str, &str); 4] {
+        [
+            ("LD_PRELOAD", FakeClock::LIBRARY),
+            ("FAKETIME_TIMESTAMP_FILE", &self.path),
+            ("FAKETIME_NO_CACHE", "1"),
+            ("DONT_FAKE_MONOTONIC", "1"),
+        ]
+    }
+}
+
+/// Registers a new monitor `name` with the server at `url`, signed by the
+/// operator key of the data directory `data`; returns the monitor's key.
+pub fn register_monitor(url: &str, data: &Path, name: &str) -> truce_note::SigningKey {
+    let operator =
+        truce_store::read_key_file(&data.join("keys/operator.key")).expect("the operator's key");
+    let monitor = truce_note::SigningKey::generate(name).expect("a key");
+    let registration = serde_json::json!({
+        "type": "truce.source/v1", "source": name, "action": "register",
+        "key": monitor.verifier_key().to_string(), "name": name, "role": "monitor",
+        "organisation": "Mission", "reliability": "A"
+    });
+    let (status, body) = post(url, &sign(&registration, &operator));
+    assert_eq!(status, 201, "{body}");
+    monitor
+}

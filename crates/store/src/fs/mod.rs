@@ -200,7 +200,8 @@ impl FsStorage {
             }
         }
         let written = read_optional(&dir.join(CHECKPOINT))?;
-        let written_size = written.as_deref().and_then(crate::checkpoint_size).unwrap_or(0);
+        let written_size =
+            written.as_deref().and_then(truce_log::Checkpoint::size_unverified).unwrap_or(0);
         let (journal, records) = Journal::open(&dir, written_size)?;
         let shared = Arc::new(WriterState {
             dir: dir.clone(),
@@ -443,7 +444,7 @@ impl WriterState {
         if waiting > MAX_UNWRITTEN {
             return Err(not_published(FsError::Behind(waiting >> 20)));
         }
-        let first = old.and_then(crate::checkpoint_size).unwrap_or(0);
+        let first = old.and_then(truce_log::Checkpoint::size_unverified).unwrap_or(0);
         let entries = new_entries(objects, first, size).map_err(not_published)?;
         let bytes = entries.iter().map(|e| e.len()).sum::<usize>() + new.len();
         lock(&self.journal).append(first, &entries, new).map_err(|e| match e {
@@ -742,7 +743,7 @@ impl LogStorage for FsStorage {
         match read_optional(&history_path(&self.dir, size))? {
             // The latest checkpoint may not be in the history yet.
             None => Ok(read_optional(&self.dir.join(CHECKPOINT))?
-                .filter(|bytes| crate::checkpoint_size(bytes) == Some(size))),
+                .filter(|bytes| truce_log::Checkpoint::size_unverified(bytes) == Some(size))),
             found => Ok(found),
         }
     }

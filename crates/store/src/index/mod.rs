@@ -260,8 +260,10 @@ fn check_origin(found: Option<&[u8]>, origin: &str) -> Result<(), IndexError> {
 /// (or there is none): a witnessed checkpoint never goes back, whoever
 /// records it late.
 fn newer_note(stored: Option<&[u8]>, new: &[u8]) -> bool {
-    match stored.map(crate::checkpoint_size) {
-        Some(Some(stored)) => crate::checkpoint_size(new).is_some_and(|new| new > stored),
+    match stored.map(truce_log::Checkpoint::size_unverified) {
+        Some(Some(stored)) => {
+            truce_log::Checkpoint::size_unverified(new).is_some_and(|new| new > stored)
+        }
         _ => true,
     }
 }
