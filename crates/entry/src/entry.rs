@@ -1,4 +1,4 @@
-//! The entry: one of the seven types, read from JSON and written back.
+//! The entry: one of the eight types, read from JSON and written back.
 
 use serde_json::Value;
 
@@ -8,6 +8,7 @@ use crate::json::{canonical, parse_strict};
 use crate::types::agreement::Agreement;
 use crate::types::assessment::Assessment;
 use crate::types::coverage::Coverage;
+use crate::types::evidence::EvidenceObject;
 use crate::types::log_key::LogKey;
 use crate::types::report::Report;
 use crate::types::source::Source;
@@ -39,6 +40,8 @@ pub enum EntryType {
     Statement,
     /// `truce.log-key/v1`
     LogKey,
+    /// `truce.evidence/v1`
+    Evidence,
 }
 
 impl EntryType {
@@ -51,6 +54,7 @@ impl EntryType {
         EntryType::Assessment,
         EntryType::Statement,
         EntryType::LogKey,
+        EntryType::Evidence,
     ];
 
     /// The value of the `type` member.
@@ -63,6 +67,7 @@ impl EntryType {
             EntryType::Assessment => "truce.assessment/v1",
             EntryType::Statement => "truce.statement/v1",
             EntryType::LogKey => "truce.log-key/v1",
+            EntryType::Evidence => "truce.evidence/v1",
         }
     }
 
@@ -85,6 +90,7 @@ impl EntryType {
             EntryType::Assessment => Assessment::object_schema(),
             EntryType::Statement => Statement::object_schema(),
             EntryType::LogKey => LogKey::object_schema(),
+            EntryType::Evidence => EvidenceObject::object_schema(),
         }
     }
 }
@@ -113,6 +119,8 @@ pub enum Entry {
     Statement(Statement),
     /// `truce.log-key/v1`
     LogKey(LogKey),
+    /// `truce.evidence/v1`
+    Evidence(EvidenceObject),
 }
 
 impl Entry {
@@ -176,6 +184,7 @@ impl Entry {
             Entry::Assessment(e) => e.write_object(),
             Entry::Statement(e) => e.write_object(),
             Entry::LogKey(e) => e.write_object(),
+            Entry::Evidence(e) => e.write_object(),
         };
         object.insert("type".into(), Value::String(self.entry_type().as_str().into()));
         Value::Object(object)
@@ -219,6 +228,7 @@ impl Entry {
             Entry::Assessment(_) => EntryType::Assessment,
             Entry::Statement(_) => EntryType::Statement,
             Entry::LogKey(_) => EntryType::LogKey,
+            Entry::Evidence(_) => EntryType::Evidence,
         }
     }
 }
@@ -256,6 +266,7 @@ fn read_entry(value: &Value, at: &mut Checker) -> Option<Entry> {
         EntryType::Assessment => Entry::Assessment(Assessment::read_object(value, at, TYPE)?),
         EntryType::Statement => Entry::Statement(Statement::read_object(value, at, TYPE)?),
         EntryType::LogKey => Entry::LogKey(LogKey::read_object(value, at, TYPE)?),
+        EntryType::Evidence => Entry::Evidence(EvidenceObject::read_object(value, at, TYPE)?),
     })
 }
 
@@ -271,3 +282,9 @@ macro_rules! into_entry {
 }
 
 into_entry!(Source, Agreement, Report, Coverage, Assessment, Statement, LogKey);
+
+impl From<EvidenceObject> for Entry {
+    fn from(e: EvidenceObject) -> Entry {
+        Entry::Evidence(e)
+    }
+}

@@ -92,6 +92,9 @@ pub use crate::signed::{EntryError, SignedEntry};
 pub use crate::types::agreement::{Agreement, Parameters, Party, Period, Rule, Zone};
 pub use crate::types::assessment::{Assessment, AssessmentAction};
 pub use crate::types::coverage::{Area, Coverage, GapKind};
+pub use crate::types::evidence::{
+    CredentialState, Credentials, Derivation, DerivationMethod, EvidenceObject,
+};
 pub use crate::types::log_key::LogKey;
 pub use crate::types::report::{
     Attribution, AttributionBasis, Casualties, Confidence, Damage, Direction, Disruption,

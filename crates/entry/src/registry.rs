@@ -90,7 +90,7 @@ pub fn allowed_roles(entry_type: EntryType) -> &'static [Role] {
         EntryType::Source | EntryType::Agreement | EntryType::Statement | EntryType::LogKey => {
             &[Role::Operator]
         }
-        EntryType::Report | EntryType::Coverage => {
+        EntryType::Report | EntryType::Coverage | EntryType::Evidence => {
             &[Role::Monitor, Role::Sensor, Role::Party, Role::Osint, Role::Media]
         }
         EntryType::Assessment => &[Role::Analyst],

@@ -61,7 +61,7 @@ fn cases() -> Vec<Case> {
             set(report(), "/type", json!("Feature")),
             &[(
                 "/type",
-                "unknown entry type: unknown value \"Feature\"; expected one of: truce.source/v1, truce.agreement/v1, truce.report/v1, truce.coverage/v1, truce.assessment/v1, truce.statement/v1, truce.log-key/v1",
+                "unknown entry type: unknown value \"Feature\"; expected one of: truce.source/v1, truce.agreement/v1, truce.report/v1, truce.coverage/v1, truce.assessment/v1, truce.statement/v1, truce.log-key/v1, truce.evidence/v1",
             )],
         ),
         case("missing type", remove(report(), "/type"), &[("/type", "is required")]),
@@ -554,6 +554,35 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "evidence derived from itself",
+            set(
+                valid("evidence-derivative"),
+                "/derived_from/sha256",
+                json!("0c4b1e2ab3d1e3b62ad8c0b44a1b1e58b1f5ee52fd7c4f2bb8a2e6a5f9d6e0a1"),
+            ),
+            &[("/derived_from/sha256", "must differ from sha256")],
+        ),
+        case(
+            "evidence whose credentials contradict themselves",
+            set(valid("evidence-photo"), "/credentials/bytes_match", json!(false)),
+            &[("/credentials/state", "must be invalid when bytes_match is false")],
+        ),
+        case(
+            "absent credentials with a signer",
+            set(valid("evidence-photo"), "/credentials/state", json!("absent")),
+            &[("/credentials/state", "is absent, so signer and bytes_match must be left out")],
+        ),
+        case(
+            "evidence without custodian or credentials",
+            remove(remove(valid("evidence-derivative"), "/custodian"), "/credentials"),
+            &[("/custodian", "is required"), ("/credentials", "is required")],
+        ),
+        case(
+            "evidence with a media type in capitals",
+            set(valid("evidence-photo"), "/media_type", json!("Image/JPEG")),
+            &[("/media_type", "must be a lower-case media type like image/jpeg, without parameters")],
+        ),
+        case(
             "short root hash",
             set(statement(), "/checkpoint/root", json!("YmFuYW5hcw==")),
             &[("/checkpoint/root", "must be a 32-byte hash in standard base64")],
@@ -569,7 +598,7 @@ fn cases() -> Vec<Case> {
             json!("red"),
         ),
         &[
-            ("/colour", "unknown field; expected one of: id, supersedes, withdrawn, time, location, event, occurrence, observation, weapon, direction, perpetrator, targets, harm, disruption, evidence, summary, summary_i18n"),
+            ("/colour", "unknown field; expected one of: id, supersedes, withdrawn, time, location, event, occurrence, observation, weapon, direction, perpetrator, targets, harm, disruption, evidence, summary, summary_i18n, follows"),
             ("/time/from", "must be an RFC 3339 date and time like 2025-11-14T03:20:00Z"),
             ("/location/lat", "must be between -90 and 90"),
             ("/event", "is required"),

@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod assessment;
 pub mod coverage;
+pub mod evidence;
 pub mod log_key;
 pub mod report;
 pub mod source;

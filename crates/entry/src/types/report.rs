@@ -64,6 +64,10 @@ record! {
         /// The same summary in other languages, by BCP 47 tag (`{"uk":
         /// "...", "en": "..."}`); readers are shown theirs first.
         pub summary_i18n: Option<Translations<Prose<4000>>>,
+        /// SHA-256 of the signed entry the same device made just before
+        /// this one: a chain that fixes the order in which a device signed
+        /// its entries, even offline (`truce field`).
+        pub follows: Option<Sha256Hex>,
     }
 }
 

@@ -10,6 +10,8 @@ pub const VALID: &[&str] = &[
     "assessment-credibility",
     "assessment-link",
     "coverage-access",
+    "evidence-derivative",
+    "evidence-photo",
     "report-kharkiv",
     "report-multilingual",
     "report-withdrawal",
