@@ -706,6 +706,12 @@ impl serde::Serialize for Sha256Hex {
 pub struct MediaType(String);
 
 impl MediaType {
+    /// `text` as a media type, if it is one: lower case, without
+    /// parameters.
+    pub fn new(text: &str) -> Option<MediaType> {
+        is_media_type(text).then(|| MediaType(text.to_owned()))
+    }
+
     /// The media type.
     pub fn as_str(&self) -> &str {
         &self.0

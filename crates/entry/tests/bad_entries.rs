@@ -580,7 +580,10 @@ fn cases() -> Vec<Case> {
         case(
             "evidence with a media type in capitals",
             set(valid("evidence-photo"), "/media_type", json!("Image/JPEG")),
-            &[("/media_type", "must be a lower-case media type like image/jpeg, without parameters")],
+            &[(
+                "/media_type",
+                "must be a lower-case media type like image/jpeg, without parameters",
+            )],
         ),
         case(
             "short root hash",

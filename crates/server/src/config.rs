@@ -43,6 +43,16 @@ use truce_store::{Backends, IndexLocation, StorageLocation};
 /// url = "https://witness.un.example"   # its submission prefix
 /// vkey = "un.example/witness+a0059f11+BAOh..."
 ///
+/// [evidence]                    # evidence files (photos, videos) by digest
+/// location = "s3://BUCKET/PREFIX/evidence"  # default: beside the log
+///                               # (the data directory's evidence/, or
+///                               # PREFIX/evidence in the log's bucket)
+/// max_bytes = 4294967296        # the largest file an evidence entry may name
+/// quota_bytes = 107374182400    # the evidence bytes each source may log
+/// media_types = ["image/jpeg", "video/mp4"]  # those an entry may name
+///                               # (default: common photo, video, audio
+///                               # and document types)
+///
 /// [tls]                         # serve HTTPS (default: plain HTTP)
 /// cert = "/srv/truce/tls/server.pem"   # the certificate chain, PEM
 /// key = "/srv/truce/tls/server.key"    # its private key, PEM, mode 0600
@@ -138,6 +148,50 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// Who may read and submit what.
     pub access: AccessConfig,
+    /// Evidence files: where, and how large.
+    pub evidence: EvidenceConfig,
+}
+
+/// Evidence files (`[evidence]`): where they are kept and what the log
+/// takes. The limits are checked when an evidence entry is submitted, so
+/// a file is refused before a byte of it is sent.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// `file:DIR` or `s3://BUCKET/PREFIX`; `None`: beside the log.
+    pub location: Option<String>,
+    /// The largest file an evidence entry may name, in bytes.
+    pub max_bytes: u64,
+    /// How many bytes of evidence each source may log, in all.
+    pub quota_bytes: u64,
+    /// The media types an evidence entry may name.
+    pub media_types: Vec<String>,
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> EvidenceConfig {
+        let media_types = [
+            "image/jpeg",
+            "image/png",
+            "image/heic",
+            "image/heif",
+            "image/webp",
+            "image/avif",
+            "image/tiff",
+            "video/mp4",
+            "video/quicktime",
+            "audio/mp4",
+            "audio/mpeg",
+            "audio/wav",
+            "application/pdf",
+        ];
+        EvidenceConfig {
+            location: None,
+            max_bytes: 4 << 30,
+            quota_bytes: 100 << 30,
+            media_types: media_types.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
 }
 
 /// The server's certificate and key, and the CAs of client certificates.
@@ -257,6 +311,7 @@ impl Default for Config {
             log_key: None,
             tls: None,
             access: AccessConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }
@@ -311,6 +366,15 @@ impl Config {
         config.data = data.to_owned();
         config.apply_env(|name| std::env::var(name).ok())?;
         config.backends()?;
+        config.evidence_location()?;
+        for (i, media_type) in config.evidence.media_types.iter().enumerate() {
+            if truce_entry::MediaType::new(media_type).is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "evidence.media_types[{i}]: {media_type:?} is not a lower-case media type \
+                     like image/jpeg"
+                )));
+            }
+        }
         crate::access::Policy::new(&config)?;
         Ok(config)
     }
@@ -335,6 +399,17 @@ impl Config {
             None => IndexLocation::Sqlite(self.data.join("index.sqlite")),
         };
         Ok(Backends::new(storage, index))
+    }
+
+    /// Where the evidence files are: the configured location, or beside
+    /// the log.
+    pub fn evidence_location(&self) -> Result<StorageLocation, ConfigError> {
+        match &self.evidence.location {
+            Some(text) => text.parse().map_err(|e: truce_store::LocationError| {
+                ConfigError::Invalid(format!("evidence.location: {e}"))
+            }),
+            None => Ok(truce_store::EvidenceStore::beside(&self.backends()?.storage)),
+        }
     }
 
     /// Applies the `TRUCE_*` variables that `get` finds.

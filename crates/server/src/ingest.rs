@@ -25,13 +25,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use truce_entry::{AdmissionError, Admitted, Entry, EntryType, Identifier, Registry, SignedEntry};
+use truce_entry::{
+    AdmissionError, Admitted, Entry, EntryType, EvidenceObject, Identifier, Registry, Sha256Hex,
+    SignedEntry,
+};
 use truce_log::{DedupIndex, Hash, LogStorage, Sequencer, leaf_hash, read_entry};
 use truce_note::VerifierKey;
 use truce_store::{Backends, IndexedEntry, Lease, QueryIndex};
 
 use crate::ServerError;
-use crate::config::Config;
+use crate::config::{Config, EvidenceConfig};
 use crate::indexer::{self, Group, Indexer, indexed};
 use crate::state::Shared;
 
@@ -61,10 +64,23 @@ pub(crate) enum Refusal {
     ForeignSupersedes { index: u64, owner: String },
     /// A reference to an entry that is not there or not of the right type.
     BadReference { pointer: String, message: String },
+    /// An evidence entry beyond a limit of `[evidence]`.
+    EvidenceLimit { limit: EvidenceLimit, message: String },
     /// The source sent more than its rate allows.
     RateLimited { retry_after_secs: u64 },
     /// The server cannot take entries now.
     Unavailable { message: String, retry_after_secs: u64 },
+}
+
+/// Which limit of `[evidence]` an entry passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EvidenceLimit {
+    /// `max_bytes`.
+    Size,
+    /// `media_types`.
+    MediaType,
+    /// `quota_bytes`.
+    Quota,
 }
 
 impl Refusal {
@@ -109,6 +125,8 @@ pub(crate) struct Ingest {
     idle: Duration,
     /// Set when a commit failed: the thread stops after answering.
     failed: bool,
+    /// What evidence entries may name.
+    evidence_limits: EvidenceConfig,
 }
 
 impl Ingest {
@@ -215,6 +233,7 @@ impl Ingest {
             max_commit: config.max_commit_entries,
             idle: config.follow_interval(),
             failed: false,
+            evidence_limits: config.evidence.clone(),
         };
         ingest.index_from(indexed, size)?;
         Ok(Some(ingest))
@@ -585,6 +604,7 @@ impl Ingest {
                     });
                 }
             }
+            Entry::Evidence(evidence) => self.check_evidence(evidence, source, group)?,
             // An announcement without its key transition would say the log
             // changed keys when it did not.
             Entry::LogKey(_) => {
@@ -596,6 +616,67 @@ impl Ingest {
                 });
             }
             _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Ingest {
+    /// The limits of `[evidence]`, and that a derivative's original is in
+    /// the log.
+    fn check_evidence(
+        &self,
+        evidence: &EvidenceObject,
+        source: &str,
+        group: &Unindexed,
+    ) -> Result<(), Refusal> {
+        let limits = &self.evidence_limits;
+        let size = evidence.size.0;
+        if size > limits.max_bytes {
+            return Err(Refusal::EvidenceLimit {
+                limit: EvidenceLimit::Size,
+                message: format!(
+                    "the file is {size} bytes; this log takes files of at most {} bytes",
+                    limits.max_bytes
+                ),
+            });
+        }
+        if !limits.media_types.iter().any(|t| t == evidence.media_type.as_str()) {
+            return Err(Refusal::EvidenceLimit {
+                limit: EvidenceLimit::MediaType,
+                message: format!(
+                    "this log does not take {} files; it takes {}",
+                    evidence.media_type.as_str(),
+                    limits.media_types.join(", ")
+                ),
+            });
+        }
+        let index_failed = |e: truce_store::IndexError| Refusal::unavailable(e.to_string());
+        let logged = self.index.evidence_bytes(source).map_err(index_failed)?;
+        let used = logged + self.unindexed.evidence_bytes(source) + group.evidence_bytes(source);
+        if used.saturating_add(size) > limits.quota_bytes {
+            return Err(Refusal::EvidenceLimit {
+                limit: EvidenceLimit::Quota,
+                message: format!(
+                    "source {source} has logged {used} bytes of evidence; this file of {size} \
+                     bytes would pass its quota of {} bytes",
+                    limits.quota_bytes
+                ),
+            });
+        }
+        if let Some(original) = &evidence.derived_from {
+            let sha = &original.sha256;
+            let logged = group.has_evidence(sha)
+                || self.unindexed.has_evidence(sha)
+                || !self.index.evidence(sha).map_err(index_failed)?.is_empty();
+            if !logged {
+                return Err(Refusal::BadReference {
+                    pointer: "/derived_from/sha256".into(),
+                    message: format!(
+                        "no evidence entry in the log names {sha}: log the original first"
+                    ),
+                });
+            }
         }
         Ok(())
     }
@@ -629,6 +710,8 @@ struct Unindexed {
     by_index: BTreeMap<u64, (EntryType, String, Option<String>)>,
     /// Log index, by source, type and local id.
     local_ids: HashMap<(String, EntryType, String), u64>,
+    /// Evidence entries' source, file digest and size, by log index.
+    evidence: BTreeMap<u64, (String, Sha256Hex, u64)>,
 }
 
 impl Unindexed {
@@ -639,16 +722,21 @@ impl Unindexed {
         if let Some(id) = &local_id {
             self.local_ids.insert((source.clone(), entry.entry_type(), id.clone()), index);
         }
+        if let Entry::Evidence(evidence) = entry {
+            self.evidence.insert(index, (source.clone(), evidence.sha256, evidence.size.0));
+        }
         self.by_index.insert(index, (entry.entry_type(), source, local_id));
     }
 
     fn extend(&mut self, other: Unindexed) {
         self.by_index.extend(other.by_index);
         self.local_ids.extend(other.local_ids);
+        self.evidence.extend(other.evidence);
     }
 
     /// Forgets the entries below `indexed`: the index has them now.
     fn forget_below(&mut self, indexed: u64) {
+        self.evidence = self.evidence.split_off(&indexed);
         let kept = self.by_index.split_off(&indexed);
         for (_, (entry_type, source, local_id)) in std::mem::replace(&mut self.by_index, kept) {
             if let Some(local_id) = local_id {
@@ -663,6 +751,14 @@ impl Unindexed {
 
     fn local_id(&self, key: &(String, EntryType, String)) -> Option<u64> {
         self.local_ids.get(key).copied()
+    }
+
+    fn has_evidence(&self, sha256: &Sha256Hex) -> bool {
+        self.evidence.values().any(|(_, sha, _)| sha == sha256)
+    }
+
+    fn evidence_bytes(&self, source: &str) -> u64 {
+        self.evidence.values().filter(|(s, _, _)| s == source).map(|(_, _, size)| size).sum()
     }
 }
 

@@ -214,10 +214,17 @@ impl App {
             }
             false => access::Audit::none(),
         };
+        let evidence = config
+            .evidence_location()
+            .map_err(|e| ServerError::Setup(e.to_string()))
+            .and_then(|location| {
+                truce_store::EvidenceStore::open(&location)
+                    .map_err(|e| ServerError::Setup(format!("evidence at {location}: {e}")))
+            })?;
         let (sender, receiver) = mpsc::channel(1024);
         let shared = Arc::new(Shared::new(
             config,
-            backends,
+            (backends, evidence),
             storage,
             (origin, log_keys),
             checkpoint,

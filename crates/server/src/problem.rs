@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use truce_entry::{AdmissionError, EntryError};
 use truce_note::NoteError;
 
-use crate::ingest::Refusal;
+use crate::ingest::{EvidenceLimit, Refusal};
 
 /// The `type` URIs of problems start with this.
 pub const PROBLEM_BASE: &str = "https://truce.dev/problems/";
@@ -53,6 +53,13 @@ fn title(kind: &str) -> &'static str {
         "foreign-supersedes" => "An entry may only supersede its own source's entries",
         "invalid-reference" => "The entry refers to an entry that is not of the right kind",
         "rate-limited" => "The source sent more entries than its rate allows",
+        "evidence-too-large" => "The evidence file is larger than this log takes",
+        "media-type-not-taken" => "This log does not take evidence files of this media type",
+        "evidence-quota" => "The source has logged as much evidence as its quota allows",
+        "evidence-not-logged" => "No evidence entry in the log names this file",
+        "upload-offset" => "The upload does not stand where this piece starts",
+        "evidence-too-long" => "More bytes than the evidence entry's size",
+        "evidence-mismatch" => "The bytes uploaded do not hash to the digest named",
         "unavailable" => "The server cannot take entries now",
         "payload-too-large" => "The request body is too large",
         "request-timeout" => "The request body did not arrive in time",
@@ -140,6 +147,18 @@ impl From<&Refusal> for Problem {
                     message.clone(),
                 );
                 problem.errors.push((pointer.clone(), message.clone()));
+                problem
+            }
+            Refusal::EvidenceLimit { limit, message } => {
+                let (status, kind, pointer) = match limit {
+                    EvidenceLimit::Size => (StatusCode::PAYLOAD_TOO_LARGE, "evidence-too-large", "/size"),
+                    EvidenceLimit::MediaType => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type-not-taken", "/media_type")
+                    }
+                    EvidenceLimit::Quota => (StatusCode::FORBIDDEN, "evidence-quota", "/size"),
+                };
+                let mut problem = Problem::new(status, kind, message.clone());
+                problem.errors.push((pointer.into(), message.clone()));
                 problem
             }
             Refusal::RateLimited { retry_after_secs } => {

@@ -29,6 +29,8 @@ pub struct Shared {
     /// The log's storage, for reading.
     pub(crate) storage: Box<dyn LogStorage + Send + Sync>,
     pub(crate) backends: Backends,
+    /// Evidence files, by digest.
+    pub(crate) evidence: truce_store::EvidenceStore,
     pub(crate) metrics: Metrics,
     pub(crate) assessments: crate::assessment::Assessments,
     /// Who may read and submit what.
@@ -71,7 +73,7 @@ pub(crate) enum Prepared {
 impl Shared {
     pub(crate) fn new(
         config: Config,
-        backends: Backends,
+        (backends, evidence): (Backends, truce_store::EvidenceStore),
         storage: Box<dyn LogStorage + Send + Sync>,
         (origin, log_keys): (String, LogKeys),
         checkpoint: VerifiedCheckpoint,
@@ -82,6 +84,7 @@ impl Shared {
         Shared {
             storage,
             backends,
+            evidence,
             metrics: Metrics::default(),
             assessments: Default::default(),
             access,

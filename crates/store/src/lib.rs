@@ -16,6 +16,9 @@
 //!   [`Lease`]: one sequencer at a time for a log in a bucket, and its
 //!   authoritative checkpoint, since object storage cannot compare and
 //!   swap.
+//! * [`EvidenceStore`]: evidence files (photos, videos), content-addressed
+//!   beside the log in a directory or a bucket, stored only once their
+//!   bytes hash to their name; uploads resume where they were cut.
 //! * [`Backends`]: the locations configuration names (`file:DIR`,
 //!   `s3://BUCKET/PREFIX`, `sqlite:FILE`, `postgres://...`), opened.
 //!
@@ -40,6 +43,7 @@
 #![forbid(unsafe_code)]
 
 mod dedup;
+mod evidence;
 mod fault;
 mod fs;
 mod index;
@@ -51,6 +55,7 @@ mod pg;
 mod pkcs11;
 
 pub use crate::dedup::{PgDedup, SqliteDedup};
+pub use crate::evidence::{EvidenceError, EvidenceRead, EvidenceStore, Upload};
 pub use crate::fault::Fault;
 pub use crate::fs::{
     CHECKPOINT, FsError, FsStorage, Unwritten, WRITE_OUT_BYTES, WRITE_OUT_INTERVAL, replace_file,

@@ -522,6 +522,16 @@ fn is_full(path: &TilePath) -> bool {
 /// environment variables, under `prefix`: every request gives up within
 /// [`ObjectStorage::REQUEST_TIMEOUT`], retries included.
 pub(crate) fn s3_store(bucket: &str, prefix: &str) -> Result<Arc<dyn ObjectStore>, BoxError> {
+    s3_store_with(bucket, prefix, ATTEMPT_TIMEOUT)
+}
+
+/// [`s3_store`] with another limit on each attempt of a request, for
+/// objects larger than the log's.
+pub(crate) fn s3_store_with(
+    bucket: &str,
+    prefix: &str,
+    attempt_timeout: Duration,
+) -> Result<Arc<dyn ObjectStore>, BoxError> {
     let millis = |d: Duration| format!("{}ms", d.as_millis());
     let s3 = AmazonS3Builder::from_env()
         .with_bucket_name(bucket)
@@ -529,7 +539,7 @@ pub(crate) fn s3_store(bucket: &str, prefix: &str) -> Result<Arc<dyn ObjectStore
             AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
             millis(CONNECT_TIMEOUT),
         )
-        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), millis(ATTEMPT_TIMEOUT))
+        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), millis(attempt_timeout))
         .with_retry(RetryConfig {
             backoff: BackoffConfig {
                 init_backoff: Duration::from_millis(100),

@@ -48,6 +48,9 @@ record! {
 
 impl Rules for EvidenceObject {
     fn check_rules(&self, at: &mut Checker) {
+        if self.size.0 == 0 {
+            at.problem_at("size", "must be more than 0: an empty file is not evidence");
+        }
         if self.derived_from.as_ref().is_some_and(|d| d.sha256 == self.sha256) {
             at.at_key("derived_from", |at| at.problem_at("sha256", "must differ from sha256"));
         }

@@ -58,6 +58,15 @@ pub(crate) fn need(method: &axum::http::Method, path: &str) -> Need {
     if method == axum::http::Method::POST && path == "/v1/entries" {
         return Need::Submit;
     }
+    if let Some(file) = path.strip_prefix("/v1/evidence/") {
+        return match method {
+            &axum::http::Method::PUT => Need::Submit,
+            // An original may hold where it was taken, like an entry's
+            // coordinates; what the log says of it is a derived view.
+            _ if file.ends_with("/status") => Need::Read,
+            _ => Need::Precise,
+        };
+    }
     match path {
         "/checkpoint" | "/v1/log" | "/v1/log/keys" | "/healthz" | "/openapi.json" => Need::Nothing,
         _ if path.starts_with("/v1/proof/") => Need::Nothing,
@@ -463,6 +472,8 @@ mod tests {
             ("/v1/reports/daily/2025-11-14", Need::Read),
             ("/v1/not-yet-a-route", Need::Read),
             ("/metrics", Need::Read),
+            ("/v1/evidence/ab12", Need::Precise),
+            ("/v1/evidence/ab12/status", Need::Read),
             ("/", Need::Nothing),
             ("/app.js", Need::Nothing),
         ];
@@ -470,6 +481,7 @@ mod tests {
             assert_eq!(need(&Method::GET, path), expected, "{path}");
         }
         assert_eq!(need(&Method::POST, "/v1/entries"), Need::Submit);
+        assert_eq!(need(&Method::PUT, "/v1/evidence/ab12"), Need::Submit);
     }
 
     #[test]

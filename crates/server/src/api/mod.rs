@@ -6,7 +6,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::compression::CompressionLayer;
 
 use crate::problem::Problem;
@@ -15,6 +15,7 @@ use crate::state::Shared;
 mod assess;
 mod dashboard;
 mod entries;
+mod evidence;
 mod export;
 mod openapi;
 mod params;
@@ -47,6 +48,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/reports/daily/{date}", get(assess::daily))
         .route("/v1/log", get(tlog::log_info))
         .route("/v1/log/keys", get(tlog::log_keys))
+        .route("/v1/evidence/{sha256}/status", get(evidence::status))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
@@ -54,15 +56,23 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let reads = dashboard::paths()
         .fold(reads, |router, path| router.route(path, get(dashboard::file)))
         .layer(CompressionLayer::new());
-    Router::new()
+    let timed = Router::new()
         .route("/v1/entries", post(entries::post_entries))
         .merge(reads)
+        .layer(axum::middleware::from_fn(move |request, next: Next| async move {
+            within(timeout, next.run(request)).await
+        }));
+    // Evidence files take as long as their bytes take to arrive (an idle
+    // body still times out) or to be read.
+    let streamed = Router::new().route(
+        "/v1/evidence/{sha256}",
+        put(evidence::put).get(evidence::file).layer(CompressionLayer::new()),
+    );
+    timed
+        .merge(streamed)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), crate::access::guard))
-        .layer(axum::middleware::from_fn(move |request, next: Next| async move {
-            within(timeout, next.run(request)).await
-        }))
         .with_state(shared)
 }
 
@@ -162,12 +172,16 @@ mod tests {
             ("get", "/v1/reports/daily/{date}"),
             ("get", "/v1/log"),
             ("get", "/v1/log/keys"),
+            ("put", "/v1/evidence/{sha256}"),
+            ("get", "/v1/evidence/{sha256}"),
+            ("get", "/v1/evidence/{sha256}/status"),
             ("get", "/healthz"),
             ("get", "/metrics"),
             ("get", "/openapi.json"),
         ];
         let paths = document["paths"].as_object().expect("paths");
-        assert_eq!(paths.len(), routes.len());
+        let distinct: std::collections::BTreeSet<&str> = routes.iter().map(|r| r.1).collect();
+        assert_eq!(paths.len(), distinct.len());
         for (method, path) in routes {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path}");
         }

@@ -13,7 +13,7 @@
 //! searches against both and against a scan.
 
 use truce_entry::EntryType;
-use truce_entry::{Entry, Identifier};
+use truce_entry::{Entry, Identifier, Sha256Hex};
 use truce_log::Hash;
 
 mod postgres;
@@ -113,6 +113,14 @@ pub trait QueryIndex: Send {
     /// Every registered source, as the log's latest source entries say,
     /// ordered by identifier (bytewise).
     fn sources(&self) -> Result<Vec<SourceRow>, IndexError>;
+
+    /// The evidence entries that name the file with this SHA-256 (its
+    /// original logging, and any other source's), in log order.
+    fn evidence(&self, sha256: &Sha256Hex) -> Result<Vec<EntryRow>, IndexError>;
+
+    /// The bytes of evidence a source has logged, summed over its
+    /// evidence entries: what its quota counts.
+    fn evidence_bytes(&self, source: &str) -> Result<u64, IndexError>;
 }
 
 /// An error of the query index.

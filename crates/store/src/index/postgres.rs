@@ -34,7 +34,7 @@ use postgres::types::{FromSql, ToSql, Type};
 use postgres::{Client, Row, Statement};
 
 use crate::pg::Conn;
-use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
+use truce_entry::{Entry, EntryType, Identifier, Report, Sha256Hex, Source, SourceAction};
 use truce_log::Hash;
 
 use super::{
@@ -44,12 +44,13 @@ use super::{
 
 /// The version of [`SCHEMA`], kept in `index_schema`. An index of another
 /// version is dropped and rebuilt from the log: it is derived.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 /// The tables of every version, to drop an index of another version.
 /// (`index_schema` itself never changes.)
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "index_meta",
+    "index_evidence",
     "index_entries",
     "index_reports",
     "index_report_targets",
@@ -141,6 +142,14 @@ const SCHEMA: &str = r#"
         updated_at bigint NOT NULL,
         revoked_at bigint
     );
+    CREATE TABLE index_evidence (
+        idx bigint PRIMARY KEY,
+        sha256 text COLLATE "C" NOT NULL,
+        source text COLLATE "C" NOT NULL,
+        size bigint NOT NULL
+    );
+    CREATE INDEX index_evidence_by_sha256 ON index_evidence (sha256, idx);
+    CREATE INDEX index_evidence_by_source ON index_evidence (source);
     CREATE TABLE index_agreements (
         idx bigint PRIMARY KEY,
         agreement text NOT NULL,
@@ -325,7 +334,7 @@ impl QueryIndex for PgIndex {
         let mut tx = db.0.client()?.transaction()?;
         tx.batch_execute(
             "TRUNCATE index_entries, index_reports, index_report_targets, index_sources,
-                      index_agreements;
+                      index_agreements, index_evidence;
              DELETE FROM index_meta WHERE key <> 'origin';
              INSERT INTO index_meta (key, value) VALUES ('indexed_size', 0);",
         )?;
@@ -458,6 +467,25 @@ impl QueryIndex for PgIndex {
             &[&entry_type.as_str(), &after.map_or(-1, to_i64), &i64::from(limit)],
         )?;
         rows.iter().map(entry_row).collect()
+    }
+
+    fn evidence(&self, sha256: &Sha256Hex) -> Result<Vec<EntryRow>, IndexError> {
+        let rows = self.db()?.query(
+            "SELECT e.idx, e.type, e.source, e.leaf, e.json, NULL::int8
+             FROM index_evidence v JOIN index_entries e ON e.idx = v.idx
+             WHERE v.sha256 = $1 ORDER BY v.idx",
+            &[&sha256.to_string()],
+        )?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    fn evidence_bytes(&self, source: &str) -> Result<u64, IndexError> {
+        let rows = self.db()?.query(
+            "SELECT COALESCE(SUM(size), 0)::int8 FROM index_evidence WHERE source = $1",
+            &[&source],
+        )?;
+        let sum: Option<i64> = rows.first().map(|r| r.try_get(0)).transpose()?;
+        Ok(to_u64(sum.unwrap_or(0)))
     }
 
     fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
@@ -629,6 +657,7 @@ struct Group<'a> {
     superseded_agreements: BTreeMap<i64, i64>,
     /// Source entries, in log order.
     sources: Vec<(i64, &'a Source)>,
+    evidence: EvidenceColumns<'a>,
 }
 
 #[derive(Default)]
@@ -654,6 +683,14 @@ struct ReportColumns<'a> {
 }
 
 #[derive(Default)]
+struct EvidenceColumns<'a> {
+    idx: Vec<i64>,
+    sha256: Vec<String>,
+    sources: Vec<&'a str>,
+    sizes: Vec<i64>,
+}
+
+#[derive(Default)]
 struct AgreementColumns<'a> {
     idx: Vec<i64>,
     agreements: Vec<&'a str>,
@@ -669,6 +706,7 @@ struct GroupStatements {
     supersede_reports: Statement,
     agreements: Statement,
     supersede_agreements: Statement,
+    evidence: Statement,
     add_source: Statement,
     revoke_source: Statement,
 }
@@ -688,6 +726,13 @@ impl<'a> Group<'a> {
             match e.entry {
                 Entry::Report(report) => group.add_report(index, e.source, report),
                 Entry::Source(source) => group.sources.push((index, source)),
+                Entry::Evidence(evidence) => {
+                    let columns = &mut group.evidence;
+                    columns.idx.push(index);
+                    columns.sha256.push(evidence.sha256.to_string());
+                    columns.sources.push(e.source.as_str());
+                    columns.sizes.push(to_i64(evidence.size.0));
+                }
                 Entry::Agreement(agreement) => {
                     let columns = &mut group.agreements;
                     columns.idx.push(index);
@@ -761,6 +806,10 @@ impl<'a> Group<'a> {
                 "UPDATE index_agreements a SET superseded_by = u.new
                  FROM unnest($1::int8[], $2::int8[]) AS u (old, new) WHERE a.idx = u.old",
             )?,
+            evidence: db.statement(
+                "INSERT INTO index_evidence (idx, sha256, source, size)
+                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[])",
+            )?,
             add_source: db.statement(
                 "INSERT INTO index_sources (id, name, role, organisation, party, reliability, key,
                                             registered_at, updated_at)
@@ -813,6 +862,10 @@ impl<'a> Group<'a> {
         if !self.superseded_agreements.is_empty() {
             let (old, new): (Vec<i64>, Vec<i64>) = self.superseded_agreements.iter().unzip();
             tx.execute(&s.supersede_agreements, &[&old, &new])?;
+        }
+        let v = &self.evidence;
+        if !v.idx.is_empty() {
+            tx.execute(&s.evidence, &[&v.idx, &v.sha256, &v.sources, &v.sizes])?;
         }
         // One by one and in order: a source can be registered, updated and
         // revoked within one group.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
-use truce_entry::{Entry, EntryType, Identifier, Report, Source, SourceAction};
+use truce_entry::{Entry, EntryType, Identifier, Report, Sha256Hex, Source, SourceAction};
 use truce_log::Hash;
 
 use super::{
@@ -13,11 +13,19 @@ use super::{
 
 /// The version of [`SCHEMA`], kept in SQLite's `user_version`. An index of
 /// another version is dropped and rebuilt from the log: it is derived.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// The tables of every version, to drop an index of another version.
-const TABLES: [&str; 7] =
-    ["meta", "entries", "reports", "report_targets", "report_places", "sources", "agreements"];
+const TABLES: [&str; 8] = [
+    "meta",
+    "entries",
+    "reports",
+    "report_targets",
+    "report_places",
+    "sources",
+    "agreements",
+    "evidence",
+];
 
 /// Where a report without a time sits on the time axis of
 /// `report_places`: everywhere (a time filter then drops it, as it does
@@ -80,6 +88,14 @@ const SCHEMA: &str = "
         updated_at INTEGER NOT NULL,
         revoked_at INTEGER
     );
+    CREATE TABLE IF NOT EXISTS evidence (
+        idx INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        source TEXT NOT NULL,
+        size INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS evidence_by_sha256 ON evidence (sha256, idx);
+    CREATE INDEX IF NOT EXISTS evidence_by_source ON evidence (source);
     CREATE TABLE IF NOT EXISTS agreements (
         idx INTEGER PRIMARY KEY,
         agreement TEXT NOT NULL,
@@ -120,6 +136,14 @@ const ENTRIES_OF_TYPE: &str = "SELECT e.idx, e.type, e.source, e.leaf, e.json,
              LEFT JOIN reports r ON r.idx = e.idx
              LEFT JOIN agreements a ON a.idx = e.idx
              WHERE e.type = ?1 AND e.idx > ?2 ORDER BY e.idx LIMIT ?3";
+
+/// The evidence entries naming one file.
+const EVIDENCE: &str = "SELECT e.idx, e.type, e.source, e.leaf, e.json, NULL
+             FROM evidence v JOIN entries e ON e.idx = v.idx
+             WHERE v.sha256 = ?1 ORDER BY v.idx";
+
+/// The bytes of evidence one source logged.
+const EVIDENCE_BYTES: &str = "SELECT COALESCE(SUM(size), 0) FROM evidence WHERE source = ?1";
 
 /// The sources.
 const SOURCES: &str = "SELECT id, name, role, organisation, party, reliability, key,
@@ -243,7 +267,7 @@ impl QueryIndex for SqliteIndex {
         tx.execute_batch(
             "DELETE FROM meta WHERE key <> 'origin'; DELETE FROM entries; DELETE FROM reports;
              DELETE FROM report_targets; DELETE FROM report_places;
-             DELETE FROM sources; DELETE FROM agreements;",
+             DELETE FROM sources; DELETE FROM agreements; DELETE FROM evidence;",
         )?;
         Ok(tx.commit()?)
     }
@@ -347,6 +371,18 @@ impl QueryIndex for SqliteIndex {
             entry_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn evidence(&self, sha256: &Sha256Hex) -> Result<Vec<EntryRow>, IndexError> {
+        let mut query = self.db.prepare_cached(EVIDENCE)?;
+        let rows = query.query_map(params![sha256.to_string()], entry_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn evidence_bytes(&self, source: &str) -> Result<u64, IndexError> {
+        let sum: i64 =
+            self.db.prepare_cached(EVIDENCE_BYTES)?.query_row(params![source], |r| r.get(0))?;
+        Ok(to_u64(sum))
     }
 
     fn sources(&self) -> Result<Vec<SourceRow>, IndexError> {
@@ -473,6 +509,17 @@ fn apply_entry(tx: &Transaction<'_>, e: &IndexedEntry<'_>) -> Result<(), IndexEr
     match e.entry {
         Entry::Report(report) => apply_report(tx, index, e.source, report)?,
         Entry::Source(source) => apply_source(tx, index, source)?,
+        Entry::Evidence(evidence) => {
+            tx.prepare_cached(
+                "INSERT INTO evidence (idx, sha256, source, size) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                index,
+                evidence.sha256.to_string(),
+                e.source.as_str(),
+                to_i64(evidence.size.0)
+            ])?;
+        }
         Entry::Agreement(agreement) => {
             tx.prepare_cached(
                 "INSERT INTO agreements (idx, agreement, in_force_from, in_force_to)
