@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod audit;
 mod demo;
 mod entry;
+mod evidence;
 mod export;
 mod fetch;
 mod http;
@@ -45,6 +46,9 @@ enum Command {
     /// Sign, check and describe log entries.
     #[command(subcommand)]
     Entry(entry::EntryCommand),
+    /// Log photos and videos as evidence, and prove when they were logged.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Create, append to, prove and audit a transparency log.
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Key(command) => key::run(command),
         Command::Entry(command) => entry::run(command),
+        Command::Evidence(command) => evidence::run(command),
         Command::Log(command) => log::run(command),
         Command::Init(args) => server::init(args),
         Command::Serve(args) => server::serve(args),

@@ -154,7 +154,7 @@ fn fetch_proof(client: &Client, index: u64, file: &Path) -> Result<TlogProof> {
 /// The entry's proof once it is against a checkpoint the policy accepts:
 /// the log asks its witnesses after each checkpoint, so this is a moment
 /// after the acknowledgement.
-fn witnessed_proof(
+pub(crate) fn witnessed_proof(
     client: &Client,
     index: u64,
     file: &Path,
@@ -179,7 +179,7 @@ fn witnessed_proof(
 }
 
 /// A problem, in one line and its errors below.
-fn describe(result: &Value) -> String {
+pub(crate) fn describe(result: &Value) -> String {
     let problem = result.get("problem").unwrap_or(result);
     let mut text = problem["detail"].as_str().unwrap_or("unknown error").to_owned();
     if let Some(errors) = problem["errors"].as_array() {
@@ -241,6 +241,33 @@ impl Client {
         }
         let mut body = response.body_mut().with_config().limit(u64::MAX).reader();
         std::io::copy(&mut body, out).with_context(|| format!("reading {url}"))
+    }
+
+    /// Sends the bytes of the file at `file` from `offset` to `size` as
+    /// the body of a PUT to `path`, with `Upload-Offset`; returns the
+    /// answer's JSON.
+    pub fn put_from(&self, path: &str, file: &Path, offset: u64, size: u64) -> Result<Value> {
+        use std::io::{Read as _, Seek as _};
+        let url = format!("{}{path}", self.base);
+        let mut reader = std::fs::File::open(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        reader.seek(std::io::SeekFrom::Start(offset))?;
+        let mut body = reader.take(size.saturating_sub(offset));
+        // The transfer of a large file takes as long as the link needs.
+        let agent = crate::http::agent(Duration::from_secs(24 * 3600))?;
+        let response = agent
+            .put(&url)
+            .header("upload-offset", offset.to_string())
+            .header("content-type", "application/octet-stream")
+            .send(ureq::SendBody::from_reader(&mut body))
+            .with_context(|| format!("PUT {url}"))?;
+        let (status, text) = Client::read(&url, response)?;
+        let value: Value = serde_json::from_str(&text)
+            .with_context(|| format!("PUT {url}: HTTP {status}: {text}"))?;
+        if status != 200 {
+            bail!("PUT {url}: HTTP {status}: {}", describe(&value));
+        }
+        Ok(value)
     }
 
     pub fn get_json(&self, path: &str) -> Result<Value> {

@@ -56,15 +56,30 @@
 //! * `c2pa` is pre-1.0 and parses hostile input: a panic inside it is caught
 //!   and reported as `truce.readerPanic` (state invalid), not propagated.
 //!
+//! # What the device says, and a copy without it
+//!
+//! Beside the manifest, a photo carries what its device wrote in EXIF:
+//! when and where it was taken, and with what. [`device_claims`] reads
+//! those claims for the evidence entry's `captured` and `place`, inferring
+//! nothing (no guessed time zone, no half position). The same metadata
+//! must not reach the public: [`strip_metadata`] makes the copy for
+//! publication, a JPEG or PNG without EXIF, XMP, IPTC, comments, text
+//! chunks or the C2PA manifest, its pixel data byte for byte the
+//! original's.
+//!
 //! This crate does no I/O of its own besides reading the stream it is given.
 //!
 //! [C2PA]: https://c2pa.org/specifications/
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod claims;
 mod read;
+mod strip;
 
+pub use crate::claims::{DeviceClaims, device_claims};
 pub use crate::read::{inspect, supported};
+pub use crate::strip::{StripError, Stripped, can_strip, strip_metadata};
 
 /// What a file's content credentials say, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

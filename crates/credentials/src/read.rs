@@ -89,7 +89,7 @@ fn reader_types() -> &'static [String] {
 }
 
 /// The media type without parameters, trimmed and in lower case.
-fn essence(media_type: &str) -> String {
+pub(crate) fn essence(media_type: &str) -> String {
     let bare = media_type.split(';').next().unwrap_or(media_type);
     bare.trim().to_ascii_lowercase()
 }

@@ -5,10 +5,11 @@
 use std::io::Cursor;
 
 use c2pa::{Builder, Context, EphemeralSigner};
-use truce_credentials::{CredentialState, Credentials, inspect, supported};
+use common::{chunk, chunks, idat, image_data, pixels, png};
+use truce_credentials::{CredentialState, Credentials, inspect, strip_metadata, supported};
 
-const WIDTH: u32 = 4;
-const HEIGHT: u32 = 3;
+mod common;
+
 const SIGNER_NAME: &str = "monitor.truce.test";
 
 /// The manifest the tests sign with: a title and one `c2pa.created`.
@@ -23,77 +24,6 @@ const DEFINITION: &str = r#"{
         }]}
     }]
 }"#;
-
-/// RGB pixels, three bytes each, row after row.
-fn pixels() -> Vec<u8> {
-    (0..WIDTH * HEIGHT * 3).map(|i| (i * 17 % 251) as u8).collect()
-}
-
-/// A PNG chunk: length, type, data, CRC-32 of type and data.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-    out
-}
-
-/// A zlib stream holding `raw` in one stored (uncompressed) block.
-fn zlib_stored(raw: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(raw.len()).unwrap();
-    let mut out = vec![0x78, 0x01, 0x01]; // header; final stored block
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&(!len).to_le_bytes());
-    out.extend_from_slice(raw);
-    let (mut a, mut b) = (1u32, 0u32); // Adler-32
-    for &byte in raw {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    out
-}
-
-/// The IDAT data for `pixels`: each row led by filter type 0.
-fn image_data(pixels: &[u8]) -> Vec<u8> {
-    let row = (WIDTH * 3) as usize;
-    let mut raw = Vec::new();
-    for line in pixels.chunks(row) {
-        raw.push(0);
-        raw.extend_from_slice(line);
-    }
-    zlib_stored(&raw)
-}
-
-/// An 8-bit RGB PNG of `pixels`.
-fn png(pixels: &[u8]) -> Vec<u8> {
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&WIDTH.to_be_bytes());
-    ihdr.extend_from_slice(&HEIGHT.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // depth, RGB, deflate, filter, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(b"IDAT", &image_data(pixels)));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
-/// Where each chunk of a PNG starts, with its type and data length.
-fn chunks(png: &[u8]) -> Vec<(usize, [u8; 4], usize)> {
-    let mut found = Vec::new();
-    let mut at = 8;
-    while at + 8 <= png.len() {
-        let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
-        let kind: [u8; 4] = png[at + 4..at + 8].try_into().unwrap();
-        found.push((at, kind, len));
-        at += 12 + len;
-    }
-    found
-}
 
 /// `png` signed with a fresh ephemeral certificate.
 fn signed(png: &[u8]) -> Vec<u8> {
@@ -147,6 +77,18 @@ fn a_flipped_pixel_breaks_the_binding() {
     // The signature itself still verifies: only the binding broke.
     assert_eq!(got.signer.as_deref(), Some(SIGNER_NAME), "{got:#?}");
     assert_codes_grouped(&got);
+}
+
+#[test]
+fn a_stripped_copy_has_no_manifest_and_the_same_pixels() {
+    let original = signed(&png(&pixels()));
+    let copy = strip_metadata("image/png", &original).unwrap();
+    assert_eq!(copy.removed, ["C2PA manifest (PNG caBX chunk)"]);
+    assert_eq!(idat(&copy.bytes), idat(&original));
+    assert_eq!(copy.bytes, png(&pixels()));
+    let got = check("image/png", &copy.bytes);
+    assert_eq!(got.state, CredentialState::Absent, "{got:#?}");
+    assert!(got.codes.is_empty(), "{got:#?}");
 }
 
 #[test]

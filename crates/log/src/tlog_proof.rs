@@ -48,6 +48,14 @@ impl TlogProof {
         TlogProof { extra: None, index, proof, checkpoint }
     }
 
+    /// The proof carrying `extra`: data of the application's that the
+    /// proof does not authenticate (Truce puts the entry there, so that
+    /// one file holds what a verifier needs).
+    pub fn with_extra(mut self, extra: Vec<u8>) -> TlogProof {
+        self.extra = Some(extra);
+        self
+    }
+
     /// Parses a proof.
     ///
     /// SPEC(tlog-proof): the header line, an optional `extra <base64>` line,

@@ -31,6 +31,21 @@ pub fn sign(value: &serde_json::Value, key: &truce_note::SigningKey) -> Vec<u8> 
     truce_entry::SignedEntry::sign(&entry, &[key]).expect("signs").into_bytes()
 }
 
+/// The SHA-256 of `bytes`, in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// GETs `url`: the status and the body's bytes.
+pub fn get_bytes(url: &str) -> (u16, Vec<u8>) {
+    let mut response = agent().get(url).call().expect("GET");
+    let status = response.status().as_u16();
+    let body =
+        response.body_mut().with_config().limit(u64::MAX).read_to_vec().expect("a body");
+    (status, body)
+}
+
 /// Runs `truce` with `args` in `dir`, with `stdin` as its standard input.
 pub fn truce(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     truce_with_env(dir, args, stdin, &[])
