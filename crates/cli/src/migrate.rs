@@ -15,7 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use truce_entry::EntryType;
 use truce_log::{LogStorage, TilePath, VerifiedCheckpoint, bundles_for_size, read_objects};
 use truce_store::{
-    Backends, FsStorage, IndexLocation, Lease, ObjectStorage, ReportFilter, StorageLocation,
+    Backends, EvidenceStore, FsStorage, IndexLocation, Lease, ObjectStorage, ReportFilter,
+    StorageLocation,
 };
 
 use crate::CheckFailed;
@@ -183,10 +184,64 @@ pub fn run(args: MigrateArgs) -> Result<()> {
 
     let compared = compare_indexes(&from.index, &to.index, &origin, size)?;
     println!("the indexes agree: {compared}");
+    println!("{}", copy_evidence(&from_config, &to_config, &origin)?);
     println!("to serve the log from its new place, configure (with the password you gave):");
     println!("  storage = \"{}\"", to.storage);
     println!("  index = \"{}\"", to.index);
     Ok(())
+}
+
+/// Copies the evidence files the log names from where the source keeps
+/// them to beside the new log (unless `[evidence] location` names a place
+/// of its own, which stays), each checked against its digest on the way.
+fn copy_evidence(
+    from: &truce_server::Config,
+    to: &truce_server::Config,
+    origin: &str,
+) -> Result<String> {
+    let source_place = from.evidence_location()?;
+    let destination_place = to.evidence_location()?;
+    if source_place == destination_place {
+        return Ok(format!("the evidence files stay in {source_place}"));
+    }
+    let source = EvidenceStore::open(&source_place)?;
+    let destination = EvidenceStore::open(&destination_place)?;
+    let index = to.backends()?.index.open_index_reader(origin)?;
+    let mut files = std::collections::BTreeMap::new();
+    let mut after = None;
+    loop {
+        let rows = index.entries_of_type(EntryType::Evidence, after, 1000)?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.index);
+        for row in &rows {
+            if let Ok(truce_entry::Entry::Evidence(evidence)) = truce_entry::Entry::parse(row.json.as_bytes()) {
+                files.entry(evidence.sha256).or_insert(evidence.size.0);
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let progress = bar(files.len() as u64, "evidence files");
+    let (mut copied, mut bytes, mut missing) = (0u64, 0u64, 0u64);
+    for (sha256, size) in &files {
+        runtime.block_on(async {
+            match source.read(sha256).await? {
+                Some(read) => {
+                    destination.append(sha256, *size, 0, read.bytes).await?;
+                    copied += 1;
+                    bytes += size;
+                }
+                None => missing += 1,
+            }
+            Ok::<_, truce_store::EvidenceError>(())
+        })
+        .with_context(|| format!("copying the evidence file {sha256}"))?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(format!(
+        "copied {copied} evidence files ({bytes} bytes) to {destination_place}, each checked \
+         against its digest; {missing} logged but never uploaded"
+    ))
 }
 
 fn bar(length: u64, what: &str) -> ProgressBar {
