@@ -127,6 +127,7 @@ fn template(name: &str) -> Value {
         "revoke" => include_str!("../../entry/tests/data/valid/source-revoke.json"),
         "agreement" => include_str!("../../entry/tests/data/valid/agreement-moratorium.json"),
         "coverage" => include_str!("../../entry/tests/data/valid/coverage-access.json"),
+        "evidence" => include_str!("../../entry/tests/data/valid/evidence-photo.json"),
         _ => unreachable!("no template {name}"),
     };
     serde_json::from_str(text).expect("template")
@@ -424,6 +425,14 @@ fn mixed_log() -> Log {
         }
         let index = log.push(submitter, report);
         reports.push((index, submitter));
+        // Evidence: some files logged by two sources, sizes that differ.
+        if n % 13 == 0 {
+            let mut evidence = template("evidence");
+            evidence["sha256"] = json!(format!("{:064x}", n % 39));
+            evidence["size"] = json!(1000 + n);
+            evidence.as_object_mut().expect("object").remove("follows");
+            log.push(submitter, evidence);
+        }
         if n % 97 == 0 {
             let mut coverage = template("coverage");
             coverage["id"] = json!(format!("cov-{n}"));
@@ -578,6 +587,32 @@ fn every_backend_answers_every_filter_as_a_scan_does() {
         let coverage = index.entries_of_type(EntryType::Coverage, None, 100).expect("lists");
         assert_eq!(coverage, log.of_type(EntryType::Coverage, None, 100), "{name}");
         assert!(coverage.len() > 2, "{name}");
+
+        // Evidence by digest, and each source's bytes of evidence, as a scan
+        // of the log finds them.
+        let evidence = log.of_type(EntryType::Evidence, None, 10_000);
+        assert!(evidence.len() > 20, "{name}");
+        for n in 0..40u64 {
+            let digest = format!("{n:064x}");
+            let expected: Vec<EntryRow> = evidence
+                .iter()
+                .filter(|row| row.json.contains(&format!("\"sha256\":\"{digest}\"")))
+                .map(|row| EntryRow { superseded_by: None, ..row.clone() })
+                .collect();
+            let sha256 = digest.parse().expect("a digest");
+            assert_eq!(index.evidence(&sha256).expect("finds"), expected, "{name}: {digest}");
+        }
+        for source in ["omm-team-3", "ua-liaison", "a-c", "Zeta", "nobody"] {
+            let expected: u64 = evidence
+                .iter()
+                .filter(|row| row.source == source)
+                .map(|row| {
+                    let value: Value = serde_json::from_str(&row.json).expect("JSON");
+                    value["size"].as_u64().expect("a size")
+                })
+                .sum();
+            assert_eq!(index.evidence_bytes(source).expect("sums"), expected, "{name}: {source}");
+        }
 
         assert_eq!(index.sources().expect("sources"), log.sources(), "{name}");
         let source_entries: Vec<u64> = (0..log.len() as u64)
