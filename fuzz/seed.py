@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import shutil
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +95,23 @@ def main():
     # Import mapping tables: the same choice, then the TOML.
     data = ROOT / "crates/interop/data"
     write("import_mapping", [b"\x00" + (data / "acled.toml").read_bytes(), b"\x01" + (data / "ucdp.toml").read_bytes()])
+    # Media: a PNG with a text chunk and a JPEG's segments with EXIF, XMP,
+    # a C2PA box, a comment and a scan.
+    def png_chunk(kind, data):
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + (zlib.crc32(body) & 0xFFFFFFFF).to_bytes(4, "big")
+    raw = b"\0" + bytes(range(12))
+    png = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", (4).to_bytes(4, "big") + (1).to_bytes(4, "big") + bytes([8, 2, 0, 0, 0]))
+           + png_chunk(b"tEXt", b"Location\x0049.99 N") + png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b""))
+    def segment(marker, data):
+        return bytes([0xFF, marker]) + (len(data) + 2).to_bytes(2, "big") + data
+    tiff = b"MM\0*\0\0\0\x08\0\x01\x01\x0f\0\x02\0\0\0\x04ACM\0\0\0\0\0"
+    jpeg = (b"\xff\xd8" + segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0") + segment(0xE1, b"Exif\0\0" + tiff)
+            + segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x/>") + segment(0xEB, b"JP\0\x01c2pa") + segment(0xFE, b"note")
+            + segment(0xDB, bytes(65)) + segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0")
+            + segment(0xDA, b"\x01\x01\0\0\x3f\0") + b"\x12\x34\xff\x00\x56\xff\xd0\x78" + b"\xff\xd9")
+    write("media", [png, jpeg])
+
     # The server's configuration: the example of its documentation, and
     # files with environment variables after a line "---".
     write("config", [

@@ -203,13 +203,10 @@ pub fn evidence_entry(
     derived_from: Option<Sha256Hex>,
 ) -> Result<(EvidenceObject, Sha256Hex)> {
     let (sha256, size) = hash_file(path)?;
-    let media_type = claims
-        .media_type
-        .clone()
-        .or_else(|| media_type_of(path).map(str::to_owned))
-        .with_context(|| {
-            format!("{}: cannot tell its media type: give --media-type", path.display())
-        })?;
+    let media_type =
+        claims.media_type.clone().or_else(|| media_type_of(path).map(str::to_owned)).with_context(
+            || format!("{}: cannot tell its media type: give --media-type", path.display()),
+        )?;
     let mut file = BufReader::new(
         File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
     );
@@ -233,9 +230,9 @@ pub fn evidence_entry(
         if let Some(captured) = claims.captured.clone().or(device.captured) {
             entry["captured"] = json!(captured);
         }
-        let place = claims.place.or_else(|| {
-            Some((device.lat?, device.lon?, device.uncertainty_m.unwrap_or(0.0)))
-        });
+        let place = claims
+            .place
+            .or_else(|| Some((device.lat?, device.lon?, device.uncertainty_m.unwrap_or(0.0))));
         if let Some((lat, lon, metres)) = place {
             entry["place"] = json!({"lat": lat, "lon": lon, "uncertainty_m": metres});
         }
@@ -389,7 +386,11 @@ pub fn log_key(client: &Client, url: &str, given: Option<&str>) -> Result<(Strin
             let trusted: VerifierKey = text.parse().context("--log-vkey")?;
             let mut keys = truce_log::LogKeys::new(trusted, origin);
             let checkpoint = log["checkpoint"].as_str().unwrap_or_default().as_bytes();
-            crate::fetch::follow_log_keys(&crate::fetch::UrlSource::new(url)?, &mut keys, checkpoint)?;
+            crate::fetch::follow_log_keys(
+                &crate::fetch::UrlSource::new(url)?,
+                &mut keys,
+                checkpoint,
+            )?;
             keys.current().clone()
         }
         None => {
@@ -616,7 +617,11 @@ fn verify(args: VerifyArgs) -> Result<()> {
     println!(
         "content credentials when logged: {}{}",
         evidence.credentials.state.as_str(),
-        evidence.credentials.signer.as_ref().map_or(String::new(), |s| format!(", signed by {}", s.as_str()))
+        evidence
+            .credentials
+            .signer
+            .as_ref()
+            .map_or(String::new(), |s| format!(", signed by {}", s.as_str()))
     );
     if let Some(original) = &evidence.derived_from {
         println!("derived from {} ({})", original.sha256, original.method.as_str());

@@ -15,6 +15,7 @@ mod entry;
 mod evidence;
 mod export;
 mod fetch;
+mod field;
 mod http;
 mod import;
 mod io;
@@ -49,6 +50,10 @@ enum Command {
     /// Log photos and videos as evidence, and prove when they were logged.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Sign entries and log evidence offline into a local outbox; sync it
+    /// to a log when a connection appears.
+    #[command(subcommand)]
+    Field(field::FieldCommand),
     /// Create, append to, prove and audit a transparency log.
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -123,6 +128,7 @@ fn main() -> ExitCode {
         Command::Key(command) => key::run(command),
         Command::Entry(command) => entry::run(command),
         Command::Evidence(command) => evidence::run(command),
+        Command::Field(command) => field::run(command),
         Command::Log(command) => log::run(command),
         Command::Init(args) => server::init(args),
         Command::Serve(args) => server::serve(args),

@@ -214,7 +214,9 @@ fn copy_evidence(
         let Some(last) = rows.last() else { break };
         after = Some(last.index);
         for row in &rows {
-            if let Ok(truce_entry::Entry::Evidence(evidence)) = truce_entry::Entry::parse(row.json.as_bytes()) {
+            if let Ok(truce_entry::Entry::Evidence(evidence)) =
+                truce_entry::Entry::parse(row.json.as_bytes())
+            {
                 files.entry(evidence.sha256).or_insert(evidence.size.0);
             }
         }
@@ -223,18 +225,19 @@ fn copy_evidence(
     let progress = bar(files.len() as u64, "evidence files");
     let (mut copied, mut bytes, mut missing) = (0u64, 0u64, 0u64);
     for (sha256, size) in &files {
-        runtime.block_on(async {
-            match source.read(sha256).await? {
-                Some(read) => {
-                    destination.append(sha256, *size, 0, read.bytes).await?;
-                    copied += 1;
-                    bytes += size;
+        runtime
+            .block_on(async {
+                match source.read(sha256).await? {
+                    Some(read) => {
+                        destination.append(sha256, *size, 0, read.bytes).await?;
+                        copied += 1;
+                        bytes += size;
+                    }
+                    None => missing += 1,
                 }
-                None => missing += 1,
-            }
-            Ok::<_, truce_store::EvidenceError>(())
-        })
-        .with_context(|| format!("copying the evidence file {sha256}"))?;
+                Ok::<_, truce_store::EvidenceError>(())
+            })
+            .with_context(|| format!("copying the evidence file {sha256}"))?;
         progress.inc(1);
     }
     progress.finish_and_clear();

@@ -249,8 +249,8 @@ impl Client {
     pub fn put_from(&self, path: &str, file: &Path, offset: u64, size: u64) -> Result<Value> {
         use std::io::{Read as _, Seek as _};
         let url = format!("{}{path}", self.base);
-        let mut reader = std::fs::File::open(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
+        let mut reader =
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
         reader.seek(std::io::SeekFrom::Start(offset))?;
         let mut body = reader.take(size.saturating_sub(offset));
         // The transfer of a large file takes as long as the link needs.

@@ -116,12 +116,16 @@ fn mission(dir: &Path, extra: &str) -> Mission {
     std::fs::write(dir.join("truce.toml"), config).unwrap();
     let place = ["--data", "data", "--config", "truce.toml"];
     ok(&truce(dir, &[&["init"][..], &place, &["--origin", ORIGIN]].concat(), b""));
-    let log_vkey = std::fs::read_to_string(dir.join("data/keys/log.vkey")).unwrap().trim().to_owned();
+    let log_vkey =
+        std::fs::read_to_string(dir.join("data/keys/log.vkey")).unwrap().trim().to_owned();
     let listen = format!("127.0.0.1:{port}");
     let log = format!("{ORIGIN}={log_vkey}");
     let witness = start(
         dir,
-        &["witness", "serve", "--key", "w1.key", "--state", "w1", "--listen", &listen, "--log", &log],
+        &[
+            "witness", "serve", "--key", "w1.key", "--state", "w1", "--listen", &listen, "--log",
+            &log,
+        ],
         port,
     );
     let server = Serve::start(dir, &place);
@@ -206,15 +210,29 @@ fn evidence_is_logged_proved_and_verified_offline(config: &str) {
 
     // The proof, once the witness cosigned.
     let prove = [
-        "evidence", "prove", "crater.png", "--url", &url, "--witness-policy", "policy.txt",
-        "--log-vkey", &m.log_vkey,
+        "evidence",
+        "prove",
+        "crater.png",
+        "--url",
+        &url,
+        "--witness-policy",
+        "policy.txt",
+        "--log-vkey",
+        &m.log_vkey,
     ];
     let out = ok(&truce(dir, &prove, b""));
     assert!(out.contains("1 witness cosignature(s)"), "{out}");
     let verify = |proof: &str, file: &str| {
         let args = [
-            "evidence", "verify", proof, "--file", file, "--log-vkey", &m.log_vkey,
-            "--witness-vkey", &m.witness_vkey,
+            "evidence",
+            "verify",
+            proof,
+            "--file",
+            file,
+            "--log-vkey",
+            &m.log_vkey,
+            "--witness-vkey",
+            &m.witness_vkey,
         ];
         truce(dir, &args, b"")
     };
@@ -223,8 +241,15 @@ fn evidence_is_logged_proved_and_verified_offline(config: &str) {
     assert!(out.contains("cosigned by witness.evidence.test at"), "{out}");
     // Offline: the same check with a policy file instead of keys.
     let args = [
-        "evidence", "verify", "crater.png.tlog-proof", "--file", "crater.png", "--log-vkey",
-        &m.log_vkey, "--witness-policy", "policy.txt",
+        "evidence",
+        "verify",
+        "crater.png.tlog-proof",
+        "--file",
+        "crater.png",
+        "--log-vkey",
+        &m.log_vkey,
+        "--witness-policy",
+        "policy.txt",
     ];
     ok(&truce(dir, &args, b""));
 
@@ -273,8 +298,13 @@ fn evidence_is_logged_proved_and_verified_offline(config: &str) {
         b"",
     ));
     let args = [
-        "evidence", "verify", "crater.png.tlog-proof", "--log-vkey", &m.log_vkey,
-        "--witness-vkey", other.trim(),
+        "evidence",
+        "verify",
+        "crater.png.tlog-proof",
+        "--log-vkey",
+        &m.log_vkey,
+        "--witness-vkey",
+        other.trim(),
     ];
     failed(&truce(dir, &args, b""));
 

@@ -26,8 +26,17 @@ fn a_log_moves_from_files_to_a_bucket_and_postgres_and_checks_out() {
     let photo: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(dir.join("photo.jpg"), &photo).expect("writes");
     let add = [
-        "evidence", "add", "--url", &before.url, "--key", "m1.key", "--custodian", "Team 1",
-        "--media-type", "image/jpeg", "photo.jpg",
+        "evidence",
+        "add",
+        "--url",
+        &before.url,
+        "--key",
+        "m1.key",
+        "--custodian",
+        "Team 1",
+        "--media-type",
+        "image/jpeg",
+        "photo.jpg",
     ];
     let out = truce(dir, &add, b"");
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -151,7 +151,9 @@ impl From<&Refusal> for Problem {
             }
             Refusal::EvidenceLimit { limit, message } => {
                 let (status, kind, pointer) = match limit {
-                    EvidenceLimit::Size => (StatusCode::PAYLOAD_TOO_LARGE, "evidence-too-large", "/size"),
+                    EvidenceLimit::Size => {
+                        (StatusCode::PAYLOAD_TOO_LARGE, "evidence-too-large", "/size")
+                    }
                     EvidenceLimit::MediaType => {
                         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media-type-not-taken", "/media_type")
                     }

@@ -87,10 +87,8 @@ async fn bytes_that_hash_to_another_digest_are_dropped() {
         let sha = digest(&bytes);
         let mut changed = bytes.clone();
         changed[123_456] ^= 1;
-        let error = store
-            .append(&sha, bytes.len() as u64, 0, body(&changed, 4096))
-            .await
-            .expect_err(name);
+        let error =
+            store.append(&sha, bytes.len() as u64, 0, body(&changed, 4096)).await.expect_err(name);
         match error {
             EvidenceError::Mismatch { actual, size } => {
                 assert_eq!(actual, digest(&changed), "{name}");
@@ -165,8 +163,10 @@ async fn a_resumed_upload_of_the_wrong_bytes_is_dropped_and_can_start_again() {
         let mut wrong = bytes.clone();
         wrong[half + 10] ^= 0x80;
         store.append(&sha, size, 0, cut_body(&bytes[..half])).await.expect_err(name);
-        let error =
-            store.append(&sha, size, half as u64, body(&wrong[half..], 4096)).await.expect_err(name);
+        let error = store
+            .append(&sha, size, half as u64, body(&wrong[half..], 4096))
+            .await
+            .expect_err(name);
         assert!(matches!(error, EvidenceError::Mismatch { .. }), "{name}: {error}");
         assert_eq!(store.status(&sha).await.expect(name), Upload::Partial { received: 0 });
 

@@ -41,8 +41,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn get_bytes(url: &str) -> (u16, Vec<u8>) {
     let mut response = agent().get(url).call().expect("GET");
     let status = response.status().as_u16();
-    let body =
-        response.body_mut().with_config().limit(u64::MAX).read_to_vec().expect("a body");
+    let body = response.body_mut().with_config().limit(u64::MAX).read_to_vec().expect("a body");
     (status, body)
 }
 

@@ -58,9 +58,11 @@ pub(crate) async fn put(
     }
     let offset = match headers.get(UPLOAD_OFFSET) {
         None => 0,
-        Some(value) => value.to_str().ok().and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
-            bad_parameter("Upload-Offset", "must be a byte offset: a whole number")
-        })?,
+        Some(value) => {
+            value.to_str().ok().and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
+                bad_parameter("Upload-Offset", "must be a byte offset: a whole number")
+            })?
+        }
     };
     let logged = logged(&shared, digest).await?;
     let body = idle_limited(body, shared.config.client_timeout());
@@ -194,7 +196,8 @@ fn upload_problem(digest: &Sha256Hex, logged: &Logged, error: EvidenceError) -> 
 
 fn storage_problem(error: EvidenceError) -> Problem {
     tracing::error!(%error, "evidence storage failed");
-    let mut problem = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", error.to_string());
+    let mut problem =
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", error.to_string());
     problem.retry_after = Some(1);
     problem
 }

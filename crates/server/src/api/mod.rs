@@ -56,12 +56,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let reads = dashboard::paths()
         .fold(reads, |router, path| router.route(path, get(dashboard::file)))
         .layer(CompressionLayer::new());
-    let timed = Router::new()
-        .route("/v1/entries", post(entries::post_entries))
-        .merge(reads)
-        .layer(axum::middleware::from_fn(move |request, next: Next| async move {
+    let timed = Router::new().route("/v1/entries", post(entries::post_entries)).merge(reads).layer(
+        axum::middleware::from_fn(move |request, next: Next| async move {
             within(timeout, next.run(request)).await
-        }));
+        }),
+    );
     // Evidence files take as long as their bytes take to arrive (an idle
     // body still times out) or to be read.
     let streamed = Router::new().route(
