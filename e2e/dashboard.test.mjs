@@ -55,7 +55,7 @@ test("the map shows every incident of the scenario, and nothing leaves 127.0.0.1
   assert.ok((await markers(page)) < total, "the first days hold only some incidents");
   await page.click("#timeline");
   await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.markers) === n, total);
-  for (const view of ["compliance", "sources", "log"]) {
+  for (const view of ["compliance", "sources", "log", "file"]) {
     await page.click(`nav a[data-view=${view}]`);
     await page.waitForSelector(`#view-${view}:not([hidden])`);
   }
@@ -374,7 +374,7 @@ for (const [lang, locale] of [["uk", "uk-UA"], ["ru", "ru-RU"]]) {
     });
     assert.deepEqual(plurals, PLURALS[lang]);
     // Every view, the incident page and its verification.
-    for (const view of ["compliance", "sources", "log"]) {
+    for (const view of ["compliance", "sources", "log", "file"]) {
       await page.click(`nav a[data-view=${view}]`);
       await page.waitForSelector(`#view-${view}:not([hidden])`);
       if (view === "log") await page.waitForSelector("#policy");

@@ -394,3 +394,137 @@ dash-token-refused = The server refused this token: it is unknown or no longer v
 dash-token-no-read = This token does not give access to read this log.
 dash-coarsened = Coordinates are shown to the nearest { $km } km.
 dash-verify-restricted = Verification needs an access token with precise access: this server gives the entries' signed bytes only to such tokens.
+
+## Evidence files: what the log says of the files reports cite, and the
+## check of a file against its proof (`truce evidence prove`).
+
+dash-evidence-title = Evidence files
+dash-evidence-cited = { $media }, { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}; cited by { $count ->
+    [one] entry
+   *[other] entries
+} { $reports }
+dash-evidence-looking = Looking the file up in the log…
+dash-evidence-unlogged = The log holds no evidence entry for this file: only the report's own word describes it.
+dash-evidence-restricted = Reading the evidence entry needs an access token with precise access.
+dash-evidence-error = Cannot look the file up: { $error }
+dash-evidence-more = { $entries ->
+    [one] { $entries } evidence entry names this file; the first five are shown.
+   *[other] { $entries } evidence entries name this file; the first five are shown.
+}
+dash-evidence-entry = Evidence entry { $index }, signed by { $source }
+dash-custodian = Held by: { $custodian }
+dash-credentials-absent = No content credentials: the file carries no C2PA manifest, so nothing in it says who made it or how it was edited.
+dash-credentials-valid = Content credentials valid: signed by { $signer }, whose certificate is on no trust list of the server that read them.
+dash-credentials-trusted = Content credentials trusted: signed by { $signer }, whose certificate chains to a trusted issuer.
+dash-credentials-invalid = Content credentials INVALID: the manifest failed a check ({ $codes }).
+dash-credentials-issuer = Certificate issued by: { $issuer }
+dash-credentials-bytes-match = The manifest's hash matches the file's bytes.
+dash-credentials-bytes-differ = The file's bytes do NOT match its manifest's hash: it was changed after it was signed.
+dash-credentials-actions = Actions recorded: { $actions }
+dash-derived = A copy of the original { $original } ({ $logged }): { $method }.
+dash-derived-metadata_removed = location and device metadata removed, the content unchanged
+dash-derived-redacted = parts blurred or cut out
+dash-derived-transcoded = converted to another format or size
+dash-original-logged = logged in entry { $index }
+dash-original-unlogged = the original is not in the log
+dash-captured = The device says it was captured at { $time }.
+dash-captured-place = The device says it was captured at { $lat }, { $lon } (±{ $metres } m).
+dash-evidence-stored = This server holds the file, checked against its digest:
+dash-evidence-download = download it
+dash-evidence-not-stored = This server does not hold the file's bytes.
+
+dash-view-file = Verify a file
+dash-file-title = Verify a file of evidence
+dash-file-help = Drop the file and its proof (a .tlog-proof file), together or one after the other. Both stay in this browser: nothing is sent.
+dash-drop-here = Drop the file and its proof here, or
+dash-choose-files = choose files
+dash-slot-file = File:
+dash-slot-proof = Proof:
+dash-none-yet = none yet
+dash-file-hashing = Computing the file's SHA-256 in this browser…
+dash-file-verified = Verified: this file was in the log no later than { $utc } ({ $local } your time), as the cosignature of { $witness } attests. Its evidence entry is entry { $index }.
+dash-file-unwitnessed = The file's evidence entry is in the log (entry { $index }), under a checkpoint signed by the log's key, but no witness cosigned that checkpoint: nothing but the log itself says when the file was logged.
+dash-file-failed = NOT verified: { $check } failed ({ $detail }).
+check-proof-format = proof format
+check-evidence-entry = evidence entry in the proof
+check-file-hash = the file's SHA-256
+check-file-size = the file's size
+detail-no-extra = the proof carries no entry (no extra line): it is not an evidence proof
+detail-not-evidence = the entry is a { $type }, not a truce.evidence/v1
+detail-file-hash-mismatch = wrong file: its SHA-256 is { $file }, the entry names { $entry }
+detail-file-size = the file has { $file } bytes, the entry names { $entry }
+
+## The field page (/field): a monitor's phone signs reports and sends
+## them when it can.
+
+dash-field-title = Truce: field reports
+dash-field-heading = Field reports
+dash-field-connection-online = Online
+dash-field-connection-offline = Offline
+dash-field-setup = Set up this device
+dash-field-setup-help = This device makes its own signing key. The private key never leaves this browser and cannot be copied out of it.
+dash-field-key-name = Key name
+dash-field-create-key = Create the key
+dash-field-bad-name = A key name must not be empty and must hold no spaces and no “+”.
+dash-field-no-ed25519 = This browser cannot make Ed25519 keys ({ $error }): use a current Chrome, Firefox or Safari.
+dash-field-identity = This device's key
+dash-field-vkey-help = Give this key to the log's operator, who registers it as a source. Until then the log refuses what this device signs; nothing is lost, and it can be sent again.
+dash-field-copy = Copy
+dash-field-copied = Copied.
+dash-field-copy-failed = Could not copy: the key is selected, copy it by hand.
+dash-field-log-pinned = Log { $origin }, key { $key }: pinned on this device at first contact; every proof is checked against it.
+dash-field-log-unpinned = The log's key is not pinned yet: it will be at the first connection.
+dash-field-new-report = New report
+dash-field-time = When (leave empty for now)
+dash-field-place = Where
+dash-field-locate = Use my location
+dash-field-locating = Finding the location…
+dash-field-located = Location found, within { $metres } m.
+dash-field-no-location = { $why ->
+    [denied] Location refused: type the coordinates.
+    [timeout] No location in time: type the coordinates.
+   *[other] Location unavailable: type the coordinates.
+}
+dash-field-lat = Latitude
+dash-field-lon = Longitude
+dash-field-uncertainty = Within (metres)
+dash-field-place-name = Place name (optional)
+dash-field-event = What happened
+dash-field-basis = How you know
+dash-field-confidence = Confidence
+dash-basis-direct = seen or heard by us
+dash-basis-sensor = recorded by our instrument
+dash-basis-imagery = from photos, video or satellite imagery
+dash-basis-secondhand = from witnesses or local authorities
+dash-basis-official = from an official statement
+dash-basis-media = from news or social media
+dash-field-summary = What you saw or heard
+dash-field-sign = Sign and keep
+dash-field-signed = Signed and kept on this device: { $id }.
+dash-field-sign-error = Could not sign: { $error }
+dash-field-outbox = Outbox
+dash-field-outbox-empty = Nothing signed yet.
+dash-field-sync = Sync now
+dash-field-syncing = Sending…
+dash-field-synced = Last sync: { $time }.
+dash-field-offline = Offline: what you sign stays on this device and is sent when the connection returns.
+dash-field-sync-error = The sync stopped: { $error }
+dash-field-unreachable = The server cannot be reached; the outbox is kept and sent later.
+dash-field-server-busy = The server cannot take it now (HTTP { $status }); trying again later.
+dash-field-key-changed = The server's log key { $key } is not the key pinned on this device ({ $pinned }), and no rotation signed by the pinned key leads to it. Nothing was sent: ask the log's operator.
+dash-field-signed-at = Signed { $time }
+dash-field-waiting = waiting to be sent
+dash-field-sent = sent: entry { $index }; its proof is not checked yet
+dash-field-verified = verified: entry { $index }, included in the log's signed checkpoint of size { $size }
+dash-field-state-refused = refused by the log
+dash-field-refused = The log says: { $detail }
+dash-field-retry = Send again
+dash-field-proof-failed = The proof of inclusion did NOT check out: { $why }. It is checked again at the next sync.
+dash-field-proof-index = the proof is for entry { $index }
+dash-field-proof-unsigned = its checkpoint is not signed by the pinned log key { $key }
+dash-field-proof-root = its hashes do not lead to the root of the checkpoint of size { $size }
+dash-field-proof-malformed = it cannot be read ({ $error })
+dash-field-show-note = The signed note

@@ -432,3 +432,141 @@ dash-token-refused = Сервер отклонил этот токен: он н�
 dash-token-no-read = Этот токен не даёт доступа к чтению журнала.
 dash-coarsened = Координаты показаны с точностью до { $km } км.
 dash-verify-restricted = Для проверки нужен токен с точным доступом (precise): подписанные байты записей этот сервер выдаёт только с таким токеном.
+
+## Файлы доказательств: что журнал говорит о файлах, на которые ссылаются
+## сообщения, и проверка файла по его доказательству (`truce evidence prove`).
+
+dash-evidence-title = Файлы доказательств
+dash-evidence-cited = { $media }, { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+    [other] { $bytes } байта
+}; { $count ->
+    [one] упомянут в записи
+   *[other] упомянут в записях
+} { $reports }
+dash-evidence-looking = Ищем файл в журнале…
+dash-evidence-unlogged = В журнале нет записи доказательства для этого файла: его описывает только само сообщение.
+dash-evidence-restricted = Чтобы прочитать запись доказательства, нужен токен с точным доступом (precise).
+dash-evidence-error = Не удалось найти файл: { $error }
+dash-evidence-more = { $entries ->
+    [one] Этот файл называет { $entries } запись доказательства; показаны первые пять.
+    [few] Этот файл называют { $entries } записи доказательств; показаны первые пять.
+   *[many] Этот файл называют { $entries } записей доказательств; показаны первые пять.
+    [other] Этот файл называют { $entries } записи доказательств; показаны первые пять.
+}
+dash-evidence-entry = Запись доказательства { $index }, подписал { $source }
+dash-custodian = Хранитель: { $custodian }
+dash-credentials-absent = Учётных данных контента нет: в файле нет манифеста C2PA, так что ничто в нём не говорит, кто его создал и как редактировал.
+dash-credentials-valid = Учётные данные контента действительны: подписал { $signer }, но его сертификата нет ни в одном списке доверия сервера, который их прочитал.
+dash-credentials-trusted = Учётные данные контента доверенные: подписал { $signer }, чей сертификат ведёт к доверенному издателю.
+dash-credentials-invalid = Учётные данные контента НЕДЕЙСТВИТЕЛЬНЫ: манифест не прошёл проверку ({ $codes }).
+dash-credentials-issuer = Сертификат выдал: { $issuer }
+dash-credentials-bytes-match = Хеш в манифесте совпадает с байтами файла.
+dash-credentials-bytes-differ = Байты файла НЕ совпадают с хешем в манифесте: файл изменён после подписания.
+dash-credentials-actions = Записанные действия: { $actions }
+dash-derived = Копия оригинала { $original } ({ $logged }): { $method }.
+dash-derived-metadata_removed = удалены метаданные о месте и устройстве, содержимое не изменено
+dash-derived-redacted = части размыты или вырезаны
+dash-derived-transcoded = преобразовано в другой формат или размер
+dash-original-logged = внесён в журнал записью { $index }
+dash-original-unlogged = оригинала в журнале нет
+dash-captured = По данным устройства, снято { $time }.
+dash-captured-place = По данным устройства, снято в точке { $lat }, { $lon } (±{ $metres } м).
+dash-evidence-stored = Этот сервер хранит файл, сверенный с его хешем:
+dash-evidence-download = скачать
+dash-evidence-not-stored = Байтов этого файла на сервере нет.
+
+dash-view-file = Проверить файл
+dash-file-title = Проверить файл доказательства
+dash-file-help = Перетащите сюда файл и его доказательство (файл .tlog-proof), вместе или по очереди. Оба остаются в этом браузере: ничего не отправляется.
+dash-drop-here = Перетащите сюда файл и его доказательство или
+dash-choose-files = выберите файлы
+dash-slot-file = Файл:
+dash-slot-proof = Доказательство:
+dash-none-yet = пока нет
+dash-file-hashing = Вычисляем SHA-256 файла в этом браузере…
+dash-file-verified = Проверено: этот файл был в журнале не позднее { $utc } ({ $local } по вашему времени), что удостоверяет подпись свидетеля { $witness }. Его запись доказательства — запись { $index }.
+dash-file-unwitnessed = Запись доказательства этого файла есть в журнале (запись { $index }) под контрольной точкой, подписанной ключом журнала, но ни один свидетель её не подписал: когда файл внесён в журнал, говорит только сам журнал.
+dash-file-failed = НЕ проверено: проверка «{ $check }» не пройдена ({ $detail }).
+check-proof-format = формат доказательства
+check-evidence-entry = запись доказательства в доказательстве включения
+check-file-hash = SHA-256 файла
+check-file-size = размер файла
+detail-no-extra = доказательство не содержит записи (нет строки extra): это не доказательство для файла
+detail-not-evidence = запись имеет тип { $type }, а не truce.evidence/v1
+detail-file-hash-mismatch = не тот файл: его SHA-256 — { $file }, а запись называет { $entry }
+detail-file-size = размер файла { $file } Б, запись называет { $entry } Б
+
+## Полевая страница (/field): телефон наблюдателя подписывает сообщения
+## и отправляет их, когда может.
+
+dash-field-title = Truce: полевые сообщения
+dash-field-heading = Полевые сообщения
+dash-field-connection-online = В сети
+dash-field-connection-offline = Нет сети
+dash-field-setup = Настроить это устройство
+dash-field-setup-help = Это устройство создаёт собственный ключ подписи. Закрытый ключ никогда не покидает этот браузер, и скопировать его отсюда невозможно.
+dash-field-key-name = Название ключа
+dash-field-create-key = Создать ключ
+dash-field-bad-name = Название ключа не может быть пустым и не может содержать пробелов и знака «+».
+dash-field-no-ed25519 = Этот браузер не умеет создавать ключи Ed25519 ({ $error }): воспользуйтесь актуальной версией Chrome, Firefox или Safari.
+dash-field-identity = Ключ этого устройства
+dash-field-vkey-help = Передайте этот ключ оператору журнала, чтобы он зарегистрировал его как источник. До тех пор журнал будет отклонять то, что подписывает это устройство; ничего не теряется, и всё можно отправить снова.
+dash-field-copy = Копировать
+dash-field-copied = Скопировано.
+dash-field-copy-failed = Не удалось скопировать: ключ выделен, скопируйте его вручную.
+dash-field-log-pinned = Журнал { $origin }, ключ { $key }: закреплён на этом устройстве при первом соединении; каждое доказательство проверяется им.
+dash-field-log-unpinned = Ключ журнала ещё не закреплён: это произойдёт при первом соединении.
+dash-field-new-report = Новое сообщение
+dash-field-time = Когда (оставьте пустым, если сейчас)
+dash-field-place = Где
+dash-field-locate = Определить моё место
+dash-field-locating = Определяем место…
+dash-field-located = Место определено с точностью до { $metres } м.
+dash-field-no-location = { $why ->
+    [denied] Доступ к местоположению запрещён: введите координаты.
+    [timeout] Место не определено вовремя: введите координаты.
+   *[other] Местоположение недоступно: введите координаты.
+}
+dash-field-lat = Широта
+dash-field-lon = Долгота
+dash-field-uncertainty = Точность (метров)
+dash-field-place-name = Название места (необязательно)
+dash-field-event = Что произошло
+dash-field-basis = Откуда известно
+dash-field-confidence = Уверенность
+dash-basis-direct = видели или слышали сами
+dash-basis-sensor = зафиксировано нашим прибором
+dash-basis-imagery = по фото, видео или спутниковым снимкам
+dash-basis-secondhand = от очевидцев или местных властей
+dash-basis-official = из официального заявления
+dash-basis-media = из новостей или соцсетей
+dash-field-summary = Что вы видели или слышали
+dash-field-sign = Подписать и сохранить
+dash-field-signed = Подписано и сохранено на этом устройстве: { $id }.
+dash-field-sign-error = Не удалось подписать: { $error }
+dash-field-outbox = Исходящие
+dash-field-outbox-empty = Ещё ничего не подписано.
+dash-field-sync = Синхронизировать сейчас
+dash-field-syncing = Отправляем…
+dash-field-synced = Последняя синхронизация: { $time }.
+dash-field-offline = Нет сети: подписанное остаётся на этом устройстве и будет отправлено, когда соединение восстановится.
+dash-field-sync-error = Синхронизация остановлена: { $error }
+dash-field-unreachable = Сервер недоступен; исходящие сохранены и будут отправлены позже.
+dash-field-server-busy = Сервер сейчас не может принять (HTTP { $status }); попробуем позже.
+dash-field-key-changed = Ключ журнала на сервере { $key } не совпадает с ключом, закреплённым на этом устройстве ({ $pinned }), и ни одна ротация, подписанная закреплённым ключом, к нему не ведёт. Ничего не отправлено: обратитесь к оператору журнала.
+dash-field-signed-at = Подписано { $time }
+dash-field-waiting = ждёт отправки
+dash-field-sent = отправлено: запись { $index }; доказательство ещё не проверено
+dash-field-verified = проверено: запись { $index } включена в подписанную контрольную точку журнала размером { $size }
+dash-field-state-refused = журнал отклонил
+dash-field-refused = Ответ журнала: { $detail }
+dash-field-retry = Отправить снова
+dash-field-proof-failed = Доказательство включения НЕ прошло проверку: { $why }. Оно будет проверено снова при следующей синхронизации.
+dash-field-proof-index = доказательство относится к записи { $index }
+dash-field-proof-unsigned = его контрольная точка не подписана закреплённым ключом журнала { $key }
+dash-field-proof-root = его хеши не ведут к корню контрольной точки размером { $size }
+dash-field-proof-malformed = его невозможно прочитать ({ $error })
+dash-field-show-note = Подписанная запись

@@ -432,3 +432,141 @@ dash-token-refused = Сервер відхилив цей токен: він н�
 dash-token-no-read = Цей токен не дає доступу до читання журналу.
 dash-coarsened = Координати показано з точністю до { $km } км.
 dash-verify-restricted = Для перевірки потрібен токен із точним доступом (precise): підписані байти записів цей сервер видає лише з таким токеном.
+
+## Файли доказів: що журнал каже про файли, на які посилаються
+## повідомлення, і перевірка файлу за його доказом (`truce evidence prove`).
+
+dash-evidence-title = Файли доказів
+dash-evidence-cited = { $media }, { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байти
+   *[many] { $bytes } байтів
+    [other] { $bytes } байта
+}; { $count ->
+    [one] згадано в записі
+   *[other] згадано в записах
+} { $reports }
+dash-evidence-looking = Шукаємо файл у журналі…
+dash-evidence-unlogged = У журналі немає запису доказу для цього файлу: його описує лише саме повідомлення.
+dash-evidence-restricted = Щоб прочитати запис доказу, потрібен токен із точним доступом (precise).
+dash-evidence-error = Не вдалося знайти файл: { $error }
+dash-evidence-more = { $entries ->
+    [one] Цей файл називає { $entries } запис доказу; показано перші п’ять.
+    [few] Цей файл називають { $entries } записи доказів; показано перші п’ять.
+   *[many] Цей файл називають { $entries } записів доказів; показано перші п’ять.
+    [other] Цей файл називають { $entries } запису доказів; показано перші п’ять.
+}
+dash-evidence-entry = Запис доказу { $index }, підписав { $source }
+dash-custodian = Зберігач: { $custodian }
+dash-credentials-absent = Облікових даних вмісту немає: файл не містить маніфесту C2PA, тож ніщо в ньому не каже, хто його створив і як редагував.
+dash-credentials-valid = Облікові дані вмісту дійсні: підписав { $signer }, але його сертифіката немає в жодному списку довіри сервера, що їх прочитав.
+dash-credentials-trusted = Облікові дані вмісту довірені: підписав { $signer }, чий сертифікат веде до довіреного видавця.
+dash-credentials-invalid = Облікові дані вмісту НЕДІЙСНІ: маніфест не пройшов перевірку ({ $codes }).
+dash-credentials-issuer = Сертифікат видав: { $issuer }
+dash-credentials-bytes-match = Хеш у маніфесті збігається з байтами файлу.
+dash-credentials-bytes-differ = Байти файлу НЕ збігаються з хешем у маніфесті: файл змінено після підписання.
+dash-credentials-actions = Записані дії: { $actions }
+dash-derived = Копія оригіналу { $original } ({ $logged }): { $method }.
+dash-derived-metadata_removed = вилучено метадані про місце й пристрій, вміст не змінено
+dash-derived-redacted = частини розмито або вирізано
+dash-derived-transcoded = перетворено в інший формат або розмір
+dash-original-logged = внесено до журналу записом { $index }
+dash-original-unlogged = оригіналу в журналі немає
+dash-captured = За даними пристрою, знято { $time }.
+dash-captured-place = За даними пристрою, знято в точці { $lat }, { $lon } (±{ $metres } м).
+dash-evidence-stored = Цей сервер зберігає файл, звірений із його хешем:
+dash-evidence-download = завантажити
+dash-evidence-not-stored = Байтів цього файлу на сервері немає.
+
+dash-view-file = Перевірити файл
+dash-file-title = Перевірити файл доказів
+dash-file-help = Перетягніть сюди файл і його доказ (файл .tlog-proof), разом або по черзі. Обидва залишаються в цьому браузері: нічого не надсилається.
+dash-drop-here = Перетягніть сюди файл і його доказ або
+dash-choose-files = виберіть файли
+dash-slot-file = Файл:
+dash-slot-proof = Доказ:
+dash-none-yet = ще немає
+dash-file-hashing = Обчислюємо SHA-256 файлу в цьому браузері…
+dash-file-verified = Перевірено: цей файл був у журналі не пізніше { $utc } ({ $local } за вашим часом), що засвідчує підпис свідка { $witness }. Його запис доказу — запис { $index }.
+dash-file-unwitnessed = Запис доказу цього файлу є в журналі (запис { $index }) під контрольною точкою, підписаною ключем журналу, але жоден свідок її не підписав: коли файл внесено до журналу, каже лише сам журнал.
+dash-file-failed = НЕ перевірено: перевірка «{ $check }» не пройшла ({ $detail }).
+check-proof-format = формат доказу
+check-evidence-entry = запис доказу в доказі включення
+check-file-hash = SHA-256 файлу
+check-file-size = розмір файлу
+detail-no-extra = доказ не містить запису (немає рядка extra): це не доказ для файлу
+detail-not-evidence = запис має тип { $type }, а не truce.evidence/v1
+detail-file-hash-mismatch = не той файл: його SHA-256 — { $file }, а запис називає { $entry }
+detail-file-size = розмір файлу { $file } Б, запис називає { $entry } Б
+
+## Польова сторінка (/field): телефон спостерігача підписує повідомлення
+## й надсилає їх, коли може.
+
+dash-field-title = Truce: польові повідомлення
+dash-field-heading = Польові повідомлення
+dash-field-connection-online = У мережі
+dash-field-connection-offline = Без мережі
+dash-field-setup = Налаштувати цей пристрій
+dash-field-setup-help = Цей пристрій створює власний ключ підпису. Закритий ключ ніколи не залишає цей браузер, і скопіювати його звідси неможливо.
+dash-field-key-name = Назва ключа
+dash-field-create-key = Створити ключ
+dash-field-bad-name = Назва ключа не може бути порожньою й не може містити пробілів і знака «+».
+dash-field-no-ed25519 = Цей браузер не вміє створювати ключі Ed25519 ({ $error }): скористайтеся актуальною версією Chrome, Firefox або Safari.
+dash-field-identity = Ключ цього пристрою
+dash-field-vkey-help = Передайте цей ключ операторові журналу, щоб він зареєстрував його як джерело. Доти журнал відхилятиме те, що підписує цей пристрій; нічого не втрачається, і все можна надіслати знову.
+dash-field-copy = Копіювати
+dash-field-copied = Скопійовано.
+dash-field-copy-failed = Не вдалося скопіювати: ключ виділено, скопіюйте його вручну.
+dash-field-log-pinned = Журнал { $origin }, ключ { $key }: закріплено на цьому пристрої під час першого з’єднання; кожен доказ перевіряється ним.
+dash-field-log-unpinned = Ключ журналу ще не закріплено: це станеться під час першого з’єднання.
+dash-field-new-report = Нове повідомлення
+dash-field-time = Коли (залиште порожнім, якщо зараз)
+dash-field-place = Де
+dash-field-locate = Визначити моє місце
+dash-field-locating = Визначаємо місце…
+dash-field-located = Місце визначено з точністю до { $metres } м.
+dash-field-no-location = { $why ->
+    [denied] Доступ до місцезнаходження заборонено: введіть координати.
+    [timeout] Місце не визначено вчасно: введіть координати.
+   *[other] Місцезнаходження недоступне: введіть координати.
+}
+dash-field-lat = Широта
+dash-field-lon = Довгота
+dash-field-uncertainty = Точність (метрів)
+dash-field-place-name = Назва місця (необов’язково)
+dash-field-event = Що сталося
+dash-field-basis = Звідки відомо
+dash-field-confidence = Впевненість
+dash-basis-direct = бачили або чули самі
+dash-basis-sensor = зафіксовано нашим приладом
+dash-basis-imagery = з фото, відео або супутникових знімків
+dash-basis-secondhand = від очевидців або місцевої влади
+dash-basis-official = з офіційної заяви
+dash-basis-media = з новин або соцмереж
+dash-field-summary = Що ви бачили або чули
+dash-field-sign = Підписати й зберегти
+dash-field-signed = Підписано й збережено на цьому пристрої: { $id }.
+dash-field-sign-error = Не вдалося підписати: { $error }
+dash-field-outbox = Вихідні
+dash-field-outbox-empty = Ще нічого не підписано.
+dash-field-sync = Синхронізувати зараз
+dash-field-syncing = Надсилаємо…
+dash-field-synced = Остання синхронізація: { $time }.
+dash-field-offline = Немає мережі: підписане залишається на цьому пристрої й буде надіслане, коли з’єднання відновиться.
+dash-field-sync-error = Синхронізацію зупинено: { $error }
+dash-field-unreachable = Сервер недоступний; вихідні збережено й буде надіслано пізніше.
+dash-field-server-busy = Сервер зараз не може прийняти (HTTP { $status }); спробуємо пізніше.
+dash-field-key-changed = Ключ журналу на сервері { $key } не збігається з ключем, закріпленим на цьому пристрої ({ $pinned }), і жодна ротація, підписана закріпленим ключем, до нього не веде. Нічого не надіслано: зверніться до оператора журналу.
+dash-field-signed-at = Підписано { $time }
+dash-field-waiting = чекає на надсилання
+dash-field-sent = надіслано: запис { $index }; доказ ще не перевірено
+dash-field-verified = перевірено: запис { $index } включено до підписаної контрольної точки журналу розміром { $size }
+dash-field-state-refused = журнал відхилив
+dash-field-refused = Відповідь журналу: { $detail }
+dash-field-retry = Надіслати знову
+dash-field-proof-failed = Доказ включення НЕ пройшов перевірку: { $why }. Його буде перевірено знову під час наступної синхронізації.
+dash-field-proof-index = доказ стосується запису { $index }
+dash-field-proof-unsigned = його контрольну точку не підписано закріпленим ключем журналу { $key }
+dash-field-proof-root = його хеші не ведуть до кореня контрольної точки розміром { $size }
+dash-field-proof-malformed = його неможливо прочитати ({ $error })
+dash-field-show-note = Підписаний запис

@@ -14,6 +14,7 @@ import {
 import {
   ENDONYMS, LANGS, chooseLang, currentLang, formatInstant, loadLang, t, tNodes, term, translatePage, verbatim,
 } from "/i18n.js";
+import { setUpFileCheck } from "/evidence.js";
 import { drawMap, setUpMap } from "/map.js";
 import { renderCompliance, renderIncident, renderLog, renderSources, setUpPaste } from "/views.js";
 import { keyRef, parsePolicy, parseVerifierKey } from "/verify.js";
@@ -509,6 +510,7 @@ function begin() {
     renderMap();
   });
   setUpPaste();
+  setUpFileCheck();
   window.addEventListener("hashchange", onHashChange);
   keepLang();
   route();

@@ -16,6 +16,7 @@ let lang = "en";
 let plural = new Intl.PluralRules("en");
 let number = new Intl.NumberFormat("en-GB");
 let dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+let localTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "long" });
 
 export const currentLang = () => lang;
 
@@ -39,6 +40,7 @@ export async function loadLang(wanted) {
   plural = new Intl.PluralRules(wanted);
   number = new Intl.NumberFormat(locale);
   dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+  localTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "long" });
   document.documentElement.lang = wanted;
 }
 
@@ -133,11 +135,19 @@ export const formatNumber = (n) => number.format(n);
 export const formatInstant = (iso) => `${dateTime.format(new Date(iso))} UTC`;
 
 /**
- * Fills the page's fixed text: `data-i18n` gives an element's text, and
- * `data-i18n-ATTRIBUTE` one of its attributes (`data-i18n-aria-label`).
+ * A Date as date and time in the language, in the reader's own time zone,
+ * to the second and with the zone's name: for a moment the reader
+ * compares with their own clock (when a witness saw a file's entry).
  */
-export function translatePage() {
-  document.title = t("dash-title");
+export const formatLocalInstant = (date) => localTime.format(date);
+
+/**
+ * Fills the page's fixed text: `data-i18n` gives an element's text, and
+ * `data-i18n-ATTRIBUTE` one of its attributes (`data-i18n-aria-label`);
+ * the title is the message `title`.
+ */
+export function translatePage(title = "dash-title") {
+  document.title = t(title);
   for (const node of document.querySelectorAll("*")) {
     for (const [key, id] of Object.entries(node.dataset)) {
       if (key === "i18n") node.textContent = t(id);

@@ -1,8 +1,10 @@
 // In-browser verification of log entries, with WebCrypto only (SHA-256 and
 // Ed25519): an entry's signature by its source, its leaf hash, its inclusion
 // proof up to the root of a checkpoint, the checkpoint's signature by the log,
-// and the witnesses' cosignatures (tlog-cosignature/v1). Nothing here trusts
-// the server: every check is against keys and bytes the page can show.
+// and the witnesses' cosignatures (tlog-cosignature/v1); and a file against
+// its evidence proof, a tlog-proof carrying the evidence entry. Nothing here
+// trusts the server: every check is against keys and bytes the page can
+// show.
 //
 // The formats are C2SP signed-note, tlog-checkpoint, tlog-proof and RFC 6962.
 // What each step found is a message of the dashboard's catalogue, so that
@@ -14,20 +16,20 @@ import { verbatim } from "/i18n.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function b64decode(text) {
+export function b64decode(text) {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
 
-function b64encode(bytes) {
+export function b64encode(bytes) {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
 }
 
-function concat(...parts) {
+export function concat(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -41,8 +43,18 @@ function equal(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-async function sha256(bytes) {
+export async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** Lower-case hex, as entries write digests. */
+export function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** SPEC(RFC 6962 2.1): an entry's leaf hash, SHA-256(0x00 || entry). */
+export async function leafHash(entry) {
+  return sha256(concat(new Uint8Array([0]), entry));
 }
 
 /** A verifier key `<name>+<hex id>+<base64(type || key)>`, its ID checked. */
@@ -50,7 +62,7 @@ export async function parseVerifierKey(text) {
   // The name holds no "+"; the base64 may.
   const match = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(text.trim());
   if (!match) throw new Error(`not a verifier key: ${text}`);
-  const [, name, hex, b64] = match;
+  const [, name, stated, b64] = match;
   const raw = b64decode(b64);
   if (raw.length !== 33 || (raw[0] !== 0x01 && raw[0] !== 0x04)) {
     throw new Error(`unsupported key type in ${name}`);
@@ -58,8 +70,8 @@ export async function parseVerifierKey(text) {
   // SPEC(signed-note): the key ID is the first four bytes of
   // SHA-256(name || 0x0A || type || public key).
   const digest = await sha256(concat(encoder.encode(name), new Uint8Array([0x0a]), raw));
-  const id = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
-  if (id !== hex) throw new Error(`key ID ${hex} of ${name} does not match its key (${id})`);
+  const id = hex(digest.slice(0, 4));
+  if (id !== stated) throw new Error(`key ID ${stated} of ${name} does not match its key (${id})`);
   const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, [
     "verify",
   ]);
@@ -68,7 +80,7 @@ export async function parseVerifierKey(text) {
 
 /** The name and ID of a key, as one string: how keys are looked up. */
 export function keyRef(name, id) {
-  return `${name}+${Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${name}+${hex(id)}`;
 }
 
 /** A signed note: its text and signature lines (not yet verified). */
@@ -91,8 +103,11 @@ export function parseNote(bytes) {
   return { text: body, signatures };
 }
 
-/** Verifies the signature of `key` on a note; false if it is absent. */
-async function verifyNoteSignature(note, key) {
+/**
+ * Verifies the signature of `key` on a note: `{ present, ok }`, and for a
+ * cosignature its `time` (seconds since the epoch).
+ */
+export async function verifyNoteSignature(note, key) {
   const line = note.signatures.find((s) => s.name === key.name && equal(s.id, key.id));
   if (!line) return { present: false, ok: false };
   if (key.type === 0x01) {
@@ -108,14 +123,26 @@ async function verifyNoteSignature(note, key) {
   return { present: true, ok, time: Number(time) };
 }
 
-/** A c2sp.org/tlog-proof@v1. */
+/**
+ * A c2sp.org/tlog-proof@v1: the index, the inclusion proof's hashes, the
+ * checkpoint note's bytes, and the `extra` data if any (an evidence
+ * proof carries the signed entry there), else null.
+ */
 export function parseTlogProof(bytes) {
   const text = decoder.decode(bytes);
   const split = text.indexOf("\n\n");
   if (split < 0) throw new Error("malformed proof: no checkpoint");
   const lines = text.slice(0, split).split("\n");
   if (lines.shift() !== "c2sp.org/tlog-proof@v1") throw new Error("not a c2sp.org/tlog-proof@v1");
-  if (lines[0] && lines[0].startsWith("extra ")) lines.shift();
+  // SPEC(tlog-proof): an optional `extra <base64>` line before the index.
+  let extra = null;
+  if (lines[0] && lines[0].startsWith("extra ")) {
+    try {
+      extra = b64decode(lines.shift().slice(6));
+    } catch (e) {
+      throw new Error("malformed proof: extra is not base64");
+    }
+  }
   const index = /^index (0|[1-9][0-9]*)$/.exec(lines.shift() || "");
   if (!index) throw new Error("malformed proof: no index line");
   const hashes = lines.map((l) => {
@@ -123,7 +150,7 @@ export function parseTlogProof(bytes) {
     if (h.length !== 32) throw new Error("malformed proof: a hash is not 32 bytes");
     return h;
   });
-  return { index: BigInt(index[1]), hashes, checkpoint: encoder.encode(text.slice(split + 2)) };
+  return { index: BigInt(index[1]), hashes, checkpoint: encoder.encode(text.slice(split + 2)), extra };
 }
 
 /** The checkpoint body: origin, size, root. */
@@ -136,7 +163,7 @@ export function parseCheckpoint(text) {
 }
 
 /** RFC 6962 (RFC 9162 section 2.1.3.2): the root an inclusion proof leads to. */
-async function rootFromInclusion(leaf, index, size, hashes) {
+export async function rootFromInclusion(leaf, index, size, hashes) {
   if (index >= size) throw new Error(`index ${index} is not below size ${size}`);
   let fn = index;
   let sn = size - 1n;
@@ -234,6 +261,70 @@ async function checkPolicy(policy, note) {
   return { ok, detail };
 }
 
+/** The steps of a verification: `step(what, ok, detail)` records one. */
+function recorder() {
+  const steps = [];
+  const step = (what, ok, detail) => {
+    steps.push({ what, ok, detail });
+    return ok;
+  };
+  return { steps, step };
+}
+
+/** Checks an entry's signature by a registered source (`context.sourceKeys`). */
+async function checkSourceSignature(note, context, step) {
+  const signer = note.signatures.map((s) => context.sourceKeys.get(keyRef(s.name, s.id))).find(Boolean);
+  if (!signer) {
+    return step(["check-entry-signature"], false, ["detail-no-source", { names: verbatim(note.signatures.map((s) => s.name).join(", ")) }]);
+  }
+  const result = await verifyNoteSignature(note, signer);
+  return step(["check-entry-signature"], result.ok, ["detail-signed-by", { key: verbatim(signer.text) }]);
+}
+
+/**
+ * Checks that `leaf` is under the proof's checkpoint: the checkpoint's
+ * signature by the log (the policy's key, else `context.logKey`), the
+ * inclusion proof, the policy's quorum, and each cosignature by a witness
+ * of `context.witnesses`. Returns the cosignatures that verified, each
+ * `{ witness, time }` (seconds since the epoch).
+ */
+async function checkUnderCheckpoint(leaf, proof, context, step) {
+  const checkpointNote = parseNote(proof.checkpoint);
+  const checkpoint = parseCheckpoint(checkpointNote.text);
+  // With a policy, the log's key is the policy's, not the server's word.
+  const logKeys = context.policy ? context.policy.logs.filter((k) => k.name === checkpoint.origin) : [context.logKey];
+  let signedBy = null;
+  for (const key of logKeys) if ((await verifyNoteSignature(checkpointNote, key)).ok) signedBy = key;
+  const keys = signedBy ? verbatim(signedBy.text) : logKeys.map((k) => verbatim(k.text)).reduce((a, b) => ["dash-or", { a, b }], null);
+  step(["check-checkpoint-signature"], signedBy !== null && checkpoint.origin === signedBy.name, [
+    "detail-checkpoint",
+    { origin: verbatim(checkpoint.origin), size: String(checkpoint.size), keys: keys || ["detail-no-policy-key"] },
+  ]);
+  let root;
+  try {
+    root = await rootFromInclusion(leaf, proof.index, checkpoint.size, proof.hashes);
+  } catch (e) {
+    root = new Uint8Array();
+  }
+  step(["check-inclusion-proof"], equal(root, checkpoint.root), [
+    "detail-hashes",
+    { hashes: proof.hashes.length, root: verbatim(b64encode(checkpoint.root)) },
+  ]);
+  if (context.policy) {
+    const result = await checkPolicy(context.policy, checkpointNote);
+    step(["check-witness-policy"], result.ok, result.detail);
+  }
+  const cosigned = [];
+  for (const witness of context.witnesses) {
+    const result = await verifyNoteSignature(checkpointNote, witness);
+    if (!result.present) continue;
+    const detail = result.time ? ["detail-cosigned-at", { time: verbatim(new Date(result.time * 1000).toISOString()) }] : "tlog-cosignature/v1";
+    step(["check-cosignature", { witness: verbatim(witness.name) }], result.ok, detail);
+    if (result.ok && result.time) cosigned.push({ witness: witness.name, time: result.time });
+  }
+  return cosigned;
+}
+
 /**
  * Verifies the entry at `index` and returns the steps checked, each
  * `{ what, ok, detail }`; `ok` of the whole is whether every step passed.
@@ -244,62 +335,81 @@ async function checkPolicy(policy, note) {
  * where `logKey` and `sourceKeys` (by keyRef) come from parseVerifierKey.
  */
 export async function verifyEntry(index, context) {
-  const steps = [];
-  const step = (what, ok, detail) => {
-    steps.push({ what, ok, detail });
-    return ok;
-  };
+  const { steps, step } = recorder();
   try {
     const entry = await context.fetchBytes(`/v1/entries/${index}/note`);
-    const note = parseNote(entry);
-    const signer = note.signatures.map((s) => context.sourceKeys.get(keyRef(s.name, s.id))).find(Boolean);
-    if (!signer) {
-      step(["check-entry-signature"], false, ["detail-no-source", { names: verbatim(note.signatures.map((s) => s.name).join(", ")) }]);
-    } else {
-      const result = await verifyNoteSignature(note, signer);
-      step(["check-entry-signature"], result.ok, ["detail-signed-by", { key: verbatim(signer.text) }]);
-    }
-    const leaf = await sha256(concat(new Uint8Array([0]), entry));
+    await checkSourceSignature(parseNote(entry), context, step);
+    const leaf = await leafHash(entry);
     step(["check-leaf-hash"], true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
-
     const proof = parseTlogProof(await context.fetchBytes(`/v1/proof/${index}`));
     step(["check-proof-index"], proof.index === BigInt(index), `tlog-proof index ${proof.index}`);
-    const checkpointNote = parseNote(proof.checkpoint);
-    const checkpoint = parseCheckpoint(checkpointNote.text);
-    // With a policy, the log's key is the policy's, not the server's word.
-    const logKeys = context.policy ? context.policy.logs.filter((k) => k.name === checkpoint.origin) : [context.logKey];
-    let signedBy = null;
-    for (const key of logKeys) if ((await verifyNoteSignature(checkpointNote, key)).ok) signedBy = key;
-    const keys = signedBy ? verbatim(signedBy.text) : logKeys.map((k) => verbatim(k.text)).reduce((a, b) => ["dash-or", { a, b }], null);
-    step(["check-checkpoint-signature"], signedBy !== null && checkpoint.origin === signedBy.name, [
-      "detail-checkpoint",
-      { origin: verbatim(checkpoint.origin), size: String(checkpoint.size), keys: keys || ["detail-no-policy-key"] },
-    ]);
-    let root;
-    try {
-      root = await rootFromInclusion(leaf, proof.index, checkpoint.size, proof.hashes);
-    } catch (e) {
-      root = new Uint8Array();
-    }
-    step(["check-inclusion-proof"], equal(root, checkpoint.root), [
-      "detail-hashes",
-      { hashes: proof.hashes.length, root: verbatim(b64encode(checkpoint.root)) },
-    ]);
-    if (context.policy) {
-      const result = await checkPolicy(context.policy, checkpointNote);
-      step(["check-witness-policy"], result.ok, result.detail);
-    }
-    for (const witness of context.witnesses) {
-      const result = await verifyNoteSignature(checkpointNote, witness);
-      if (result.present) {
-        const detail = result.time ? ["detail-cosigned-at", { time: verbatim(new Date(result.time * 1000).toISOString()) }] : "tlog-cosignature/v1";
-        step(["check-cosignature", { witness: verbatim(witness.name) }], result.ok, detail);
-      }
-    }
+    await checkUnderCheckpoint(leaf, proof, context, step);
   } catch (e) {
     step(["check-verification"], false, e.message);
   }
   return { ok: steps.every((s) => s.ok), steps };
+}
+
+/** The JSON of an entry's note, if its text is one line of JSON; else null. */
+function entryJson(note) {
+  if (!/^[^\n]*\n$/.test(note.text)) return null;
+  try {
+    const value = JSON.parse(note.text);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/**
+ * Verifies a file against its evidence proof (a tlog-proof whose `extra`
+ * is the signed truce.evidence/v1 entry naming the file): the entry names
+ * the file's SHA-256 (`file.sha256`, bytes) and size, a registered source
+ * signed it, it is included under the proof's checkpoint, which the log
+ * signed, and which witnesses cosigned. Needs no request: everything is in
+ * the proof, checked against the keys of `context` (as verifyEntry's).
+ * Returns `{ ok, steps, index, cosigned }`, `cosigned` as
+ * checkUnderCheckpoint's; the earliest of them bounds when the file
+ * existed.
+ */
+export async function verifyEvidenceFile(file, proofBytes, context) {
+  const { steps, step } = recorder();
+  let index = null;
+  let cosigned = [];
+  try {
+    let proof;
+    try {
+      proof = parseTlogProof(proofBytes);
+    } catch (e) {
+      step(["check-proof-format"], false, e.message);
+      return { ok: false, steps, index, cosigned };
+    }
+    index = String(proof.index);
+    step(["check-proof-format"], true, `c2sp.org/tlog-proof@v1, index ${proof.index}`);
+    if (!proof.extra) {
+      step(["check-evidence-entry"], false, ["detail-no-extra"]);
+      return { ok: false, steps, index, cosigned };
+    }
+    const note = parseNote(proof.extra);
+    const entry = entryJson(note);
+    const isEvidence = entry !== null && entry.type === "truce.evidence/v1" && typeof entry.sha256 === "string";
+    step(["check-evidence-entry"], isEvidence, isEvidence ? note.text.trim() : ["detail-not-evidence", { type: verbatim(entry ? entry.type : "?") }]);
+    if (!isEvidence) return { ok: false, steps, index, cosigned };
+    const digest = hex(file.sha256);
+    if (digest === entry.sha256) {
+      step(["check-file-hash"], true, `SHA-256 ${digest}`);
+    } else {
+      step(["check-file-hash"], false, ["detail-file-hash-mismatch", { file: verbatim(digest), entry: verbatim(entry.sha256) }]);
+    }
+    step(["check-file-size"], entry.size === file.size, ["detail-file-size", { file: file.size, entry: entry.size ?? "?" }]);
+    await checkSourceSignature(note, context, step);
+    const leaf = await leafHash(proof.extra);
+    step(["check-leaf-hash"], true, `SHA-256(0x00 || entry) = ${b64encode(leaf)}`);
+    cosigned = await checkUnderCheckpoint(leaf, proof, context, step);
+  } catch (e) {
+    step(["check-verification"], false, e.message);
+  }
+  return { ok: steps.every((s) => s.ok), steps, index, cosigned };
 }
 
 /** Verifies a pasted signed note (an entry or a checkpoint) or tlog-proof. */

@@ -5,6 +5,7 @@ import {
   AccessError, DAY, PARTY_COLORS, POLICY_KEY, $, askToSignIn, dayOf, dayRange, el, getJson, gradeBadge, state, svg, withToken,
 } from "/common.js";
 import { currentLang, formatInstant, formatNumber, sayNodes, t, tNodes, term, verbatim } from "/i18n.js";
+import { evidenceSection } from "/evidence.js";
 import { parsePolicy, verifyEntry, verifyPasted } from "/verify.js";
 
 function agreementById(index) {
@@ -181,7 +182,7 @@ export async function renderIncident(id) {
   // rather than offer a check bound to be refused.
   const coarsened = typeof answer.coarsened_km === "number";
   if (coarsened) verificationRestricted(result);
-  body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), el("section", { class: "verify" }, coarsened ? null : button, result));
+  body.replaceChildren(summary, scroll(verdicts), scroll(reportTable), evidenceSection(reports), el("section", { class: "verify" }, coarsened ? null : button, result));
 }
 
 /**

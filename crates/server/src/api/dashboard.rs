@@ -1,7 +1,7 @@
-//! The dashboard: its static files, served from the binary (it must work
-//! with no internet at all), and the two reads made for it: a compact,
-//! columnar summary of every incident, and an entry's signed bytes for
-//! in-browser verification.
+//! The dashboard and the field page: their static files, served from the
+//! binary (they must work with no internet at all), and the two reads made
+//! for the dashboard: a compact, columnar summary of every incident, and
+//! an entry's signed bytes for in-browser verification.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -33,6 +33,23 @@ const FILES: &[(&str, &str, &str)] = &[
     ("/verify.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/verify.js")),
     ("/i18n.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/i18n.js")),
     ("/app.css", "text/css; charset=utf-8", include_str!("../../dashboard/app.css")),
+    ("/evidence.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/evidence.js")),
+    // The field page: monitors sign reports on their phones, offline.
+    ("/field", "text/html; charset=utf-8", include_str!("../../dashboard/field.html")),
+    ("/field.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/field.js")),
+    (
+        "/field-store.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/field-store.js"),
+    ),
+    (
+        "/field-sync.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/field-sync.js"),
+    ),
+    ("/sign.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/sign.js")),
+    ("/field.css", "text/css; charset=utf-8", include_str!("../../dashboard/field.css")),
+    ("/field-sw.js", "text/javascript; charset=utf-8", include_str!("../../dashboard/field-sw.js")),
     ("/map/countries.geojson", "application/geo+json", truce_assess::COUNTRIES_GEOJSON),
     ("/map/oblasts.geojson", "application/geo+json", truce_assess::OBLASTS_GEOJSON),
 ];
