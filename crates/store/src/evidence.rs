@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! ROOT/sha256/<first two hex digits>/<hex>   a file whose bytes hash to <hex>
-//! ROOT/uploads/<hex>/<offset, 20 digits>     the pieces of an upload under way
-//! ROOT/uploads/<hex>/whole                   the pieces joined, being checked
+//! ROOT/uploads/<hex>/<offset, 20 digits>.<n> the pieces of an upload under way
+//! ROOT/uploads/<hex>/whole.<n>               the pieces joined, being checked
 //! ```
 //!
 //! # Nothing unverified under a digest
@@ -18,6 +18,10 @@
 //! that do not hash to its name, whatever crashed when.
 //!
 //! # Resuming
+//!
+//! Each request writes objects of names of its own (`<n>` is unique), and
+//! promotes only what it hashed itself: two requests racing with the same
+//! digest can never promote each other's bytes.
 //!
 //! An upload is a run of pieces, each sent by one request, starting where
 //! the pieces before it end ([`EvidenceStore::status`] says where). A
@@ -291,11 +295,10 @@ impl EvidenceStore {
     /// Joins the pieces of a complete upload aside, hashing them, and
     /// promotes the whole.
     async fn join(&self, digest: &Sha256Hex, size: u64) -> Result<Upload, EvidenceError> {
-        let whole = upload_dir(digest).join("whole");
+        let whole = upload_dir(digest).join(format!("whole.{}", unique()));
         let pieces = self.pieces(digest).await?;
         let objects = self.objects.clone();
-        let paths: Vec<Path> =
-            chain(&pieces).into_iter().map(|(offset, _)| piece_path(digest, offset)).collect();
+        let paths: Vec<Path> = chain(&pieces).into_iter().map(|(_, _, path)| path).collect();
         let in_order = futures_util::stream::iter(paths)
             .then(move |path| {
                 let objects = objects.clone();
@@ -335,14 +338,14 @@ impl EvidenceStore {
     }
 
     /// The pieces of an upload, by offset, with their sizes.
-    async fn pieces(&self, digest: &Sha256Hex) -> Result<Vec<(u64, u64)>, EvidenceError> {
+    async fn pieces(&self, digest: &Sha256Hex) -> Result<Vec<(u64, u64, Path)>, EvidenceError> {
         let listed: Vec<_> = self.objects.list(Some(&upload_dir(digest))).try_collect().await?;
-        let mut pieces: Vec<(u64, u64)> = listed
-            .iter()
+        let mut pieces: Vec<(u64, u64, Path)> = listed
+            .into_iter()
             .filter_map(|meta| {
-                let name = meta.location.filename()?;
-                let offset = name.parse().ok().filter(|_| name.len() == 20)?;
-                Some((offset, meta.size))
+                let (offset, _) = meta.location.filename()?.split_once('.')?;
+                let offset = offset.parse().ok().filter(|_| offset.len() == 20)?;
+                Some((offset, meta.size, meta.location))
             })
             .collect();
         pieces.sort_unstable();
@@ -379,19 +382,38 @@ fn upload_dir(digest: &Sha256Hex) -> Path {
     Path::from(format!("uploads/{digest}"))
 }
 
+/// A new piece of the upload of `digest`, starting at `offset`.
 fn piece_path(digest: &Sha256Hex, offset: u64) -> Path {
-    upload_dir(digest).join(format!("{offset:020}"))
+    upload_dir(digest).join(format!("{offset:020}.{}", unique()))
 }
 
-/// The pieces that follow each other from byte 0, in order: a piece left
-/// by a request that raced another for the same offset, and lost, is not
-/// among them.
-fn chain(pieces: &[(u64, u64)]) -> Vec<(u64, u64)> {
+/// A name no other request, of this process or another, takes: the
+/// time, the process and a counter, hashed.
+fn unique() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "{nanos} {} {count} {:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The pieces that follow each other from byte 0, in order (of two at
+/// one offset, left by requests that raced, the longer).
+fn chain(pieces: &[(u64, u64, Path)]) -> Vec<(u64, u64, Path)> {
     let mut next = 0;
     let mut chain = Vec::new();
-    for &(offset, size) in pieces {
-        if offset == next && size > 0 {
-            chain.push((offset, size));
+    let mut sorted: Vec<&(u64, u64, Path)> = pieces.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    for (offset, size, path) in sorted {
+        if *offset == next && *size > 0 {
+            chain.push((*offset, *size, path.clone()));
             next = offset + size;
         }
     }
@@ -399,20 +421,26 @@ fn chain(pieces: &[(u64, u64)]) -> Vec<(u64, u64)> {
 }
 
 /// How many bytes from the start the pieces hold without a gap.
-fn contiguous(pieces: &[(u64, u64)]) -> u64 {
-    chain(pieces).last().map_or(0, |(offset, size)| offset + size)
+fn contiguous(pieces: &[(u64, u64, Path)]) -> u64 {
+    chain(pieces).last().map_or(0, |(offset, size, _)| offset + size)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn pieces(list: &[(u64, u64)]) -> Vec<(u64, u64, Path)> {
+        list.iter().map(|&(o, s)| (o, s, Path::from(format!("p/{o}-{s}")))).collect()
+    }
+
     #[test]
     fn pieces_count_from_the_start_without_gaps() {
         assert_eq!(contiguous(&[]), 0);
-        assert_eq!(contiguous(&[(0, 10), (10, 5)]), 15);
-        assert_eq!(contiguous(&[(0, 10), (20, 5)]), 10);
-        assert_eq!(contiguous(&[(5, 10)]), 0);
-        assert_eq!(chain(&[(0, 10), (10, 5), (12, 3), (15, 1)]), vec![(0, 10), (10, 5), (15, 1)]);
+        assert_eq!(contiguous(&pieces(&[(0, 10), (10, 5)])), 15);
+        assert_eq!(contiguous(&pieces(&[(0, 10), (20, 5)])), 10);
+        assert_eq!(contiguous(&pieces(&[(5, 10)])), 0);
+        let chained = chain(&pieces(&[(0, 10), (10, 5), (12, 3), (15, 1), (0, 4)]));
+        let spans: Vec<(u64, u64)> = chained.iter().map(|(o, s, _)| (*o, *s)).collect();
+        assert_eq!(spans, vec![(0, 10), (10, 5), (15, 1)]);
     }
 }

@@ -184,3 +184,31 @@ fn evidence_goes_beside_the_log() {
     let root: StorageLocation = "s3://truce".parse().expect("location");
     assert_eq!(EvidenceStore::beside(&root).to_string(), "s3://truce/evidence");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_uploads_never_store_bytes_that_do_not_hash_to_the_digest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, store) in stores(&dir) {
+        for seed in 10..16 {
+            let bytes = file(2 << 20, seed);
+            let sha = digest(&bytes);
+            let size = bytes.len() as u64;
+            let mut wrong = bytes.clone();
+            wrong[size as usize / 3] ^= 1;
+            // Both at once, in small frames so that they interleave.
+            let (right, bad) = tokio::join!(
+                store.append(&sha, size, 0, body(&bytes, 8192)),
+                store.append(&sha, size, 0, body(&wrong, 8192)),
+            );
+            assert!(!matches!(bad, Err(EvidenceError::Offset { .. })), "{name}: {bad:?}");
+            if let Ok(upload) = right {
+                assert_eq!(upload, Upload::Stored { size }, "{name}");
+            }
+            // Whatever won, only the right bytes are ever under the digest.
+            if store.status(&sha).await.expect(name) != (Upload::Stored { size }) {
+                store.append(&sha, size, 0, body(&bytes, 65536)).await.expect(name);
+            }
+            assert!(read_all(&store, &sha).await.expect(name) == bytes, "{name}: seed {seed}");
+        }
+    }
+}
