@@ -254,7 +254,7 @@ pub fn report(args: ReportArgs) -> Result<()> {
                 "time_zone": args.time_zone,
                 "cutoff_hour": args.cutoff_hour,
             });
-            write(&serde_json::to_string_pretty(&statement)?)
+            write(&serde_json::to_string_pretty(&truce_entry::sorted(&statement))?)
         }
     }
 }

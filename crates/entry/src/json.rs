@@ -144,6 +144,21 @@ pub fn canonical(value: &Value) -> String {
     out
 }
 
+/// `value` with the members of every object in sorted order, for text
+/// that must not depend on the order serde_json's map keeps (see
+/// [`write_canonical`]): published schemas, the API's description.
+pub fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        Value::Object(object) => {
+            let mut members: Vec<(&String, &Value)> = object.iter().collect();
+            members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            Value::Object(members.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// Appends the canonical form (RFC 8785) of `value` to `out`.
 pub fn write_canonical(value: &Value, out: &mut String) {
     match value {
@@ -165,9 +180,12 @@ pub fn write_canonical(value: &Value, out: &mut String) {
         Value::Object(object) => {
             let mut members: Vec<(&String, &Value)> = object.iter().collect();
             // SPEC(RFC 8785 3.2.3): members are sorted by the UTF-16 code
-            // units of their names. The map iterates in UTF-8 byte order,
-            // which is the same unless a name holds a character at or above
-            // U+E000: only then sort again.
+            // units of their names. Sorted here, whatever order the map
+            // keeps: serde_json's `preserve_order` feature, which any crate
+            // of a build can turn on (c2pa does), makes it insertion order.
+            // UTF-8 byte order is UTF-16 order unless a name holds a
+            // character at or above U+E000: only then sort again.
+            members.sort_unstable_by(|a, b| a.0.cmp(b.0));
             if object.keys().any(|k| k.chars().any(|c| c >= '\u{e000}')) {
                 members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
             }

@@ -85,7 +85,7 @@ pub use crate::common::{
 };
 pub use crate::entry::{Entry, EntryType, MAX_ENTRY_SIZE};
 pub use crate::geometry::{Geometry, Position};
-pub use crate::json::{MAX_SAFE_INTEGER, canonical, parse_strict};
+pub use crate::json::{MAX_SAFE_INTEGER, canonical, parse_strict, sorted};
 pub use crate::registry::{AdmissionError, Admitted, RegisteredSource, Registry, allowed_roles};
 pub use crate::schema::{entry_schema, published_schema};
 pub use crate::signed::{EntryError, SignedEntry};

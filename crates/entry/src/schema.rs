@@ -71,7 +71,7 @@ pub fn entry_schema(entry_type: EntryType) -> Value {
 /// The published text of an entry type's schema: pretty-printed JSON and a
 /// final newline, as in the repository's `schemas/` directory.
 pub fn published_schema(entry_type: EntryType) -> String {
-    let mut text = serde_json::to_string_pretty(&entry_schema(entry_type))
+    let mut text = serde_json::to_string_pretty(&crate::json::sorted(&entry_schema(entry_type)))
         .unwrap_or_else(|e| unreachable!("a JSON value always serializes: {e}"));
     text.push('\n');
     text

@@ -18,7 +18,7 @@ pub fn openapi_document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let document = build().unwrap_or_else(|e| panic!("openapi.json: {e}"));
-        serde_json::to_string_pretty(&document)
+        serde_json::to_string_pretty(&truce_entry::sorted(&document))
             .unwrap_or_else(|e| unreachable!("a JSON value always serializes: {e}"))
     })
 }

@@ -683,7 +683,7 @@ mod tests {
             let (sql, args) = reports_query(filter);
             used.extend(indexes_used(db, &sql, args));
         }
-        let fixed: [(&str, Vec<Value>); 7] = [
+        let fixed: [(&str, Vec<Value>); 9] = [
             (BY_LOCAL_ID, vec![text("s"), text("truce.report/v1"), text("id")]),
             (ENTRY, vec![Value::Integer(1)]),
             (SOURCE_ENTRIES, vec![]),
@@ -691,6 +691,8 @@ mod tests {
             (AGREEMENT_ROOTS, vec![]),
             (ENTRIES_OF_TYPE, vec![text("truce.report/v1"), Value::Integer(-1), Value::Integer(9)]),
             (SOURCES, vec![]),
+            (EVIDENCE, vec![text("ab")]),
+            (EVIDENCE_BYTES, vec![text("s")]),
         ];
         for (sql, args) in fixed {
             used.extend(indexes_used(db, sql, args));
