@@ -25,6 +25,7 @@ def before_load_schema(context, raw_schema):
         "id": DATA["incidents"][0],
         "date": DATA["days"][0],
         "path": DATA["tiles"][0],
+        "sha256": DATA["evidence"][0],
     }
     for operations in raw_schema["paths"].values():
         for operation in operations.values():

@@ -22,6 +22,7 @@ example, `--seed $RANDOM --max-examples 1000`.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -102,7 +103,27 @@ def tile_paths(size):
     return paths
 
 
-def learn(url):
+def add_evidence(truce, url, directory):
+    """Logs a photo as evidence in the demo's log, by a monitor the
+    operator registers, and uploads it: the evidence routes then have a
+    file to answer for. Returns its SHA-256."""
+    def run(*args):
+        return subprocess.run([truce, *args], cwd=directory, check=True, capture_output=True, text=True).stdout
+
+    vkey = run("key", "generate", "--name", "contract.example/camera", "--out", "camera.key").strip()
+    source = {
+        "type": "truce.source/v1", "source": "camera", "action": "register", "key": vkey,
+        "name": "A field camera", "role": "monitor", "organisation": "Mission", "reliability": "B",
+    }
+    (directory / "camera.json").write_text(json.dumps(source), encoding="utf-8")
+    run("submit", "--url", url, "--key", str(directory / "demo/keys/operator.key"), "camera.json")
+    photo = bytes([0xFF, 0xD8, 0xFF, 0xE0]) + bytes(i * 7 % 251 for i in range(20000))
+    (directory / "photo.jpg").write_bytes(photo)
+    run("evidence", "add", "--url", url, "--key", "camera.key", "--custodian", "Team 1", "photo.jpg")
+    return hashlib.sha256(photo).hexdigest()
+
+
+def learn(url, evidence):
     """What the test needs to know of the demo's log."""
     log = get(f"{url}/v1/log")
     incidents = get(f"{url}/v1/incidents?limit=1000")["incidents"]
@@ -120,6 +141,7 @@ def learn(url):
         "sources": sources,
         "parties": sorted({v["party"] for v in verdicts if v.get("party")}),
         "rules": sorted({v["rule"] for v in verdicts}),
+        "evidence": [evidence],
     }
 
 
@@ -135,6 +157,7 @@ def config(data):
         "sources": data["sources"],
         "parties": data["parties"],
         "rules": data["rules"],
+        "evidence": data["evidence"],
     }
     bindings = {
         "path.index": "indices",
@@ -145,6 +168,7 @@ def config(data):
         "query.source": "sources",
         "query.party": "parties",
         "query.rule": "rules",
+        "path.sha256": "evidence",
     }
     # A warning (an operation that only ever answered 404, a dictionary
     # that fits no parameter, a reference that does not resolve) means the
@@ -212,7 +236,7 @@ def main():
         directory = Path(tmp)
         demo, url = start_demo(args.truce, directory)
         try:
-            data = learn(url)
+            data = learn(url, add_evidence(args.truce, url, directory))
             (directory / "data.json").write_text(json.dumps(data), encoding="utf-8")
             (directory / "schemathesis.toml").write_text(config(data), encoding="utf-8")
             started = time.monotonic()
