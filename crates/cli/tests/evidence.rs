@@ -12,71 +12,11 @@ use std::path::Path;
 use std::process::Output;
 
 use c2pa::{Builder, Context, EphemeralSigner};
-use common::{Serve, get, start, text, truce};
+use common::{Serve, failed, get, ok, png, start, truce};
 use serde_json::Value;
 
 const ORIGIN: &str = "evidence.test/log";
 const WITNESS: &str = "witness.evidence.test";
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    text(&out.stdout)
-}
-
-/// A check that failed (exit 1), with what it says.
-fn failed(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    text(&out.stderr)
-}
-
-/// A PNG chunk: length, type, data, CRC-32 of type and data.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-    out
-}
-
-/// An 8-bit RGB PNG of `width` x 4 pixels drawn from `seed`, its pixels
-/// in stored zlib blocks.
-fn png(width: u32, seed: u8) -> Vec<u8> {
-    let mut raw = Vec::new();
-    for row in 0..4u32 {
-        raw.push(0);
-        for i in 0..width * 3 {
-            raw.push(((row * width * 3 + i) as u8).wrapping_mul(seed | 1).wrapping_add(seed));
-        }
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks = raw.chunks(65_535).count();
-    for (i, block) in raw.chunks(65_535).enumerate() {
-        let len = block.len() as u16;
-        zlib.push(u8::from(i + 1 == blocks));
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&4u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    // A text chunk that says where: what a public copy must not carry.
-    out.extend(chunk(b"tEXt", b"Location\x0049.9935 N, 36.2304 E"));
-    out.extend(chunk(b"IDAT", &zlib));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
 
 /// `png` signed with c2pa's own ephemeral test signer.
 fn signed(png: &[u8]) -> Vec<u8> {

@@ -8,24 +8,13 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Serve, get, text, truce};
+use common::{Serve, failed, get, ok, png, text, truce};
 use serde_json::{Value, json};
 
 const ORIGIN: &str = "field.test/log";
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    text(&out.stdout)
-}
-
-/// A command that ran and whose answer is "no" (exit 1): its stderr.
-fn failed(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    text(&out.stderr)
-}
 
 /// A data directory whose log registers the monitor `m1` (key in
 /// `m1.key`); the server that registered it is stopped again, so that the
@@ -274,47 +263,14 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
-/// A PNG chunk: length, type, data, CRC-32 of type and data.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-    out
-}
-
-/// A 1 x 1 RGB PNG of colour `seed`.
-fn png(seed: u8) -> Vec<u8> {
-    let raw = [0, seed, seed.wrapping_mul(3), seed.wrapping_mul(7)];
-    let mut zlib = vec![0x78, 0x01, 1, 4, 0, !4, 0xff];
-    zlib.extend_from_slice(&raw);
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = 1u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&1u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(b"IDAT", &zlib));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
 #[test]
 fn evidence_logged_offline_is_uploaded_at_sync_and_a_changed_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     mission(dir);
     ok(&truce(dir, &["field", "init", "--outbox", "outbox", "--key", "m1.key"], b""));
-    std::fs::write(dir.join("crater.png"), png(3)).unwrap();
-    std::fs::write(dir.join("convoy.png"), png(9)).unwrap();
+    std::fs::write(dir.join("crater.png"), png(1, 3)).unwrap();
+    std::fs::write(dir.join("convoy.png"), png(1, 9)).unwrap();
     let mut report = common::report_fixture();
     report["id"] = json!("field-before");
     std::fs::write(dir.join("before.json"), report.to_string()).unwrap();
@@ -351,13 +307,13 @@ fn evidence_logged_offline_is_uploaded_at_sync_and_a_changed_file_is_refused() {
     assert_eq!(notes.len(), 6);
     assert_chained(&notes);
     let crater = entry_of(&notes[2]);
-    assert_eq!(crater["sha256"], common::sha256_hex(&png(3)));
+    assert_eq!(crater["sha256"], common::sha256_hex(&png(1, 3)));
     assert_eq!(crater["place"]["uncertainty_m"], 50);
     let counts = status(dir);
     assert_eq!((counts["waiting"].as_str(), counts["evidence files"].as_str()), ("6", "2"));
 
     // The convoy photo is edited before the connection appears.
-    std::fs::write(dir.join("convoy.png"), png(10)).unwrap();
+    std::fs::write(dir.join("convoy.png"), png(1, 10)).unwrap();
     let server = Serve::start(dir, &["--data", "data"]);
     let url = server.url.clone();
     let out = truce(dir, &["field", "sync", "--outbox", "outbox", "--url", &url], b"");
@@ -374,16 +330,16 @@ fn evidence_logged_offline_is_uploaded_at_sync_and_a_changed_file_is_refused() {
         let (code, body) = get(&format!("{url}/v1/evidence/{}/status", common::sha256_hex(bytes)));
         (code, serde_json::from_str::<Value>(&body).unwrap_or_default())
     };
-    let (code, crater_status) = status_of(&png(3));
+    let (code, crater_status) = status_of(&png(1, 3));
     assert_eq!(code, 200);
     assert_eq!(crater_status["stored"], true, "{crater_status}");
     let (code, served) =
-        common::get_bytes(&format!("{url}/v1/evidence/{}", common::sha256_hex(&png(3))));
+        common::get_bytes(&format!("{url}/v1/evidence/{}", common::sha256_hex(&png(1, 3))));
     assert_eq!(code, 200);
-    assert!(served == png(3));
+    assert!(served == png(1, 3));
     // The convoy's entry is in the log (the chain stays whole); its bytes
     // are not.
-    let (_, convoy_status) = status_of(&png(9));
+    let (_, convoy_status) = status_of(&png(1, 9));
     assert_ne!(convoy_status["stored"], true, "{convoy_status}");
     let counts = status(dir);
     assert_eq!(counts["logged"], "5");
@@ -395,7 +351,7 @@ fn evidence_logged_offline_is_uploaded_at_sync_and_a_changed_file_is_refused() {
 
     // The original put back, the next sync uploads it; the refused report
     // still stands refused (exit 1) and is not sent again.
-    std::fs::write(dir.join("convoy.png"), png(9)).unwrap();
+    std::fs::write(dir.join("convoy.png"), png(1, 9)).unwrap();
     let out = truce(dir, &["field", "sync", "--outbox", "outbox", "--url", &url], b"");
     failed(&out);
     assert!(
@@ -403,7 +359,7 @@ fn evidence_logged_offline_is_uploaded_at_sync_and_a_changed_file_is_refused() {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(status_of(&png(9)).1["stored"], true);
+    assert_eq!(status_of(&png(1, 9)).1["stored"], true);
     assert_eq!(status(dir)["uploaded"], "2");
 }
 
