@@ -44,6 +44,25 @@ pub struct AddArgs {
     /// The source's key (a key file, env:NAME, or a PKCS#11 URI).
     #[arg(long, value_name = "KEY")]
     key: String,
+    #[command(flatten)]
+    claims: ClaimArgs,
+    /// Also log a copy for publication, without location and device
+    /// metadata (FILE.public.EXT), signed as derived from its original.
+    #[arg(long)]
+    public_copy: bool,
+    /// The log's verifier key, to check the inclusion proofs with;
+    /// without it, the key the server states.
+    #[arg(long, value_name = "VKEY")]
+    log_vkey: Option<String>,
+    /// The files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// What `evidence add` and `field evidence` are told of the files beside
+/// their bytes.
+#[derive(Args)]
+pub struct ClaimArgs {
     /// Who holds the originals (a team, an evidence locker).
     #[arg(long)]
     custodian: String,
@@ -60,17 +79,20 @@ pub struct AddArgs {
     /// Where, as LAT,LON[,METRES], instead of what the device recorded.
     #[arg(long, value_name = "LAT,LON[,METRES]")]
     place: Option<String>,
-    /// Also log a copy for publication, without location and device
-    /// metadata (FILE.public.EXT), signed as derived from its original.
-    #[arg(long)]
-    public_copy: bool,
-    /// The log's verifier key, to check the inclusion proofs with;
-    /// without it, the key the server states.
-    #[arg(long, value_name = "VKEY")]
-    log_vkey: Option<String>,
-    /// The files.
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
+}
+
+impl ClaimArgs {
+    /// The claims, with `follows` the device's previous entry.
+    pub fn claims(&self, follows: Option<Sha256Hex>) -> Result<Claims> {
+        Ok(Claims {
+            custodian: self.custodian.clone(),
+            description: self.description.clone(),
+            media_type: self.media_type.clone(),
+            captured: self.captured.clone(),
+            place: self.place.as_deref().map(parse_place).transpose()?,
+            follows,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -280,7 +302,7 @@ fn credentials_json(credentials: &truce_credentials::Credentials) -> Value {
     value
 }
 
-pub(crate) fn parse_place(text: &str) -> Result<(f64, f64, f64)> {
+fn parse_place(text: &str) -> Result<(f64, f64, f64)> {
     let numbers: Vec<f64> = text
         .split(',')
         .map(|n| n.trim().parse::<f64>())
@@ -295,14 +317,7 @@ pub(crate) fn parse_place(text: &str) -> Result<(f64, f64, f64)> {
 
 fn add(args: AddArgs) -> Result<()> {
     let key = open_entry_signer(&args.key)?;
-    let claims = Claims {
-        custodian: args.custodian.clone(),
-        description: args.description.clone(),
-        media_type: args.media_type.clone(),
-        captured: args.captured.clone(),
-        place: args.place.as_deref().map(parse_place).transpose()?,
-        follows: None,
-    };
+    let claims = args.claims.claims(None)?;
     // Each file, and its public copy after it: the copy cites an original
     // the log must already hold.
     let mut files: Vec<(PathBuf, EvidenceObject)> = Vec::new();

@@ -29,7 +29,7 @@ use truce_note::{Signer, UnverifiedNote, VerifierKey};
 
 use self::outbox::{EvidenceFile, Item, Outbox, Record, Staged, file_name, sha256};
 use crate::CheckFailed;
-use crate::evidence::{Claims, evidence_entry};
+use crate::evidence::evidence_entry;
 use crate::io::open_entry_signer;
 
 #[derive(Subcommand)]
@@ -85,22 +85,8 @@ pub struct EvidenceArgs {
     /// The outbox.
     #[arg(long, value_name = "DIR")]
     outbox: PathBuf,
-    /// Who holds the originals (a team, an evidence locker).
-    #[arg(long)]
-    custodian: String,
-    /// What the files show.
-    #[arg(long)]
-    description: Option<String>,
-    /// The media type, when it cannot be told from the file.
-    #[arg(long, value_name = "TYPE")]
-    media_type: Option<String>,
-    /// When the files were captured (RFC 3339), instead of what the device
-    /// recorded.
-    #[arg(long, value_name = "TIME")]
-    captured: Option<String>,
-    /// Where, as LAT,LON[,METRES], instead of what the device recorded.
-    #[arg(long, value_name = "LAT,LON[,METRES]")]
-    place: Option<String>,
+    #[command(flatten)]
+    claims: crate::evidence::ClaimArgs,
     /// The files. They must stay where they are, unchanged, until synced.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -279,14 +265,7 @@ fn add(args: AddArgs) -> Result<()> {
 fn evidence(args: EvidenceArgs) -> Result<()> {
     let (outbox, _lock, items) = open_for_append(&args.outbox)?;
     let key = open_signer(&outbox)?;
-    let mut claims = Claims {
-        custodian: args.custodian.clone(),
-        description: args.description.clone(),
-        media_type: args.media_type.clone(),
-        captured: args.captured.clone(),
-        place: args.place.as_deref().map(crate::evidence::parse_place).transpose()?,
-        follows: items.last().map(|item| sha256(&item.note)),
-    };
+    let mut claims = args.claims.claims(items.last().map(|item| sha256(&item.note)))?;
     let mut staged = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let path = std::path::absolute(file)
