@@ -112,23 +112,6 @@ record! {
     }
 }
 
-impl Credentials {
-    /// The outcome for a file without content credentials.
-    pub fn absent() -> Credentials {
-        Credentials {
-            state: CredentialState::Absent,
-            signer: None,
-            issuer: None,
-            signed_at: None,
-            claim_generator: None,
-            title: None,
-            actions: Vec::new(),
-            bytes_match: None,
-            codes: Vec::new(),
-        }
-    }
-}
-
 impl Rules for Credentials {
     fn check_rules(&self, at: &mut Checker) {
         let absent = self.state == CredentialState::Absent;
